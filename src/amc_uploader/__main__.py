@@ -1,0 +1,4 @@
+from amc_uploader.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""`amc-uploader` command line: each command group lives in its own module under `commands/`."""
+
+from __future__ import annotations
+
+import typer
+
+from amc_uploader import __version__
+from amc_uploader.commands import amc_cmd, normalize_cmd, run_cmd, serve_cmd
+
+app = typer.Typer(
+    name="amc-uploader",
+    help="Normalize, hash, stage and upload first-party data to Amazon Marketing Cloud.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """AMC Uploader."""
+
+
+for _module in (normalize_cmd, amc_cmd, run_cmd, serve_cmd):
+    _module.register(app)
+
+
+def main() -> None:
+    app()
