@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from amc_uploader import __version__
-from amc_uploader.commands import amc_cmd, normalize_cmd, run_cmd, serve_cmd
+from amc_uploader.commands import amc_cmd, normalize_cmd, run_cmd, sandbox_cmd, serve_cmd
 
 app = typer.Typer(
     name="amc-uploader",
@@ -24,12 +24,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """AMC Uploader."""
 
 
-for _module in (normalize_cmd, amc_cmd, run_cmd, serve_cmd):
+for _module in (normalize_cmd, amc_cmd, sandbox_cmd, run_cmd, serve_cmd):
     _module.register(app)
 
 
