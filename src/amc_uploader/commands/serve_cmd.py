@@ -10,7 +10,9 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
 
     @app.command()
-    def demo(country: str = typer.Option("US", "--country", help="Country of the bundled sample file.")) -> None:
+    def demo(
+        country: str = typer.Option("US", "--country", help="Country of the bundled sample file."),
+    ) -> None:
         """Provisional main job: normalize the bundled sample customer file and print the report."""
         from rich.console import Console
 
@@ -19,17 +21,14 @@ def register(app: typer.Typer) -> None:
 
         path = sample_path(country)
         spec = {
-            name: pii
-            for name, pii in {
-                "first_name": "FIRST_NAME",
-                "last_name": "LAST_NAME",
-                "email": "EMAIL",
-                "phone": "PHONE",
-                "address": "ADDRESS",
-                "city": "CITY",
-                "state": "STATE",
-                "zip": "ZIP",
-            }.items()
+            "first_name": "FIRST_NAME",
+            "last_name": "LAST_NAME",
+            "email": "EMAIL",
+            "phone": "PHONE",
+            "address": "ADDRESS",
+            "city": "CITY",
+            "state": "STATE",
+            "zip": "ZIP",
         }
         report = NormalizationReport()
         with path.open(newline="", encoding="utf-8") as fh:
