@@ -1,0 +1,339 @@
+// Column definition rules of the wizard's step 4. Source: spec amc-api.md C.1-C.4 and E.3 (Step 4).
+// Pure functions: the view shows each message next to the field it names.
+
+export const DATA_TYPES = ["STRING", "DECIMAL", "INTEGER", "LONG", "TIMESTAMP", "DATE"] as const;
+export type DataType = (typeof DATA_TYPES)[number];
+
+export const DATA_TYPE_LABELS: Record<DataType, string> = {
+  STRING: "String",
+  DECIMAL: "Decimal",
+  INTEGER: "Integer (32-bit)",
+  LONG: "Integer (64-bit)",
+  TIMESTAMP: "Timestamp",
+  DATE: "Date",
+};
+
+/** Hashed PII types AMC matches on (spec C.1 HashedPiiType; COUNTRY_CODE is a role of its own here). */
+export const PII_TYPES = ["EMAIL", "FIRST_NAME", "LAST_NAME", "PHONE", "ADDRESS", "CITY", "STATE", "ZIP"] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+
+export const PII_LABELS: Record<PiiType, string> = {
+  EMAIL: "Email",
+  FIRST_NAME: "First name",
+  LAST_NAME: "Last name",
+  PHONE: "Phone",
+  ADDRESS: "Address",
+  CITY: "City",
+  STATE: "State",
+  ZIP: "ZIP / postal code",
+};
+
+export const ROLES = [
+  "PII",
+  "DIMENSION",
+  "METRIC",
+  "MAIN_EVENT_TIME",
+  "LIVERAMP",
+  "MAID",
+  "EXPERIAN",
+  "COUNTRY_CODE",
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  PII: "PII (hashed)",
+  DIMENSION: "Dimension",
+  METRIC: "Metric",
+  MAIN_EVENT_TIME: "Main event time",
+  LIVERAMP: "LiveRamp ID",
+  MAID: "Mobile ad ID",
+  EXPERIAN: "Experian ID",
+  COUNTRY_CODE: "Country code (per row)",
+};
+
+/** Roles a dataset may use at most once (spec E.3 Step 4; C.1 isCountryCode at most one column). */
+export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", "LIVERAMP", "MAID", "EXPERIAN", "COUNTRY_CODE"]);
+/** Roles that identify a person: AMC adds user_id / user_type when any exists (spec C.2). */
+export const IDENTITY_ROLES: ReadonlySet<Role> = new Set(["PII", "LIVERAMP", "MAID", "EXPERIAN"]);
+/** Columns AMC fills itself on identity resolution: a file must not bring them (spec C.2). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["user_id", "user_type", "user_id_type"]);
+
+export const PERIODS = ["DIMENSION", "PT1H", "P1D", "P1M"] as const;
+export type Period = (typeof PERIODS)[number];
+
+export interface Suggestion {
+  piiType: string | null;
+  confidence: number;
+  reason: string;
+}
+
+export interface ColumnDraft {
+  name: string;
+  description: string;
+  dataType: DataType;
+  role: Role;
+  piiType: PiiType | null;
+  nullable: boolean;
+  excluded: boolean;
+  suggestion?: Suggestion | null;
+}
+
+/** Data types a role allows; the first one is what choosing the role sets. */
+export function allowedDataTypes(role: Role): readonly DataType[] {
+  switch (role) {
+    case "MAIN_EVENT_TIME":
+      return ["TIMESTAMP", "DATE"];
+    case "PII":
+    case "LIVERAMP":
+    case "MAID":
+    case "EXPERIAN":
+    case "COUNTRY_CODE":
+      return ["STRING"];
+    case "METRIC":
+      return ["DECIMAL", "INTEGER", "LONG"];
+    default:
+      return DATA_TYPES;
+  }
+}
+
+/** Apply a role choice to a column the way the form does: force the data type, tick nullable for PII. */
+export function withRole(column: ColumnDraft, role: Role, piiType: PiiType | null = column.piiType): ColumnDraft {
+  const allowed = allowedDataTypes(role);
+  const dataType = allowed.includes(column.dataType) ? column.dataType : (allowed[0] as DataType);
+  const isPii = role === "PII";
+  return {
+    ...column,
+    role,
+    dataType,
+    piiType: isPii ? piiType : null,
+    // PII values that fail normalization become null, so the column must accept nulls (spec E.3 Step 4).
+    nullable: isPii || IDENTITY_ROLES.has(role) ? true : column.nullable,
+  };
+}
+
+export const SUGGESTION_THRESHOLD = 0.5;
+
+/** Build the initial draft of a file column, pre-filled from the backend's PII suggestion. */
+export function draftFromFile(name: string, inferredType: string | null | undefined, suggestion: Suggestion | null, description: string): ColumnDraft {
+  const dataType = (DATA_TYPES as readonly string[]).includes(inferredType ?? "") ? (inferredType as DataType) : "STRING";
+  const base: ColumnDraft = {
+    name,
+    description,
+    dataType,
+    role: "DIMENSION",
+    piiType: null,
+    nullable: true,
+    excluded: RESERVED_NAMES.has(name.toLowerCase()),
+    suggestion,
+  };
+  const pii = suggestion?.piiType;
+  if (pii && (PII_TYPES as readonly string[]).includes(pii) && suggestion.confidence >= SUGGESTION_THRESHOLD) {
+    return withRole(base, "PII", pii as PiiType);
+  }
+  return base;
+}
+
+export interface ColumnIssue {
+  /** Column name, or null for a problem of the whole definition. */
+  column: string | null;
+  field: "name" | "role" | "piiType" | "dataType" | "nullable" | "definition";
+  level: "error" | "warning";
+  message: string;
+}
+
+export interface ColumnCheck {
+  issues: ColumnIssue[];
+  errors: ColumnIssue[];
+  warnings: ColumnIssue[];
+  ok: boolean;
+}
+
+export function checkColumns(columns: readonly ColumnDraft[], period: Period): ColumnCheck {
+  const issues: ColumnIssue[] = [];
+  const err = (column: string | null, field: ColumnIssue["field"], message: string) =>
+    issues.push({ column, field, level: "error", message });
+  const warn = (column: string | null, field: ColumnIssue["field"], message: string) =>
+    issues.push({ column, field, level: "warning", message });
+
+  const included = columns.filter((c) => !c.excluded);
+  if (included.length === 0) err(null, "definition", "Keep at least one column: every column is excluded.");
+
+  const names = new Map<string, number>();
+  for (const c of included) names.set(c.name.toLowerCase(), (names.get(c.name.toLowerCase()) ?? 0) + 1);
+
+  const piiUse = new Map<string, string[]>();
+  const roleUse = new Map<Role, string[]>();
+  for (const c of included) {
+    if (c.role === "PII" && c.piiType) piiUse.set(c.piiType, [...(piiUse.get(c.piiType) ?? []), c.name]);
+    roleUse.set(c.role, [...(roleUse.get(c.role) ?? []), c.name]);
+  }
+
+  for (const c of included) {
+    if (c.name.trim() === "") err(c.name, "name", "This column has no name in the file; exclude it.");
+    if ((names.get(c.name.toLowerCase()) ?? 0) > 1) {
+      err(c.name, "name", `Two columns are named "${c.name}" (names are compared case-insensitively); exclude one.`);
+    }
+    if (RESERVED_NAMES.has(c.name.toLowerCase())) {
+      err(c.name, "name", `"${c.name}" is reserved: AMC fills it on identity match. Exclude this column.`);
+    }
+    if (!(ROLES as readonly string[]).includes(c.role)) err(c.name, "role", "Choose a role.");
+    if (c.role === "PII") {
+      if (!c.piiType) {
+        err(c.name, "piiType", "Choose the PII type of this column.");
+      } else {
+        const users = piiUse.get(c.piiType) ?? [];
+        if (users.length > 1) {
+          err(c.name, "piiType", `${PII_LABELS[c.piiType]} is used by ${users.join(", ")}; each PII type can be used once.`);
+        }
+      }
+      if (!c.nullable) err(c.name, "nullable", "PII columns must be nullable: values that cannot be normalized upload as empty.");
+    }
+    if (SINGLE_USE_ROLES.has(c.role)) {
+      const users = roleUse.get(c.role) ?? [];
+      if (users.length > 1) err(c.name, "role", `${ROLE_LABELS[c.role]} can be used once; also chosen for ${users.filter((n) => n !== c.name).join(", ")}.`);
+    }
+    const allowed = allowedDataTypes(c.role);
+    if (!allowed.includes(c.dataType)) {
+      err(c.name, "dataType", `${ROLE_LABELS[c.role]} needs data type ${allowed.map((t) => DATA_TYPE_LABELS[t]).join(" or ")}.`);
+    }
+    if (c.role === "MAIN_EVENT_TIME" && period === "DIMENSION") {
+      err(c.name, "role", "A DIMENSION dataset has no main event time; choose a period or another role.");
+    }
+    const s = c.suggestion;
+    if (c.role !== "PII" && s?.piiType && s.confidence >= SUGGESTION_THRESHOLD) {
+      warn(c.name, "role", `Looks like ${s.piiType} (${Math.round(s.confidence * 100)}% confidence): unless marked PII it uploads as plain text.`);
+    }
+  }
+
+  const eventTimes = roleUse.get("MAIN_EVENT_TIME") ?? [];
+  if (period !== "DIMENSION" && eventTimes.length === 0 && included.length > 0) {
+    err(null, "definition", "A FACT dataset (period " + period + ") needs one main event time column (Timestamp or Date).");
+  }
+  if (included.length > 0 && !included.some((c) => IDENTITY_ROLES.has(c.role))) {
+    warn(null, "definition", "No PII or external id column: rows cannot be matched to Amazon identities.");
+  }
+
+  const errors = issues.filter((i) => i.level === "error");
+  return { issues, errors, warnings: issues.filter((i) => i.level === "warning"), ok: errors.length === 0 };
+}
+
+export function issuesFor(check: ColumnCheck, column: string, field?: ColumnIssue["field"]): ColumnIssue[] {
+  return check.issues.filter((i) => i.column === column && (field === undefined || i.field === field));
+}
+
+/** Per-column choices still open for PII: the types not used by another included column. */
+export function freePiiTypes(columns: readonly ColumnDraft[], self: string): PiiType[] {
+  const used = new Set(columns.filter((c) => !c.excluded && c.name !== self && c.role === "PII").map((c) => c.piiType));
+  return PII_TYPES.filter((t) => !used.has(t));
+}
+
+// Import/export of column definitions. The export is our own format; the import also accepts the old
+// app's column_definitions.json (spec E.3 Step 4: {name, description, data_type, column_type, pii_type, nullable}).
+
+export interface ExportedColumn {
+  name: string;
+  description: string;
+  dataType: DataType;
+  role: Role;
+  piiType: PiiType | null;
+  nullable: boolean;
+  excluded: boolean;
+}
+
+export function exportColumns(columns: readonly ColumnDraft[]): ExportedColumn[] {
+  return columns.map(({ name, description, dataType, role, piiType, nullable, excluded }) => ({
+    name,
+    description,
+    dataType,
+    role,
+    piiType,
+    nullable,
+    excluded,
+  }));
+}
+
+const OLD_ROLE: Record<string, Role> = {
+  pii: "PII",
+  dimension: "DIMENSION",
+  metric: "METRIC",
+  maineventtime: "MAIN_EVENT_TIME",
+  "liveramp id": "LIVERAMP",
+  "mobile ad id": "MAID",
+  "experian id": "EXPERIAN",
+};
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+export interface ImportResult {
+  columns: ColumnDraft[];
+  unknown: string[];
+  missing: string[];
+}
+
+/**
+ * Apply imported definitions onto the file's columns (matched by name). Columns of the file not in the
+ * import keep their current draft (`missing`); imported names not in the file are reported (`unknown`).
+ * Throws Error with a message naming the entry and the reason.
+ */
+export function importColumns(current: readonly ColumnDraft[], data: unknown): ImportResult {
+  if (!Array.isArray(data)) throw new Error("Expected a JSON array of column definitions.");
+  const byName = new Map<string, ColumnDraft>();
+  data.forEach((entry, index) => {
+    const rec = asRecord(entry);
+    const name = rec ? str(rec.name) : null;
+    if (!rec || !name) throw new Error(`Entry ${index + 1}: missing "name".`);
+    const roleText = str(rec.role) ?? str(rec.column_type) ?? "DIMENSION";
+    const role = (ROLES as readonly string[]).includes(roleText) ? (roleText as Role) : OLD_ROLE[roleText.toLowerCase()];
+    if (!role) throw new Error(`Entry ${index + 1} (${name}): unknown role "${roleText}".`);
+    const piiText = str(rec.piiType) ?? str(rec.pii_type);
+    const piiType = piiText && (PII_TYPES as readonly string[]).includes(piiText) ? (piiText as PiiType) : null;
+    if (piiText && !piiType) throw new Error(`Entry ${index + 1} (${name}): unknown PII type "${piiText}".`);
+    const typeText = (str(rec.dataType) ?? str(rec.data_type) ?? "STRING").toUpperCase();
+    if (!(DATA_TYPES as readonly string[]).includes(typeText)) {
+      throw new Error(`Entry ${index + 1} (${name}): unknown data type "${typeText}".`);
+    }
+    byName.set(name, {
+      name,
+      description: str(rec.description) ?? name,
+      dataType: typeText as DataType,
+      role,
+      piiType: role === "PII" ? piiType : null,
+      nullable: typeof rec.nullable === "boolean" ? rec.nullable : true,
+      excluded: rec.excluded === true,
+    });
+  });
+  const fileNames = new Set(current.map((c) => c.name));
+  const columns = current.map((c) => {
+    const imported = byName.get(c.name);
+    return imported ? { ...imported, suggestion: c.suggestion ?? null } : c;
+  });
+  return {
+    columns,
+    unknown: [...byName.keys()].filter((n) => !fileNames.has(n)),
+    missing: current.filter((c) => !byName.has(c.name)).map((c) => c.name),
+  };
+}
+
+export interface Compatibility {
+  compatible: boolean;
+  /** Dataset columns the file lacks: the upload would fail. */
+  missing: string[];
+  /** File columns the dataset does not have: they are not uploaded. */
+  extra: string[];
+}
+
+/** Compare a file's columns with an existing dataset's (spec E.3 "Validate columns"). */
+export function compareWithDataset(fileColumns: readonly string[], datasetColumns: readonly string[]): Compatibility {
+  const file = new Set(fileColumns);
+  const dataset = datasetColumns.filter((c) => !RESERVED_NAMES.has(c.toLowerCase()));
+  const ds = new Set(dataset);
+  const missing = dataset.filter((c) => !file.has(c));
+  const extra = fileColumns.filter((c) => !ds.has(c));
+  return { compatible: missing.length === 0, missing, extra };
+}

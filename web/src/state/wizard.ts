@@ -1,0 +1,231 @@
+// Wizard state: one reactive object, saved to localStorage on every change, so a reload, a session
+// expiry (re-login) or the Amazon Ads OAuth round trip never loses the user's work (the old app lost it,
+// spec E.2).
+import { reactive, watch } from "vue";
+import { checkColumns, PERIODS, type ColumnDraft, type Period } from "../lib/columns";
+import { datasetIdError } from "../lib/validation";
+
+export const UPDATE_STRATEGIES = ["ADDITIVE", "FULL_REPLACE", "OVERLAP_REPLACE", "OVERLAP_KEEP"] as const;
+export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
+
+export const FILE_FORMATS = ["AUTO", "CSV", "JSONL", "PARQUET"] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+export const COUNTRIES = ["US", "CA", "GB", "DE", "FR", "ES", "IT", "JP", "IN"] as const;
+
+export interface DatasetChoice {
+  mode: "new" | "existing";
+  id: string;
+  description: string;
+  period: Period;
+  /** "" = not applicable: PII is hashed without country rules, AMC matches it poorly. */
+  country: string;
+  existingId: string;
+  updateStrategy: UpdateStrategy;
+}
+
+export interface WizardState {
+  version: 1;
+  bucket: string;
+  prefix: string;
+  keys: string[];
+  fileFormat: FileFormat;
+  instances: string[];
+  dataset: DatasetChoice;
+  columns: ColumnDraft[];
+  /** The file selection the columns were read from; columns are re-read when the selection changes. */
+  columnsFor: string;
+  jobIds: string[];
+}
+
+export const WIZARD_KEY = "amc-uploader:wizard:v1";
+const RETURN_PREFIX = "amc-uploader:oauth-return:";
+const RETURN_TTL_MS = 60 * 60 * 1000;
+
+export function emptyWizard(): WizardState {
+  return {
+    version: 1,
+    bucket: "",
+    prefix: "",
+    keys: [],
+    fileFormat: "AUTO",
+    instances: [],
+    dataset: {
+      mode: "new",
+      id: "",
+      description: "",
+      period: "P1D",
+      country: "US",
+      existingId: "",
+      updateStrategy: "ADDITIVE",
+    },
+    columns: [],
+    columnsFor: "",
+    jobIds: [],
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Parse a stored snapshot defensively: unknown or broken data gives a fresh wizard, never a crash. */
+export function parseWizard(text: string | null): WizardState {
+  const fresh = emptyWizard();
+  if (!text) return fresh;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return fresh;
+  }
+  if (!isObject(data) || data.version !== 1) return fresh;
+  const ds = isObject(data.dataset) ? data.dataset : {};
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  const s = (v: unknown, d: string) => (typeof v === "string" ? v : d);
+  const period = s(ds.period, fresh.dataset.period);
+  const strategy = s(ds.updateStrategy, fresh.dataset.updateStrategy);
+  const format = s(data.fileFormat, fresh.fileFormat);
+  return {
+    version: 1,
+    bucket: s(data.bucket, ""),
+    prefix: s(data.prefix, ""),
+    keys: strings(data.keys),
+    fileFormat: (FILE_FORMATS as readonly string[]).includes(format) ? (format as FileFormat) : "AUTO",
+    instances: strings(data.instances),
+    dataset: {
+      mode: ds.mode === "existing" ? "existing" : "new",
+      id: s(ds.id, ""),
+      description: s(ds.description, ""),
+      period: (PERIODS as readonly string[]).includes(period) ? (period as Period) : "P1D",
+      country: s(ds.country, "US"),
+      existingId: s(ds.existingId, ""),
+      updateStrategy: (UPDATE_STRATEGIES as readonly string[]).includes(strategy) ? (strategy as UpdateStrategy) : "ADDITIVE",
+    },
+    columns: Array.isArray(data.columns) ? (data.columns as ColumnDraft[]) : [],
+    columnsFor: s(data.columnsFor, ""),
+    jobIds: strings(data.jobIds),
+  };
+}
+
+export function selectionKey(state: Pick<WizardState, "bucket" | "keys">): string {
+  return `${state.bucket}|${[...state.keys].sort().join(",")}`;
+}
+
+/** Choose files; a different selection invalidates the column definitions (they came from the old file). */
+export function setFiles(state: WizardState, bucket: string, keys: string[]): void {
+  state.bucket = bucket;
+  state.keys = [...new Set(keys)];
+  if (state.columnsFor && state.columnsFor !== selectionKey(state)) {
+    state.columns = [];
+    state.columnsFor = "";
+  }
+}
+
+export function toggleKey(state: WizardState, key: string): void {
+  const keys = state.keys.includes(key) ? state.keys.filter((k) => k !== key) : [...state.keys, key];
+  setFiles(state, state.bucket, keys);
+}
+
+export type StepId = "files" | "destinations" | "dataset" | "columns" | "confirm" | "monitor";
+
+export interface StepStatus {
+  id: StepId;
+  complete: boolean;
+  /** Why the user cannot go past this step yet. */
+  blocker: string | null;
+}
+
+/** What blocks each step; `existingIds` are the dataset ids of the first selected instance. */
+export function stepStatuses(state: WizardState, existingIds: readonly string[] = []): StepStatus[] {
+  const files = state.keys.length > 0 ? null : "Select at least one file.";
+  const destinations = state.instances.length > 0 ? null : "You must select at least one AMC instance.";
+  let dataset: string | null = null;
+  if (state.dataset.mode === "new") {
+    dataset = datasetIdError(state.dataset.id, existingIds);
+  } else if (!state.dataset.existingId) {
+    dataset = "Choose an existing dataset.";
+  }
+  let columns: string | null = null;
+  if (state.dataset.mode === "new") {
+    if (state.columns.length === 0 || state.columnsFor !== selectionKey(state)) {
+      columns = "Define the columns of the selected file.";
+    } else {
+      const check = checkColumns(state.columns, state.dataset.period);
+      columns = check.ok ? null : `${check.errors.length} column problem(s) to fix.`;
+    }
+  }
+  const confirm = state.jobIds.length > 0 ? null : "Submit the upload.";
+  return [
+    { id: "files", complete: files === null, blocker: files },
+    { id: "destinations", complete: destinations === null, blocker: destinations },
+    { id: "dataset", complete: dataset === null, blocker: dataset },
+    { id: "columns", complete: columns === null, blocker: columns },
+    { id: "confirm", complete: confirm === null, blocker: confirm },
+    { id: "monitor", complete: false, blocker: null },
+  ];
+}
+
+/** The first step not complete before `target`, or null when the user may open `target`. */
+export function firstBlockedBefore(statuses: readonly StepStatus[], target: StepId): StepStatus | null {
+  for (const s of statuses) {
+    if (s.id === target) return null;
+    if (!s.complete) return s;
+  }
+  return null;
+}
+
+// OAuth round trip: before leaving for the Amazon consent page, remember where the user was and a
+// snapshot of the wizard under the OAuth `state` value (one value, generated once; spec E.2's bug).
+
+export interface PendingReturn {
+  returnTo: string;
+  wizard: WizardState;
+  savedAt: number;
+}
+
+export function rememberReturn(storage: Storage, oauthState: string, returnTo: string, wizard: WizardState, now = Date.now()): void {
+  const pending: PendingReturn = { returnTo, wizard: JSON.parse(JSON.stringify(wizard)) as WizardState, savedAt: now };
+  storage.setItem(RETURN_PREFIX + oauthState, JSON.stringify(pending));
+  // Drop stale entries of abandoned round trips.
+  for (let i = storage.length - 1; i >= 0; i--) {
+    const key = storage.key(i);
+    if (!key?.startsWith(RETURN_PREFIX) || key === RETURN_PREFIX + oauthState) continue;
+    try {
+      const old = JSON.parse(storage.getItem(key) ?? "null") as PendingReturn | null;
+      if (!old || now - old.savedAt > RETURN_TTL_MS) storage.removeItem(key);
+    } catch {
+      storage.removeItem(key);
+    }
+  }
+}
+
+/** Read and delete the entry saved for `oauthState`; null if unknown or expired. */
+export function takeReturn(storage: Storage, oauthState: string, now = Date.now()): PendingReturn | null {
+  const key = RETURN_PREFIX + oauthState;
+  const text = storage.getItem(key);
+  storage.removeItem(key);
+  if (!text) return null;
+  try {
+    const pending = JSON.parse(text) as PendingReturn;
+    if (now - pending.savedAt > RETURN_TTL_MS) return null;
+    return { returnTo: pending.returnTo, wizard: parseWizard(JSON.stringify(pending.wizard)), savedAt: pending.savedAt };
+  } catch {
+    return null;
+  }
+}
+
+/** The app's single wizard store, persisted to localStorage. */
+export function createWizardStore(storage: Storage | null): WizardState {
+  const state = reactive(parseWizard(storage?.getItem(WIZARD_KEY) ?? null)) as WizardState;
+  if (storage) {
+    watch(state, () => storage.setItem(WIZARD_KEY, JSON.stringify(state)), { deep: true, flush: "sync" });
+  }
+  return state;
+}
+
+export function replaceWizard(state: WizardState, next: WizardState): void {
+  Object.assign(state, next);
+}
+
+export const wizard: WizardState = createWizardStore(typeof localStorage === "undefined" ? null : localStorage);
