@@ -1,0 +1,480 @@
+"""Request and response models of the REST API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class PiiTypeName(StrEnum):
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    NAME = "NAME"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    ADDRESS = "ADDRESS"
+    CITY = "CITY"
+    STATE = "STATE"
+    ZIP = "ZIP"
+
+
+class ExternalIdType(StrEnum):
+    LIVERAMP = "LIVERAMP"
+    MAID = "MAID"
+    EXPERIAN = "EXPERIAN"
+
+
+class DataType(StrEnum):
+    STRING = "STRING"
+    DECIMAL = "DECIMAL"
+    INTEGER = "INTEGER"
+    LONG = "LONG"
+    TIMESTAMP = "TIMESTAMP"
+    DATE = "DATE"
+
+
+class ColumnType(StrEnum):
+    DIMENSION = "DIMENSION"
+    METRIC = "METRIC"
+
+
+class Period(StrEnum):
+    PT1H = "PT1H"
+    P1D = "P1D"
+    P1M = "P1M"
+
+
+class UpdateStrategy(StrEnum):
+    ADDITIVE = "ADDITIVE"
+    FULL_REPLACE = "FULL_REPLACE"
+    OVERLAP_REPLACE = "OVERLAP_REPLACE"
+    OVERLAP_KEEP = "OVERLAP_KEEP"
+
+
+class CountryCode(StrEnum):
+    US = "US"
+    GB = "GB"
+    CA = "CA"
+    DE = "DE"
+    FR = "FR"
+    ES = "ES"
+    IT = "IT"
+    JP = "JP"
+    IN = "IN"
+
+
+class InputFormat(StrEnum):
+    CSV = "CSV"
+    JSONL = "JSONL"
+    PARQUET = "PARQUET"
+
+
+class OutputFormat(StrEnum):
+    CSV = "CSV"
+    JSONL = "JSONL"
+
+
+DatasetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]+$", max_length=128)]
+InstanceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
+S3Key = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+LwaCredential = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-\.]+$", max_length=512)]
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable machine code and a human message (never a value, token or secret)."""
+
+    error: str
+    message: str
+
+
+# ---- health / auth
+
+
+class Health(ApiModel):
+    status: Literal["ok"] = "ok"
+    version: str
+    local_mode: bool
+
+
+class Version(ApiModel):
+    version: str
+
+
+class LocalLoginRequest(ApiModel):
+    username: NonEmpty
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class LocalRefreshRequest(ApiModel):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+
+
+class TokenResponse(ApiModel):
+    id_token: str
+    access_token: str
+    refresh_token: str | None = None
+    expires_in: int
+
+
+class Me(ApiModel):
+    username: str
+    subject: str
+    groups: list[str]
+    is_admin: bool
+
+
+# ---- settings
+
+
+class CredentialStatus(ApiModel):
+    """Whether LWA credentials are stored; the values themselves are never returned."""
+
+    client_id_set: bool
+    client_secret_set: bool
+    connected: bool
+
+
+class SettingsView(ApiModel):
+    credentials: CredentialStatus
+    allow_sample_values: bool
+    lwa_scope: str
+    consent_url: str
+    api_base_url: str
+    redirect_uri: str | None
+    data_bucket: str
+    artifact_bucket: str
+    kms_key_arn: str | None
+    version: str
+
+
+class SettingsUpdate(ApiModel):
+    allow_sample_values: bool | None = None
+    lwa_scope: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+
+
+class CredentialsUpdate(ApiModel):
+    client_id: LwaCredential
+    client_secret: LwaCredential
+
+
+class ConsentUrlRequest(ApiModel):
+    redirect_uri: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2048)] | None = None
+
+
+class ConsentUrl(ApiModel):
+    url: str
+    state: str
+    expires_at: datetime
+
+
+class OAuthCallback(ApiModel):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    state: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+# ---- instances
+
+
+class AmcInstance(ApiModel):
+    instance_id: InstanceId
+    name: Annotated[str, StringConstraints(max_length=256)] | None = None
+    advertiser_id: NonEmpty
+    marketplace_id: NonEmpty
+    data_upload_aws_account_id: Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+    ads_account_id: Annotated[str, StringConstraints(max_length=256)] | None = None
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class InstanceList(ApiModel):
+    items: list[AmcInstance]
+
+
+class InstanceBulkUpdate(ApiModel):
+    items: list[AmcInstance] = Field(max_length=259)
+
+
+class AmcAccount(ApiModel):
+    account_id: str
+    account_name: str | None = None
+    marketplace_id: str | None = None
+
+
+class DiscoveredInstance(ApiModel):
+    """An instance AMC reports for the connected account, prefilled for registration."""
+
+    instance_id: str
+    instance_name: str | None = None
+    advertiser_id: str
+    marketplace_id: str | None = None
+    data_upload_aws_account_id: str | None = None
+    instance_type: str | None = None
+    creation_status: str | None = None
+    registered: bool
+
+
+class Discovery(ApiModel):
+    accounts: list[AmcAccount]
+    instances: list[DiscoveredInstance]
+
+
+# ---- files
+
+
+class S3Object(ApiModel):
+    key: str
+    size: int
+    last_modified: datetime
+
+
+class FileList(ApiModel):
+    bucket: str
+    prefix: str
+    items: list[S3Object]
+    prefixes: list[str]
+    next_token: str | None = None
+
+
+class UploadedFile(ApiModel):
+    bucket: str
+    key: str
+    size: int
+
+
+class PreviewRequest(ApiModel):
+    keys: list[S3Key] = Field(min_length=1, max_length=200)
+    file_format: InputFormat | None = None
+    country_code: CountryCode | None = None
+    include_samples: bool = False
+    sample_size: int = Field(default=5, ge=1, le=20)
+
+
+class ColumnPreview(ApiModel):
+    name: str
+    inferred_type: DataType
+    suggested_pii_type: PiiTypeName | None
+    confidence: float
+    reason: str
+    fill_rate: float
+    non_null: int
+    samples: list[str] | None = None
+
+
+class FilePreview(ApiModel):
+    bucket: str
+    keys: list[str]
+    file_format: InputFormat
+    rows_scanned: int
+    columns: list[ColumnPreview]
+    samples_included: bool
+    warnings: list[str]
+
+
+# ---- datasets
+
+
+class ColumnDefinitionModel(ApiModel):
+    name: ColumnName
+    description: Annotated[str, StringConstraints(max_length=512)] | None = None
+    data_type: DataType = DataType.STRING
+    column_type: ColumnType = ColumnType.DIMENSION
+    pii_type: PiiTypeName | None = None
+    external_id_type: ExternalIdType | None = None
+    is_main_event_time: bool = False
+    nullable: bool = True
+
+    @model_validator(mode="after")
+    def _one_role(self) -> ColumnDefinitionModel:
+        if self.pii_type and self.external_id_type:
+            raise ValueError("a column is either a PII column or an external id column, not both")
+        return self
+
+
+class DatasetCreate(ApiModel):
+    dataset_id: DatasetId
+    description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    period: Period | None = Field(default=None, description="Omit for a DIMENSION dataset.")
+    country_code: CountryCode | None = None
+    columns: list[ColumnDefinitionModel] = Field(min_length=1, max_length=500)
+
+
+class DatasetColumn(ApiModel):
+    name: str
+    description: str | None = None
+    data_type: str | None = None
+    column_type: str | None = None
+    nullable: bool | None = None
+    is_main_event_time: bool = False
+    is_main_user_id: bool = False
+    is_main_user_id_type: bool = False
+    pii_type: str | None = None
+    external_id_type: str | None = None
+
+
+class Dataset(ApiModel):
+    dataset_id: str
+    instance_id: str
+    description: str | None = None
+    period: str | None = None
+    country_code: str | None = None
+    dataset_type: str | None = None
+    created_time: str | None = None
+    updated_time: str | None = None
+    columns: list[DatasetColumn] = Field(default_factory=list)
+
+
+class DatasetList(ApiModel):
+    items: list[Dataset]
+
+
+class CompatibilityRequest(ApiModel):
+    keys: list[S3Key] = Field(min_length=1, max_length=200)
+    file_format: InputFormat | None = None
+
+
+class Compatibility(ApiModel):
+    compatible: bool
+    missing_columns: list[str]
+    extra_columns: list[str]
+    message: str
+
+
+class AmcUpload(ApiModel):
+    upload_id: str
+    dataset_id: str | None = None
+    status: str | None = None
+    message: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    source: str | None = None
+    metrics: dict[str, Any] | None = None
+
+
+class UploadList(ApiModel):
+    items: list[AmcUpload]
+
+
+# ---- jobs
+
+
+class JobColumn(ApiModel):
+    name: ColumnName
+    pii_type: PiiTypeName | None = None
+    data_type: DataType = DataType.STRING
+    drop: bool = False
+    is_main_event_time: bool = False
+
+
+class JobTemplate(ApiModel):
+    """A job without its source files (also the body of S3-trigger rules)."""
+
+    instance_ids: list[InstanceId] = Field(min_length=1, max_length=100)
+    dataset_id: DatasetId
+    update_strategy: UpdateStrategy = UpdateStrategy.ADDITIVE
+    country_code: CountryCode | None = None
+    file_format: InputFormat | None = None
+    output_format: OutputFormat = OutputFormat.CSV
+    columns: list[JobColumn] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique(self) -> JobTemplate:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError("each column may appear once")
+        pii = [c.pii_type for c in self.columns if c.pii_type and not c.drop]
+        if len(set(pii)) != len(pii):
+            raise ValueError("each PII type may be used once")
+        if sum(1 for c in self.columns if c.is_main_event_time) > 1:
+            raise ValueError("at most one main event time column")
+        if len(set(self.instance_ids)) != len(self.instance_ids):
+            raise ValueError("each instance may appear once")
+        return self
+
+
+class JobRequest(JobTemplate):
+    source_keys: list[S3Key] = Field(min_length=1, max_length=200)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    STAGED = "STAGED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class InstanceStatus(StrEnum):
+    PENDING = "PENDING"
+    STAGED = "STAGED"
+    UPLOADING = "UPLOADING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class JobInstance(ApiModel):
+    instance_id: str
+    status: InstanceStatus = InstanceStatus.PENDING
+    upload_id: str | None = None
+    upload_status: str | None = None
+    message: str | None = None
+    metrics: dict[str, Any] | None = None
+    manifest_key: str | None = None
+    updated_at: datetime | None = None
+
+
+class Job(ApiModel):
+    job_id: str
+    status: JobStatus
+    request: JobRequest
+    instances: list[JobInstance]
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    run_id: str | None = None
+    trigger_rule_id: str | None = None
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobList(ApiModel):
+    items: list[Job]
+
+
+class DryRunReport(ApiModel):
+    report: dict[str, Any]
+    warnings: list[str]
+
+
+# ---- triggers
+
+
+class TriggerRuleCreate(ApiModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    prefix: Annotated[str, StringConstraints(max_length=1024)] = "incoming/"
+    suffix: Annotated[str, StringConstraints(max_length=64)] = ".csv"
+    template: JobTemplate
+    enabled: bool = True
+
+
+class TriggerRule(TriggerRuleCreate):
+    rule_id: str
+    bucket: str
+    created_by: str | None = None
+    created_at: datetime
+
+
+class TriggerRuleList(ApiModel):
+    items: list[TriggerRule]

@@ -1,0 +1,295 @@
+"""Small repositories over DynamoDB and Secrets Manager. Items keep their model as one JSON attribute."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from amc_uploader.api.aws import TTL_ATTRIBUTE
+from amc_uploader.api.errors import ConflictError, NotFoundError
+from amc_uploader.api.models import (
+    AmcInstance,
+    CredentialStatus,
+    Job,
+    JobInstance,
+    TriggerRule,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Table:
+    def __init__(self, client: DynamoDBClient, table: str):
+        self._db = client
+        self._table = table
+
+    def put(
+        self,
+        pk: str,
+        sk: str,
+        data: str,
+        *,
+        new_only: bool = False,
+        extra: dict[str, str | int] | None = None,
+    ) -> None:
+        item: dict[str, Any] = {"pk": {"S": pk}, "sk": {"S": sk}, "data": {"S": data}}
+        for k, v in (extra or {}).items():
+            item[k] = {"N": str(v)} if isinstance(v, int) else {"S": v}
+        kwargs: dict[str, Any] = {"TableName": self._table, "Item": item}
+        if new_only:
+            kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
+        try:
+            self._db.put_item(**kwargs)
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise ConflictError("The item already exists.", code="already_exists") from None
+
+    def get(self, pk: str, sk: str) -> str | None:
+        out = self._db.get_item(
+            TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        )
+        item = out.get("Item")
+        return item["data"]["S"] if item else None
+
+    def delete(self, pk: str, sk: str, *, must_exist: bool = False) -> str | None:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+            "ReturnValues": "ALL_OLD",
+        }
+        if must_exist:
+            kwargs["ConditionExpression"] = "attribute_exists(pk)"
+        try:
+            out = self._db.delete_item(**kwargs)
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return None
+        old = out.get("Attributes")
+        return old["data"]["S"] if old else None
+
+    def query(self, pk: str, sk_prefix: str | None = None) -> list[tuple[str, str]]:
+        expr = "pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": pk}}
+        if sk_prefix:
+            expr += " AND begins_with(sk, :sk)"
+            values[":sk"] = {"S": sk_prefix}
+        result: list[tuple[str, str]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": expr,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            out = self._db.query(**kwargs)
+            result.extend((i["sk"]["S"], i["data"]["S"]) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return result
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def scan_sk(self, sk: str) -> list[tuple[str, str]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "sk = :sk",
+            "ExpressionAttributeValues": {":sk": {"S": sk}},
+        }
+        result: list[tuple[str, str]] = []
+        while True:
+            out = self._db.scan(**kwargs)
+            result.extend((i["pk"]["S"], i["data"]["S"]) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return result
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+class AppPreferences(BaseModel):
+    allow_sample_values: bool = False
+    lwa_scope: str | None = None
+
+
+class SettingsRepository:
+    """Settings table: application preferences, AMC instances and pending OAuth states."""
+
+    def __init__(self, client: DynamoDBClient, table: str):
+        self._t = _Table(client, table)
+
+    def preferences(self) -> AppPreferences:
+        raw = self._t.get("settings", "app")
+        return AppPreferences.model_validate_json(raw) if raw else AppPreferences()
+
+    def save_preferences(self, prefs: AppPreferences) -> None:
+        self._t.put("settings", "app", prefs.model_dump_json())
+
+    def list_instances(self) -> list[AmcInstance]:
+        return [AmcInstance.model_validate_json(d) for _, d in self._t.query("instance")]
+
+    def get_instance(self, instance_id: str) -> AmcInstance:
+        raw = self._t.get("instance", instance_id)
+        if raw is None:
+            raise NotFoundError(f"AMC instance {instance_id} is not registered.", code="instance_not_found")
+        return AmcInstance.model_validate_json(raw)
+
+    def put_instance(self, instance: AmcInstance, *, new_only: bool = False) -> None:
+        try:
+            self._t.put("instance", instance.instance_id, instance.model_dump_json(), new_only=new_only)
+        except ConflictError:
+            raise ConflictError(
+                f"AMC instance {instance.instance_id} is already registered.", code="instance_exists"
+            ) from None
+
+    def delete_instance(self, instance_id: str) -> None:
+        if self._t.delete("instance", instance_id, must_exist=True) is None:
+            raise NotFoundError(f"AMC instance {instance_id} is not registered.", code="instance_not_found")
+
+    def save_oauth_state(self, state: str, data: dict[str, Any], ttl_seconds: int) -> None:
+        expires = int(time.time()) + ttl_seconds
+        payload = json.dumps({**data, "expires_at": expires})
+        self._t.put("oauth_state", state, payload, extra={TTL_ATTRIBUTE: expires})
+
+    def consume_oauth_state(self, state: str) -> dict[str, Any] | None:
+        """Single use: the state is deleted as it is read; expired states count as absent."""
+        raw = self._t.delete("oauth_state", state)
+        if raw is None:
+            return None
+        data: dict[str, Any] = json.loads(raw)
+        if int(data.get("expires_at", 0)) < time.time():
+            return None
+        return data
+
+
+class JobRepository:
+    """Jobs table: item (job_id, "job") holds the job; (job_id, "instance#<id>") the per-instance state."""
+
+    def __init__(self, client: DynamoDBClient, table: str):
+        self._t = _Table(client, table)
+
+    def create(self, job: Job) -> None:
+        body = job.model_copy(update={"instances": []})
+        self._t.put(job.job_id, "job", body.model_dump_json(), new_only=True)
+        for inst in job.instances:
+            self.put_instance(job.job_id, inst)
+
+    def _assemble(self, job_id: str, items: list[tuple[str, str]]) -> Job | None:
+        job_raw = next((d for sk, d in items if sk == "job"), None)
+        if job_raw is None:
+            return None
+        job = Job.model_validate_json(job_raw)
+        by_id = {
+            sk.removeprefix("instance#"): JobInstance.model_validate_json(d)
+            for sk, d in items
+            if sk.startswith("instance#")
+        }
+        ordered = [by_id.pop(i) for i in job.request.instance_ids if i in by_id] + list(by_id.values())
+        return job.model_copy(update={"instances": ordered})
+
+    def get(self, job_id: str) -> Job:
+        job = self._assemble(job_id, self._t.query(job_id))
+        if job is None:
+            raise NotFoundError(f"Job {job_id} does not exist.", code="job_not_found")
+        return job
+
+    def list(self, limit: int = 100) -> list[Job]:
+        heads = self._t.scan_sk("job")
+        jobs = [Job.model_validate_json(d) for _, d in heads]
+        jobs.sort(key=lambda j: j.created_at, reverse=True)
+        return [self.get(j.job_id) for j in jobs[:limit]]
+
+    def save(self, job: Job) -> Job:
+        """Write the job head (status, report, error); per-instance items are written separately."""
+        job = job.model_copy(update={"updated_at": utcnow()})
+        self._t.put(job.job_id, "job", job.model_copy(update={"instances": []}).model_dump_json())
+        return job
+
+    def get_instance(self, job_id: str, instance_id: str) -> JobInstance:
+        raw = self._t.get(job_id, f"instance#{instance_id}")
+        if raw is None:
+            raise NotFoundError(f"Job {job_id} has no instance {instance_id}.", code="job_instance_not_found")
+        return JobInstance.model_validate_json(raw)
+
+    def put_instance(self, job_id: str, inst: JobInstance) -> JobInstance:
+        inst = inst.model_copy(update={"updated_at": utcnow()})
+        self._t.put(job_id, f"instance#{inst.instance_id}", inst.model_dump_json())
+        return inst
+
+    def delete(self, job_id: str) -> None:
+        for sk, _ in self._t.query(job_id):
+            self._t.delete(job_id, sk)
+
+
+class TriggerRepository:
+    def __init__(self, client: DynamoDBClient, table: str):
+        self._t = _Table(client, table)
+
+    def list(self) -> list[TriggerRule]:
+        rules = [TriggerRule.model_validate_json(d) for _, d in self._t.query("rule")]
+        rules.sort(key=lambda r: r.created_at)
+        return rules
+
+    def get(self, rule_id: str) -> TriggerRule:
+        raw = self._t.get("rule", rule_id)
+        if raw is None:
+            raise NotFoundError(f"Trigger rule {rule_id} does not exist.", code="trigger_not_found")
+        return TriggerRule.model_validate_json(raw)
+
+    def put(self, rule: TriggerRule) -> None:
+        self._t.put("rule", rule.rule_id, rule.model_dump_json(), new_only=True)
+
+    def delete(self, rule_id: str) -> None:
+        if self._t.delete("rule", rule_id, must_exist=True) is None:
+            raise NotFoundError(f"Trigger rule {rule_id} does not exist.", code="trigger_not_found")
+
+
+class CredentialRepository:
+    """The LWA secret (`{"client_id", "client_secret", "refresh_token"}`): written here, read only by the
+    AMC client factory; the API exposes whether values are set, never the values."""
+
+    def __init__(self, client: SecretsManagerClient, secret_id: str):
+        self._sm = client
+        self.secret_id = secret_id
+
+    def read(self) -> dict[str, str]:
+        try:
+            out = self._sm.get_secret_value(SecretId=self.secret_id)
+        except self._sm.exceptions.ResourceNotFoundException:
+            return {}
+        raw = out.get("SecretString") or "{}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, str) and v} if isinstance(data, dict) else {}
+
+    def _write(self, data: dict[str, str]) -> None:
+        body = json.dumps(data)
+        try:
+            self._sm.put_secret_value(SecretId=self.secret_id, SecretString=body)
+        except self._sm.exceptions.ResourceNotFoundException:
+            self._sm.create_secret(Name=self.secret_id, SecretString=body)
+
+    def status(self) -> CredentialStatus:
+        data = self.read()
+        return CredentialStatus(
+            client_id_set="client_id" in data,
+            client_secret_set="client_secret" in data,
+            connected="refresh_token" in data,
+        )
+
+    def save_client(self, client_id: str, client_secret: str) -> None:
+        # New client credentials invalidate the consent given to the old ones.
+        self._write({"client_id": client_id, "client_secret": client_secret})
+
+    def save_refresh_token(self, refresh_token: str) -> None:
+        data = self.read()
+        data["refresh_token"] = refresh_token
+        self._write(data)
+
+    def clear(self) -> None:
+        self._write({})

@@ -1,0 +1,185 @@
+"""Source files in the data bucket: list, upload a small file, preview."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from amc_uploader.api.deps import Backend, BackendDep, UserDep
+from amc_uploader.api.errors import BadRequestError, UnprocessableError
+from amc_uploader.api.models import (
+    ColumnPreview,
+    FileList,
+    FilePreview,
+    InputFormat,
+    PiiTypeName,
+    PreviewRequest,
+    S3Object,
+    UploadedFile,
+)
+from amc_uploader.api.preview import FileHead, infer_type, read_head
+
+router = APIRouter(prefix="/files", tags=["files"])
+logger = logging.getLogger(__name__)
+
+
+@router.get("", response_model=FileList, operation_id="listFiles")
+def list_files(  # noqa: PLR0917
+    backend: BackendDep,
+    user: UserDep,
+    prefix: Annotated[str, Query(max_length=1024)] = "",
+    delimiter: Annotated[bool, Query(description="Group keys below the next '/' into prefixes.")] = False,
+    token: Annotated[str | None, Query(max_length=2048, description="nextToken of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> FileList:
+    bucket = backend.settings.data_bucket
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": limit}
+    if delimiter:
+        kwargs["Delimiter"] = "/"
+    if token:
+        kwargs["ContinuationToken"] = token
+    from botocore.exceptions import ClientError
+
+    try:
+        out = backend.aws.s3.list_objects_v2(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidArgument":
+            raise BadRequestError("Invalid page token.", code="invalid_token") from None
+        raise
+    items = [
+        S3Object(key=o["Key"], size=int(o.get("Size", 0)), last_modified=o["LastModified"])
+        for o in out.get("Contents", [])
+        if not o["Key"].endswith("/")
+    ]
+    prefixes = [p["Prefix"] for p in out.get("CommonPrefixes", [])]
+    return FileList(
+        bucket=bucket,
+        prefix=prefix,
+        items=items,
+        prefixes=prefixes,
+        next_token=out.get("NextContinuationToken"),
+    )
+
+
+def _check_key(key: str) -> None:
+    parts = key.split("/")
+    if (
+        not key
+        or len(key) > 1024
+        or key.startswith("/")
+        or any(p in ("", ".", "..") for p in parts)
+        or any(ord(c) < 32 for c in key)
+    ):
+        raise BadRequestError("Invalid object key.", code="invalid_key")
+
+
+@router.put(
+    "/content",
+    response_model=UploadedFile,
+    status_code=201,
+    operation_id="uploadFile",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload_file(
+    request: Request,
+    backend: BackendDep,
+    user: UserDep,
+    key: Annotated[str, Query(min_length=1, max_length=1024, description="Object key in the data bucket")],
+) -> UploadedFile:
+    """Upload a small file (the raw request body) into the data bucket."""
+    _check_key(key)
+    limit = backend.settings.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise UnprocessableError(
+            f"Files above {limit} bytes must be copied to S3 directly.", code="too_large"
+        )
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise UnprocessableError(
+                f"Files above {limit} bytes must be copied to S3 directly.", code="too_large"
+            )
+        chunks.append(chunk)
+    if total == 0:
+        raise UnprocessableError("The file is empty.", code="empty_file")
+    bucket = backend.settings.data_bucket
+    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    backend.aws.s3.put_object(Bucket=bucket, Key=key, Body=b"".join(chunks), ContentType=content_type)
+    logger.info("file uploaded", extra={"bytes": total, "user": user.subject})
+    if backend.settings.local_mode:
+        # No S3 event notifications on the local stack: run the trigger path here.
+        backend.jobs.on_new_object(bucket, key)
+    return UploadedFile(bucket=bucket, key=key, size=total)
+
+
+def read_heads(backend: Backend, keys: list[str], file_format: InputFormat | None) -> list[FileHead]:
+    heads = [
+        read_head(backend.aws.s3, backend.settings.data_bucket, k, file_format, backend.settings.preview_rows)
+        for k in keys
+    ]
+    first = heads[0]
+    for other in heads[1:]:
+        if other.file_format is not first.file_format or set(other.columns) != set(first.columns):
+            raise UnprocessableError(
+                f"Every file must have the same format and columns: {other.key} differs from {first.key}.",
+                code="schema_mismatch",
+            )
+    return heads
+
+
+@router.post("/preview", response_model=FilePreview, operation_id="previewFiles")
+def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePreview:
+    """Columns with inferred types, fill rates and suggested PII types; clear-text samples only on request
+    and when the administrator allows them."""
+    from amc_normalize import suggest_pii_types
+
+    heads = read_heads(backend, body.keys, body.file_format)
+    columns = heads[0].columns
+    rows = [r for h in heads for r in h.rows]
+    values = {c: [v for r in rows if (v := r.get(c)) is not None and v.strip() != ""] for c in columns}
+    warnings: list[str] = []
+    allowed = backend.settings_repo.preferences().allow_sample_values
+    with_samples = body.include_samples and allowed
+    if body.include_samples and not allowed:
+        warnings.append("Sample values are disabled by the administrator.")
+    suggestions = suggest_pii_types(
+        columns, {c: values[c][:200] for c in columns}, body.country_code.value if body.country_code else None
+    )
+    out: list[ColumnPreview] = []
+    for c in columns:
+        sug = suggestions.get(c)
+        pii = PiiTypeName(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
+        out.append(
+            ColumnPreview(
+                name=c,
+                inferred_type=infer_type(values[c]) if pii is None else infer_type([]),
+                suggested_pii_type=pii,
+                confidence=round(float(sug.confidence), 3) if sug is not None else 0.0,
+                reason=sug.reason if sug is not None else "",
+                fill_rate=round(len(values[c]) / len(rows), 4) if rows else 0.0,
+                non_null=len(values[c]),
+                samples=values[c][: body.sample_size] if with_samples else None,
+            )
+        )
+    if any(c.suggested_pii_type for c in out) and body.country_code is None:
+        warnings.append("PII columns found but no country chosen: values cannot be normalized for matching.")
+    return FilePreview(
+        bucket=backend.settings.data_bucket,
+        keys=[h.key for h in heads],
+        file_format=heads[0].file_format,
+        rows_scanned=len(rows),
+        columns=out,
+        samples_included=with_samples,
+        warnings=warnings,
+    )
