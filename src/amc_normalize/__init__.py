@@ -1,1 +1,55 @@
-"""Normalization and SHA-256 hashing of PII exactly as Amazon Marketing Cloud matches it."""
+"""Normalization and SHA-256 hashing of PII exactly as Amazon Marketing Cloud matches it.
+
+The rules are `../shared/spec/normalization.md`; every module names the section it implements.
+Pure: stdlib + phonenumbers. pandas and pyspark are imported only by `amc_normalize.pandas` and
+`amc_normalize.spark`.
+"""
+
+from __future__ import annotations
+
+from amc_normalize.core import (
+    classify_missing,
+    get_hash_function,
+    get_hasher,
+    hash_detailed,
+    hash_value,
+    is_prehashed,
+    normalize,
+    normalize_detailed,
+)
+from amc_normalize.errors import (
+    NormalizationConfigError,
+    SchemaError,
+    UnknownPiiTypeError,
+    UnsupportedCountryError,
+)
+from amc_normalize.records import ColumnSpec, normalize_records
+from amc_normalize.registry import SUPPORTED_COUNTRIES
+from amc_normalize.report import ColumnReport, NormalizationReport
+from amc_normalize.suggest import Suggestion, suggest_pii_types
+from amc_normalize.types import NormalizedValue, Outcome, PiiType
+
+__all__ = [
+    "SUPPORTED_COUNTRIES",
+    "ColumnReport",
+    "ColumnSpec",
+    "NormalizationConfigError",
+    "NormalizationReport",
+    "NormalizedValue",
+    "Outcome",
+    "PiiType",
+    "SchemaError",
+    "Suggestion",
+    "UnknownPiiTypeError",
+    "UnsupportedCountryError",
+    "classify_missing",
+    "get_hash_function",
+    "get_hasher",
+    "hash_detailed",
+    "hash_value",
+    "is_prehashed",
+    "normalize",
+    "normalize_detailed",
+    "normalize_records",
+    "suggest_pii_types",
+]

@@ -1,0 +1,100 @@
+"""ADDRESS, the street line (spec: normalization.md, section ADDRESS).
+
+1. trim, `str.upper`; 2. split on the delimiters (runs of commas with optional surrounding spaces, the
+word `C/O`, `!`, brackets, whitespace, `.`), which are dropped; 3. dash rule; 4. pound rule; 5. replace
+each token through the country's word tables (the last entry with that key wins, no chaining);
+6. concatenate and lowercase. Not idempotent by contract (spec note): never re-normalize output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from amc_normalize.registry import address_tables, country_rules
+from amc_normalize.rule import Rule
+
+# The reference's delimiter patterns (its DELIMITER_PATTERN_MAP) plus `.` from the spec. They are
+# disjoint character sets except C/O, so one alternation splits exactly like the reference's passes.
+_DELIMITERS = re.compile(r"(?:\s?,\s?)+|\bC/O\b|!|[\[\]{}()]|\s+|\.")
+# Fast path when `C/O` is absent: the single-character delimiters become spaces, then str.split()
+# (str.split and `\s` agree on what whitespace is).
+_TO_SPACE = str.maketrans({c: " " for c in ",![]{}()."})
+# Spec step 4: LETTERS#REST with REST in 0-9A-Z-/ (the whole token).
+_POUND = re.compile(r"([A-Z]*)#([0-9A-Z\-/]*)")
+
+
+def tokenize(text: str) -> list[str]:
+    """Steps 1-2: upper-cased tokens, delimiters dropped."""
+    upper = text.strip().upper()
+    if "C/O" in upper:
+        return [t for t in _DELIMITERS.split(upper) if t]
+    return upper.translate(_TO_SPACE).split()
+
+
+def _dash(token: str) -> list[str] | None:
+    # Spec step 3 (the reference uses str.isnumeric): `12-A` -> `12`, `A`.
+    index = token.rfind("-")
+    if 0 < index < len(token) - 1:
+        first, second = token[:index], token[index + 1 :]
+        if first.isnumeric() and not second.isnumeric():
+            return [first, second]
+    return None
+
+
+def _pound(token: str) -> list[str] | None:
+    match = _POUND.fullmatch(token)
+    if match is None:
+        return None
+    letters, rest = match.group(1), match.group(2)
+    if not letters and not rest:
+        return None
+    return [part for part in (letters, "#", rest) if part]
+
+
+def split_tokens(tokens: Sequence[str]) -> list[str]:
+    """Steps 3-4 over every token (dash first, then pound)."""
+    out: list[str] = []
+    for token in tokens:
+        if "-" in token and (parts := _dash(token)) is not None:
+            out.extend(parts)
+        else:
+            out.append(token)
+    if any("#" in t for t in out):
+        pounded: list[str] = []
+        for token in out:
+            if "#" in token and (parts := _pound(token)) is not None:
+                pounded.extend(parts)
+            else:
+                pounded.append(token)
+        out = pounded
+    return out
+
+
+def build_word_map(table_names: Sequence[str]) -> dict[str, str]:
+    """Later entries override earlier ones: the last matching entry wins (spec step 5)."""
+    tables = address_tables()
+    words: dict[str, str] = {}
+    for name in table_names:
+        for key, replacement in tables[name]:
+            words[key] = replacement
+    return words
+
+
+def make_address_normalizer(words: dict[str, str]) -> Rule:
+    get = words.get
+
+    def normalize_address(value: str) -> str:
+        tokens = tokenize(value)
+        if any(("-" in t or "#" in t) for t in tokens):
+            tokens = split_tokens(tokens)
+        return "".join([get(t, t) for t in tokens]).lower()
+
+    def explain(value: str) -> str:
+        return "address.empty"
+
+    return Rule(kernel=normalize_address, explain=explain)
+
+
+def build(country_code: str) -> Rule:
+    return make_address_normalizer(build_word_map(country_rules(country_code).address_tables))

@@ -1,0 +1,254 @@
+"""PHONE (spec: normalization.md, section PHONE): E.164 without the `+`.
+
+Delete every non-digit, remembering a leading `+`; parse `+digits` as international, else the digits as
+a national number of the dataset's country; keep the number only if `is_possible_number` accepts it.
+
+Performance: `phonenumbers.parse` costs ~17 us, most of it string scanning a digits-only input does not
+need. `_FastPhone` replays parse's steps for digits-only input (country calling code extraction,
+national prefix stripping, possible-length tests) with patterns compiled once per region from
+phonenumbers' own metadata, and defers to `phonenumbers.parse` for everything it does not replay
+(international dialling prefixes such as `00`/`011`, over-long input, `+` followed by an unknown
+country code). tests/normalize/test_phone_fast_path.py proves both paths equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_code_for_country_code
+
+from amc_normalize.rule import Rule, ascii_delete_table
+
+_PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers' PLUS_CHARS
+_ASCII_DELETE = ascii_delete_table(b"0123456789")
+_NON_DIGIT = re.compile(r"\D+")
+# phonenumbers' limits (_MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN, _MAX_LENGTH_COUNTRY_CODE).
+_MIN_NSN = 2
+_MAX_NSN = 17
+_MAX_CC = 3
+_POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+_KEEP_ORIGINAL = (
+    ValidationResult.TOO_SHORT,
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ValidationResult.INVALID_LENGTH,
+)
+
+
+class _Fallback(Exception):
+    """The fast path does not replay this input; use phonenumbers.parse."""
+
+
+def split_digits(value: str) -> tuple[str, bool]:
+    """(ASCII digits, began-with-plus). Unicode decimal digits count as digits, as in phonenumbers."""
+    text = value.strip()
+    plus = text.startswith(_PLUS_SIGNS)
+    if text.isascii():
+        return text.encode().translate(None, _ASCII_DELETE).decode(), plus
+    digits = "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+    return digits, plus
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What parse needs from one region's metadata, compiled once."""
+
+    country_code: int
+    cc_str: str
+    general: re.Pattern[str] | None
+    prefix: re.Pattern[str] | None
+    transform: str | None
+    lengths: tuple[int, ...]
+    local_lengths: frozenset[int]
+    idd: re.Pattern[str] | None
+
+    def matches_general(self, number: str) -> bool:
+        return self.general is not None and self.general.fullmatch(number) is not None
+
+    def test_length(self, number: str) -> int:
+        # phonenumberutil._test_number_length for PhoneNumberType.UNKNOWN (the general description).
+        n = len(number)
+        if n in self.local_lengths:
+            return int(ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+        lengths = self.lengths
+        if lengths[0] == n:
+            return int(ValidationResult.IS_POSSIBLE)
+        if lengths[0] > n:
+            return int(ValidationResult.TOO_SHORT)
+        if lengths[-1] < n:
+            return int(ValidationResult.TOO_LONG)
+        return int(ValidationResult.IS_POSSIBLE if n in lengths[1:] else ValidationResult.INVALID_LENGTH)
+
+    def strip_national_prefix(self, number: str) -> str:
+        # phonenumberutil._maybe_strip_national_prefix_carrier_code, result number only.
+        if not number or self.prefix is None:
+            return number
+        match = self.prefix.match(number)
+        if match is None:
+            return number
+        viable = self.matches_general(number)
+        groups = match.groups()
+        if not self.transform or (groups and groups[-1] is None):
+            rest = number[match.end() :]
+            if viable and not self.matches_general(rest):
+                return number
+            return rest
+        if not groups:
+            raise _Fallback
+        transformed = self.prefix.sub(self.transform, number, count=1)
+        if viable and not self.matches_general(transformed):
+            return number
+        return transformed
+
+
+def _compile(value: str | None) -> re.Pattern[str] | None:
+    return re.compile(value) if value else None
+
+
+def _plan_from_metadata(metadata: Any) -> _Plan:
+    general = metadata.general_desc
+    lengths = tuple(general.possible_length) if general is not None else ()
+    if not lengths:
+        raise _Fallback
+    return _Plan(
+        country_code=int(metadata.country_code),
+        cc_str=str(metadata.country_code),
+        general=_compile(general.national_number_pattern),
+        prefix=_compile(metadata.national_prefix_for_parsing),
+        transform=metadata.national_prefix_transform_rule or None,
+        lengths=lengths,
+        local_lengths=frozenset(general.possible_length_local_only or ()),
+        idd=_compile(metadata.international_prefix),
+    )
+
+
+@cache
+def _region_plan(region: str) -> _Plan | None:
+    metadata = PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None:
+        return None
+    try:
+        return _plan_from_metadata(metadata)
+    except _Fallback:
+        return None
+
+
+@cache
+def _calling_code_plan(country_code: int) -> tuple[str, _Plan] | None:
+    """(main region, plan) of a country calling code, as parse/is_possible_number look it up."""
+    region = region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return None
+    try:
+        return region, _plan_from_metadata(metadata)
+    except _Fallback:
+        return None
+
+
+_Result = tuple[str, str | None]
+_UNPARSABLE: _Result = ("", "phone.unparsable")
+_NOT_POSSIBLE: _Result = ("", "phone.not_possible")
+
+
+def _finish(country_code: int, national: str, plan: _Plan) -> _Result:
+    """parse's final prefix strip and length checks, then is_possible_number and E.164 format."""
+    if len(national) < _MIN_NSN:
+        return _UNPARSABLE
+    stripped = plan.strip_national_prefix(national)
+    if plan.test_length(stripped) not in _KEEP_ORIGINAL:
+        national = stripped
+    if not _MIN_NSN <= len(national) <= _MAX_NSN:
+        return _UNPARSABLE
+    main = _calling_code_plan(country_code)
+    if main is None:
+        raise _Fallback
+    if main[1].test_length(national) not in _POSSIBLE:
+        return _NOT_POSSIBLE
+    # The national significant number keeps its leading zeros (italian_leading_zero), so it is `national`.
+    return f"{country_code}{national}", None
+
+
+def fast_international(digits: str) -> _Result:
+    """`+digits`, when the first 1-3 digits are a known country calling code."""
+    if not 3 <= len(digits) <= _MAX_NSN + _MAX_CC or digits[0] == "0":
+        raise _Fallback
+    for size in range(1, _MAX_CC + 1):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            found = _calling_code_plan(code)
+            if found is None:
+                raise _Fallback
+            return _finish(code, digits[size:], found[1])
+    raise _Fallback
+
+
+def fast_national(digits: str, region: str, plan: _Plan) -> _Result:
+    """Digits without `+` as a number of `region` (no international dialling prefix)."""
+    if not _MIN_NSN <= len(digits) <= _MAX_NSN:
+        raise _Fallback
+    if plan.idd is not None and plan.idd.match(digits):
+        raise _Fallback
+    national = digits
+    if digits.startswith(plan.cc_str):
+        # phonenumberutil._maybe_extract_country_code, "starts with the default country code" branch.
+        candidate = plan.strip_national_prefix(digits[len(plan.cc_str) :])
+        if (not plan.matches_general(digits) and plan.matches_general(candidate)) or plan.test_length(
+            digits
+        ) == ValidationResult.TOO_LONG:
+            found = _calling_code_plan(plan.country_code)
+            if found is None:
+                raise _Fallback
+            main_region, main_plan = found
+            return _finish(plan.country_code, candidate, plan if main_region == region else main_plan)
+    return _finish(plan.country_code, national, plan)
+
+
+def slow_phone(digits: str, plus: bool, region: str) -> tuple[str, str | None]:
+    """The reference path through phonenumbers.parse: (E.164 without `+` or "", reason)."""
+    try:
+        number = phonenumbers.parse(("+" if plus else "") + digits, region)
+    except NumberParseException:
+        return "", "phone.unparsable"
+    if not phonenumbers.is_possible_number(number):
+        return "", "phone.not_possible"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:], None
+
+
+def phone_result(digits: str, plus: bool, region: str, plan: _Plan | None) -> _Result:
+    """Fast path when it applies, else phonenumbers.parse: (E.164 without `+` or "", reason)."""
+    try:
+        if plus:
+            return fast_international(digits)
+        if plan is not None:
+            return fast_national(digits, region, plan)
+    except _Fallback:
+        pass
+    return slow_phone(digits, plus, region)
+
+
+def make_phone_normalizer(region: str) -> Rule:
+    plan = _region_plan(region)
+
+    def normalize_phone(value: str) -> str:
+        digits, plus = split_digits(value)
+        if not digits:
+            return ""
+        return phone_result(digits, plus, region, plan)[0]
+
+    def explain(value: str) -> str:
+        digits, plus = split_digits(value)
+        if not digits:
+            return "phone.no_digits"
+        return phone_result(digits, plus, region, plan)[1] or "phone.not_possible"
+
+    return Rule(kernel=normalize_phone, explain=explain)
+
+
+def build(country_code: str) -> Rule:
+    return make_phone_normalizer(country_code)

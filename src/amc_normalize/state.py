@@ -1,0 +1,42 @@
+"""STATE (spec: normalization.md, section STATE).
+
+Uppercase and keep `A-Z`; a full name in the country's table becomes its code; otherwise a raw value
+longer than two characters keeps its first two letters; lowercase. The length test uses the raw value,
+as the reference does (`Île-de-France` -> `LEDEFRANCE` -> `le`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from amc_normalize.registry import country_rules
+from amc_normalize.rule import ASCII_UPPER, Rule, ascii_delete_table
+
+_NOT_UPPER = re.compile(r"[^A-Z]+")
+_ASCII_DELETE = ascii_delete_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def make_state_normalizer(names: Mapping[str, str]) -> Rule:
+    table = dict(names)
+
+    def normalize_state(value: str) -> str:
+        if value.isascii():
+            letters = value.encode().translate(ASCII_UPPER, _ASCII_DELETE).decode()
+        else:
+            letters = _NOT_UPPER.sub("", value.upper())
+        code = table.get(letters)
+        if code is not None:
+            return code.lower()
+        if len(value) > 2:
+            return letters[:2].lower()
+        return letters.lower()
+
+    def explain(value: str) -> str:
+        return "state.no_letters"
+
+    return Rule(kernel=normalize_state, explain=explain)
+
+
+def build(country_code: str) -> Rule:
+    return make_state_normalizer(country_rules(country_code).state_names)
