@@ -256,6 +256,8 @@ def error_from_response(
             request_id = rid
     elif not raw:
         details = "empty response body"
+    elif body is not None:
+        details = f"unexpected JSON response body ({type(body).__name__})"
     elif content_type.startswith("text/plain") and len(raw) <= 300:
         details = raw.decode("utf-8", errors="replace").strip() or "empty response body"
     else:

@@ -69,6 +69,7 @@ class AmcSettings(BaseSettings):
         if not isinstance(data, dict):
             return data
         region = Region(str(data.get("region") or Region.NA).upper())
+        data["region"] = region
         for key, table in (
             ("api_base_url", API_BASE_URLS),
             ("lwa_token_url", LWA_TOKEN_URLS),
