@@ -1,7 +1,204 @@
+"""`amc-uploader run`: the upload job from a TOML/JSON config and/or flags (issue 4)."""
+
 from __future__ import annotations
 
+import json
+import logging
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+log = logging.getLogger(__name__)
+
+
+def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip() or not value.strip():
+            raise typer.BadParameter(f"expected COLUMN=VALUE, got {item!r}", param_hint=flag)
+        out[column.strip()] = value.strip()
+    return out
+
+
+def _load_raw(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--config") from None
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise typer.BadParameter(f"{path} is not valid TOML/JSON: {exc}", param_hint="--config") from None
+    if not isinstance(data, dict):
+        raise typer.BadParameter(f"{path} must hold a table/object", param_hint="--config")
+    return data
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+
+    @app.command("run")
+    def run(  # noqa: PLR0917
+        config: Annotated[
+            Path | None, typer.Option("--config", "-c", help="Job file (.toml or .json).")
+        ] = None,
+        inputs: Annotated[
+            list[str] | None,
+            typer.Option("--input", "-i", help="Input path, glob, directory or s3:// URI (repeatable)."),
+        ] = None,
+        country: Annotated[
+            str | None, typer.Option("--country", help="Country code (US GB CA DE FR ES IT JP IN).")
+        ] = None,
+        pii: Annotated[
+            list[str] | None, typer.Option("--pii", help="COLUMN=TYPE, e.g. email=EMAIL (repeatable).")
+        ] = None,
+        drop: Annotated[
+            list[str] | None, typer.Option("--drop", help="Column to leave out (repeatable).")
+        ] = None,
+        column_type: Annotated[
+            list[str] | None, typer.Option("--type", help="COLUMN=DATATYPE, e.g. birthday=DATE (repeatable).")
+        ] = None,
+        event_time: Annotated[
+            str | None, typer.Option("--event-time", help="Main event-time column (FACT).")
+        ] = None,
+        dataset_id: Annotated[str | None, typer.Option("--dataset-id", help="AMC dataset id.")] = None,
+        instances: Annotated[
+            list[str] | None, typer.Option("--instance", help="AMC instance id (repeatable).")
+        ] = None,
+        output: Annotated[
+            str | None, typer.Option("--output", "-o", help="Local directory or s3://bucket/prefix.")
+        ] = None,
+        file_format: Annotated[
+            str | None, typer.Option("--format", help="Staged file format: csv or jsonl.")
+        ] = None,
+        engine: Annotated[str | None, typer.Option("--engine", help="local (default) or spark.")] = None,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="Also write the report JSON here.")
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Report only: nothing staged or uploaded.")
+        ] = False,
+        stage_only: Annotated[
+            bool, typer.Option("--stage-only", help="Stage files and manifests; no AMC call.")
+        ] = False,
+        job_id: Annotated[str | None, typer.Option("--job-id", help="Re-use to resume/dedupe a job.")] = None,
+        update_strategy: Annotated[
+            str | None, typer.Option("--update-strategy", help="ADDITIVE (default), ...")
+        ] = None,
+        partition_cap: Annotated[
+            int | None, typer.Option("--partition-cap", help="Max gzip bytes per file.")
+        ] = None,
+        max_timestamp_failures: Annotated[
+            float | None,
+            typer.Option(
+                "--max-timestamp-failures", help="Share of rows (0..1) allowed to have bad timestamps."
+            ),
+        ] = None,
+        s3_endpoint_url: Annotated[
+            str | None, typer.Option("--s3-endpoint-url", help="e.g. a local moto server.")
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the result as JSON instead of tables.")
+        ] = False,
+    ) -> None:
+        """Normalize, hash, stage and upload files to AMC."""
+        from rich.console import Console
+
+        from amc_uploader.job import JobConfig, JobError, run_job
+
+        data: dict[str, Any] = _load_raw(config) if config else {}
+        overrides: dict[str, Any] = {
+            "inputs": inputs or None,
+            "country_code": country,
+            "drop": drop or None,
+            "event_time": event_time,
+            "dataset_id": dataset_id,
+            "instances": instances or None,
+            "output": output,
+            "file_format": file_format.upper() if file_format else None,
+            "engine": engine.lower() if engine else None,
+            "job_id": job_id,
+            "update_strategy": update_strategy,
+            "partition_cap_bytes": partition_cap,
+            "max_timestamp_failure_share": max_timestamp_failures,
+            "s3_endpoint_url": s3_endpoint_url,
+        }
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        if pii:
+            data["pii"] = {**data.get("pii", {}), **_pairs(pii, "--pii")}
+        if column_type:
+            types = {k: v.upper() for k, v in _pairs(column_type, "--type").items()}
+            data["column_types"] = {**data.get("column_types", {}), **types}
+        if dry_run:
+            data["dry_run"] = True
+        if stage_only:
+            data["stage_only"] = True
+        if file_format and file_format.lower() not in ("csv", "jsonl"):
+            raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+
+        err = Console(stderr=True)
+        out = Console()
+        try:
+            job = JobConfig.from_mapping(data)
+            result = _run_with_progress(job, err, run_job)
+        except JobError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            from amc_client import AmcError
+            from amc_normalize import NormalizationConfigError
+
+            if isinstance(exc, AmcError | NormalizationConfigError):
+                err.print(f"[red]error:[/red] {exc}", highlight=False)
+                raise typer.Exit(1) from None
+            raise
+        if report is not None:
+            report.write_text(result.report.model_dump_json(indent=2) + "\n")
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+            return
+        out.print(result.report.render())
+        for item in result.instances:
+            status = f"upload {item.upload_id}" if item.upload_id else "staged (no upload)"
+            reused = " (reused earlier staging)" if item.reused_staging else ""
+            out.print(f"{item.instance_id}: {item.manifest_uri} -> {status}{reused}", highlight=False)
+        if job.dry_run:
+            out.print("dry run: nothing staged, nothing uploaded")
+
+
+def _run_with_progress(job: Any, err: Any, run_job: Any) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    spark = None
+    if job.engine == "spark":
+        from amc_uploader.job.spark_engine import build_spark_session
+
+        spark = build_spark_session()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("validating", total=None, rows=0)
+
+        def progress(event: Any) -> None:
+            total = event.total_bytes
+            bar.update(
+                task,
+                description=event.phase,
+                total=total if event.phase == "transform" and total else None,
+                completed=event.bytes_read if event.phase == "transform" else 0,
+                rows=event.rows,
+            )
+
+        try:
+            return run_job(job, progress=progress, spark=spark)
+        finally:
+            if spark is not None:
+                spark.stop()

@@ -1,0 +1,76 @@
+"""Output rows for AMC: CSV (header, comma, standard quoting, ``\\n``) or JSON lines; one function per format
+used by every engine, so the local and Spark outputs are byte-identical for the same rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from amc_uploader.job.config import OutputFormat
+from amc_uploader.job.timestamps import convert_date, convert_timestamp
+
+__all__ = ["header_bytes", "make_serializer", "to_text"]
+
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def to_text(value: Any) -> str | None:
+    """A cell as text; datetimes that were not declared TIMESTAMP/DATE still get the AMC format."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return convert_timestamp(value)
+    if isinstance(value, date):
+        return convert_date(value)
+    if isinstance(value, float | int | Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _csv_field(value: Any) -> str:
+    text = to_text(value)
+    if not text:
+        return ""
+    if _NEEDS_QUOTES.isdisjoint(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _csv_line(values: Sequence[Any]) -> bytes:
+    return (",".join([_csv_field(v) for v in values]) + "\n").encode("utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return to_text(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def make_serializer(file_format: OutputFormat, columns: Sequence[str]) -> Callable[[Sequence[Any]], bytes]:
+    """Row values (output column order) -> one encoded line."""
+    if file_format == "CSV":
+        return _csv_line
+    names = list(columns)
+
+    def jsonl_line(values: Sequence[Any]) -> bytes:
+        # Nulls are written explicitly (Spark's JSON writer would drop them; we do not use it).
+        record = dict(zip(names, values, strict=True))
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        return (line + "\n").encode("utf-8")
+
+    return jsonl_line
+
+
+def header_bytes(file_format: OutputFormat, columns: Sequence[str]) -> bytes | None:
+    return _csv_line(list(columns)) if file_format == "CSV" else None

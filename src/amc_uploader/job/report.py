@@ -1,0 +1,79 @@
+"""The job report: normalization outcomes plus row counts, timestamp failures, bytes, partitions, duration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = ["JobProgress", "JobReport"]
+
+
+class JobProgress(BaseModel):
+    """Passed to the ``progress`` callback now and then (rows and input bytes so far)."""
+
+    phase: str
+    rows: int = 0
+    bytes_read: int = 0
+    total_bytes: int | None = None
+
+
+class JobReport(BaseModel):
+    """Counts only: no value of the data ever appears here."""
+
+    job_id: str
+    engine: str
+    dataset_id: str
+    country_code: str | None
+    inputs: list[str]
+    input_format: str
+    file_format: str
+    output_columns: list[str]
+    pii_columns: dict[str, str]
+    timestamp_columns: dict[str, str]
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_dropped: int = 0
+    timestamp_failures: dict[str, int] = Field(default_factory=dict)
+    max_timestamp_failure_share: float = 0.0
+    normalization: dict[str, Any] = Field(default_factory=dict)
+    partitions: int = 0
+    bytes_written: int = 0
+    instances: list[str] = Field(default_factory=list)
+    dry_run: bool = False
+    stage_only: bool = False
+    started_at: datetime
+    duration_seconds: float = 0.0
+
+    def normalization_report(self) -> Any:
+        """The normalization part as an ``amc_normalize.NormalizationReport``."""
+        from amc_normalize import NormalizationReport
+
+        return NormalizationReport.from_dict(self.normalization)
+
+    def render(self) -> Any:
+        """A rich renderable: summary table plus the normalization table."""
+        from rich.console import Group
+        from rich.table import Table
+
+        summary = Table(title=f"Job {self.job_id}", show_header=False)
+        summary.add_column("field")
+        summary.add_column("value", justify="right")
+        for label, value in (
+            ("engine", self.engine),
+            ("rows in", f"{self.rows_in:,}"),
+            ("rows out", f"{self.rows_out:,}"),
+            ("rows dropped (bad timestamps)", f"{self.rows_dropped:,}"),
+            ("partitions", f"{self.partitions:,}"),
+            ("bytes written (gzip, per instance)", f"{self.bytes_written:,}"),
+            ("instances", ", ".join(self.instances) or "-"),
+            ("duration", f"{self.duration_seconds:.1f} s"),
+        ):
+            summary.add_row(label, value)
+        for column, failures in self.timestamp_failures.items():
+            summary.add_row(f"timestamp failures: {column}", f"{failures:,}")
+        parts: list[Any] = [summary]
+        if self.normalization:
+            parts.append(self.normalization_report().render())
+        return Group(*parts)

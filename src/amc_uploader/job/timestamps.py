@@ -1,0 +1,86 @@
+"""TIMESTAMP and DATE conversion to AMC formats (spec amc-api.md C.4, D.2 step 4, issue #22).
+
+TIMESTAMP -> ``yyyy-MM-ddTHH:mm:ssZ`` in UTC; DATE -> ``yyyy-MM-dd``. Accepted input: ISO 8601 with or
+without an offset (``Z``, ``+02:00``), space or ``T`` separator, fractional seconds, basic format, and the
+spreadsheet style ``M/d/yy H:mm`` (US month-first). Naive values are UTC. Both engines call these
+functions (the Spark engine through a pandas UDF), so their output is identical.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["convert_date", "convert_timestamp", "parse_datetime"]
+
+_SLASH_FORMATS = (
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y",
+    "%m/%d/%Y",
+)
+# fromisoformat (3.11) accepts at most 6 fractional digits; AMC-style inputs may carry up to 9.
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+@lru_cache(maxsize=65_536)
+def parse_datetime(text: str) -> datetime | date | None:
+    """A date or an aware UTC datetime, or None when the text is not a supported format."""
+    value = text.strip()
+    if not value:
+        return None
+    if "/" in value:
+        for fmt in _SLASH_FORMATS:
+            try:
+                parsed = datetime.strptime(value, fmt)  # naive means UTC (issue 4)
+            except ValueError:
+                continue
+            return parsed.replace(tzinfo=UTC) if ("%H" in fmt or "%I" in fmt) else parsed.date()
+        return None
+    value = _LONG_FRACTION.sub(r"\1", value)
+    if len(value) in (8, 10) and "T" not in value and ":" not in value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _as_datetime(value: Any) -> datetime | date | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_datetime(value)
+    return None
+
+
+def convert_timestamp(value: Any) -> str | None:
+    """AMC TIMESTAMP text, or None when the value cannot be parsed (the caller counts it)."""
+    parsed = _as_datetime(value)
+    if parsed is None:
+        return None
+    if not isinstance(parsed, datetime):
+        return f"{parsed:%Y-%m-%d}T00:00:00Z"
+    return f"{parsed:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def convert_date(value: Any) -> str | None:
+    """AMC DATE text (a datetime is converted to UTC first), or None when unparseable."""
+    parsed = _as_datetime(value)
+    if parsed is None:
+        return None
+    return f"{parsed:%Y-%m-%d}"

@@ -1,0 +1,89 @@
+"""Row transform of the local engine: drop, normalize + hash PII, convert TIMESTAMP/DATE columns.
+
+Counts go into plain counters while streaming and become a ``NormalizationReport`` at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from amc_normalize import NormalizationReport, get_hasher
+from amc_uploader.job.config import ColumnDataType
+from amc_uploader.job.plan import JobPlan
+from amc_uploader.job.timestamps import convert_date, convert_timestamp
+
+__all__ = ["RowTransformer"]
+
+
+class RowTransformer:
+    """``values in input order -> values in output order``, or None for a dropped row."""
+
+    def __init__(self, plan: JobPlan) -> None:
+        index = {name: i for i, name in enumerate(plan.header)}
+        self.keep = [index[c] for c in plan.output_columns]
+        country = plan.country_code or ""
+        self.pii: list[tuple[int, str, str, Callable[[str | None], Any]]] = [
+            (pos, column, plan.pii[column], get_hasher(plan.pii[column], country))
+            for pos, column in enumerate(plan.output_columns)
+            if column in plan.pii
+        ]
+        self.timestamps: list[tuple[int, str, Callable[[Any], str | None]]] = [
+            (
+                pos,
+                column,
+                convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
+            )
+            for pos, column in enumerate(plan.output_columns)
+            if column in plan.timestamp_columns
+        ]
+        self.event_time = plan.config.event_time
+        self.outcomes: Counter[tuple[str, str, str, str | None]] = Counter()
+        self.timestamp_failures: Counter[str] = Counter()
+        # Where each column first failed (file, line): reported without the value.
+        self.first_failure: dict[str, tuple[str, int]] = {}
+        self.source = ""
+        self.line = 0
+        self.rows_in = 0
+        self.rows_out = 0
+
+    def __call__(self, values: list[Any]) -> list[Any] | None:
+        self.rows_in += 1
+        out = [values[i] for i in self.keep]
+        dropped = False
+        for pos, column, convert in self.timestamps:
+            raw = out[pos]
+            if raw is None or raw == "":
+                if column == self.event_time:
+                    self._fail(column)
+                    dropped = True
+                out[pos] = None
+                continue
+            converted = convert(raw)
+            if converted is None:
+                self._fail(column)
+                dropped = True
+            out[pos] = converted
+        if dropped:
+            return None
+        outcomes = self.outcomes
+        for pos, column, pii_type, hasher in self.pii:
+            raw = out[pos]
+            result = hasher(raw if raw is None or isinstance(raw, str) else str(raw))
+            outcomes[(column, pii_type, result.outcome, result.reason)] += 1
+            out[pos] = result.value
+        self.rows_out += 1
+        return out
+
+    def _fail(self, column: str) -> None:
+        self.timestamp_failures[column] += 1
+        self.first_failure.setdefault(column, (self.source, self.line))
+
+    def normalization_report(self) -> NormalizationReport:
+        report = NormalizationReport()
+        for (column, pii_type, outcome, reason), count in sorted(
+            self.outcomes.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][3] or "")
+        ):
+            report.add(column, pii_type, outcome, reason, count)
+        return report
