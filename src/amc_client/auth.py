@@ -28,7 +28,9 @@ from amc_client.errors import (
     AmcCredentialsError,
     AmcTransportError,
     error_from_response,
+    parse_retry_after,
 )
+from amc_client.retry import RetryPolicy
 from amc_client.settings import DEFAULT_SCOPE, LWA_CONSENT_URLS, LWA_TOKEN_URLS, Region
 
 logger = logging.getLogger(__name__)
@@ -296,8 +298,10 @@ class LwaTokenProvider:
         timeout: float = 30.0,
         refresh_margin: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
+        self._retry = retry or RetryPolicy(max_attempts=3)
         self.token_url = token_url
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout)
@@ -401,28 +405,53 @@ class LwaTokenProvider:
 
     def _token_request(self, form: dict[str, str], credentials: LwaCredentials) -> TokenGrant:
         scrub = (*credentials.secret_values(), *form.values())
-        try:
-            response = self._http.post(self.token_url, data=form, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise AmcTransportError(
-                type(exc).__name__,
-                method="POST",
-                url=self.token_url,
-                sent=not isinstance(exc, httpx.ConnectError),
-            ) from None
+        # A refresh grant may be repeated; an authorization code is single-use, so a code exchange is
+        # retried only when the request never left (failed connect).
+        repeatable = form.get("grant_type") == "refresh_token"
+        policy = self._retry
+        start = policy.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = self._http.post(self.token_url, data=form, headers={"Accept": "application/json"})
+            except httpx.TransportError as exc:
+                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+                error: Exception = AmcTransportError(
+                    type(exc).__name__, method="POST", url=self.token_url, sent=sent
+                )
+                retryable = repeatable or not sent
+            else:
+                status = response.status_code
+                if status == 200 or not (status == 429 or status >= 500):
+                    break
+                error = error_from_response(response, secrets=scrub, path="/auth/o2/token")
+                retryable = repeatable or status == 429
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+            delay = policy.delay(attempt, retry_after)
+            if (
+                not retryable
+                or attempt >= policy.max_attempts
+                or delay is None
+                or policy.clock() - start + delay > policy.max_total_seconds
+            ):
+                raise error
+            logger.warning("LwA token request failed (%s); retry in %.2fs", type(error).__name__, delay)
+            policy.sleep(delay)
         if response.status_code != 200:
-            error = error_from_response(response, secrets=scrub, path="/auth/o2/token")
+            api_error = error_from_response(response, secrets=scrub, path="/auth/o2/token")
             # LwA answers invalid grants/clients with 400/401: all are auth failures for the caller.
             if response.status_code in (400, 401, 403):
-                error = AmcAuthError(
-                    error.status,
-                    error.code,
-                    error.details,
-                    error.request_id,
+                api_error = AmcAuthError(
+                    api_error.status,
+                    api_error.code,
+                    api_error.details,
+                    api_error.request_id,
                     method="POST",
                     path="/auth/o2/token",
                 )
-            raise error
+            raise api_error
         try:
             body = response.json()
             access = str(body["access_token"])

@@ -125,6 +125,7 @@ class AmcClient:
                 _credential_store(self.settings),
                 token_url=self.settings.lwa_token_url,
                 http_client=self._http,
+                retry=self.retry,
             )
         self.token_provider = token_provider
 

@@ -17,11 +17,13 @@ from pydantic import SecretStr
 from amc_client import (
     AmcAuthError,
     AmcCredentialsError,
+    AmcServerError,
     EnvCredentialStore,
     InMemoryCredentialStore,
     LwaCredentials,
     LwaTokenProvider,
     Region,
+    RetryPolicy,
     SecretsManagerCredentialStore,
     build_consent_url,
     generate_pkce,
@@ -226,18 +228,41 @@ def test_lwa_error_is_auth_error_without_secrets() -> None:
     assert "invalid parameter" in text
 
 
-def test_token_endpoint_html_error() -> None:
+def test_token_endpoint_html_error_retried_then_raised() -> None:
+    calls: list[int] = []
+
     def html(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
         return httpx.Response(503, text="<html>down</html>", headers={"content-type": "text/html"})
 
+    clock = FakeClock()
     provider = LwaTokenProvider(
         InMemoryCredentialStore(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN),
         token_url=TOKEN_URL,
         transport=httpx.MockTransport(html),
+        retry=RetryPolicy(max_attempts=3, sleep=clock.sleep, clock=clock),
     )
-    with pytest.raises(Exception) as info:
+    with pytest.raises(AmcServerError, match=r"HTTP 503: non-JSON response body \(text/html"):
         provider.get_access_token()
-    assert "HTTP 503" in str(info.value)
+    assert len(calls) == 3 and len(clock.sleeps) == 2
+
+
+def test_code_exchange_not_repeated_on_5xx() -> None:
+    calls: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(500, json={"error": "server_error"})
+
+    provider = LwaTokenProvider(
+        InMemoryCredentialStore(CLIENT_ID, CLIENT_SECRET),
+        token_url=TOKEN_URL,
+        transport=httpx.MockTransport(flaky),
+        retry=RetryPolicy(max_attempts=3, sleep=lambda s: None),
+    )
+    with pytest.raises(AmcServerError):
+        provider.exchange_code("ANcode", "https://app.example/redirect")
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("refresh", [None, "", "TOKEN_DELETED"])
