@@ -1,7 +1,53 @@
+"""`amc-uploader sandbox`: run the local AMC sandbox in the foreground."""
+
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command(name="sandbox")(sandbox)
+
+
+def sandbox(
+    *,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 = any free port).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    state_dir: Annotated[
+        Path, typer.Option("--state-dir", help="Directory holding the sandbox state (JSON files).")
+    ] = Path(".amc-sandbox"),
+    s3_endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--s3-endpoint-url",
+            envvar="AWS_ENDPOINT_URL",
+            help="S3 endpoint the upload worker reads from (e.g. a moto server); default: AWS.",
+        ),
+    ] = None,
+    processing_delay: Annotated[
+        float, typer.Option("--processing-delay", help="Seconds an upload stays SUBMITTED, then IN_PROGRESS.")
+    ] = 1.0,
+    token_lifetime: Annotated[
+        int | None, typer.Option("--token-lifetime", help="Access token lifetime in seconds.")
+    ] = None,
+) -> None:
+    """Run a local AMC + Login-with-Amazon sandbox (Ctrl-C stops it)."""
+    from amc_client.sandbox import SandboxServer
+
+    server = SandboxServer(
+        state_dir,
+        host=host,
+        port=port,
+        s3_endpoint_url=s3_endpoint_url,
+        processing_delay=processing_delay,
+        token_lifetime=token_lifetime,
+    )
+    typer.echo(f"AMC sandbox on {server.base_url} (state in {state_dir.resolve()})")
+    typer.echo("Point the CLI at it (public dummy credentials):")
+    for key, value in server.env().items():
+        typer.echo(f"export {key}='{value}'")
+    server.serve_forever()

@@ -1,0 +1,59 @@
+"""A local AMC sandbox: Login-with-Amazon token/consent endpoints and the AMC advertiser-data API.
+
+A real HTTP server (FastAPI under uvicorn) for local use of the product and for tests. It checks what AMC
+checks (headers, tokens, data set schema rules, upload bodies), processes uploads asynchronously from S3
+(or `file://` paths), persists its state as JSON files, and can inject faults.
+
+    with SandboxServer(tmp_path, s3_endpoint_url=moto_url) as sandbox:
+        env = sandbox.env()            # AMC_API_BASE_URL, AMC_LWA_TOKEN_URL, AMC_CLIENT_ID, ...
+        sandbox.inject(status=429, retry_after=1, count=2, path_regex="/dataSets/list")
+"""
+
+from __future__ import annotations
+
+from amc_client.sandbox.app import SandboxContext, create_app
+from amc_client.sandbox.constants import (
+    DEFAULT_TOKEN_LIFETIME,
+    SANDBOX_ADVERTISER_ID,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_DATA_UPLOAD_ACCOUNT_ID,
+    SANDBOX_EU_ADVERTISER_ID,
+    SANDBOX_EU_DATA_UPLOAD_ACCOUNT_ID,
+    SANDBOX_EU_INSTANCE_ID,
+    SANDBOX_EU_MARKETPLACE_ID,
+    SANDBOX_INSTANCE_ID,
+    SANDBOX_MARKETPLACE_ID,
+    SANDBOX_REFRESH_TOKEN,
+    SANDBOX_SCOPE,
+    SANDBOX_SECOND_DATA_UPLOAD_ACCOUNT_ID,
+    SANDBOX_SECOND_INSTANCE_ID,
+)
+from amc_client.sandbox.faults import FaultRule
+from amc_client.sandbox.processing import policy_allows
+from amc_client.sandbox.server import SandboxServer
+from amc_client.sandbox.state import SandboxState
+
+__all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
+    "SANDBOX_ADVERTISER_ID",
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
+    "SANDBOX_DATA_UPLOAD_ACCOUNT_ID",
+    "SANDBOX_EU_ADVERTISER_ID",
+    "SANDBOX_EU_DATA_UPLOAD_ACCOUNT_ID",
+    "SANDBOX_EU_INSTANCE_ID",
+    "SANDBOX_EU_MARKETPLACE_ID",
+    "SANDBOX_INSTANCE_ID",
+    "SANDBOX_MARKETPLACE_ID",
+    "SANDBOX_REFRESH_TOKEN",
+    "SANDBOX_SCOPE",
+    "SANDBOX_SECOND_DATA_UPLOAD_ACCOUNT_ID",
+    "SANDBOX_SECOND_INSTANCE_ID",
+    "FaultRule",
+    "SandboxContext",
+    "SandboxServer",
+    "SandboxState",
+    "create_app",
+    "policy_allows",
+]
