@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Docker-free build of everything the CDK stack deploys, into deploy/build/:
+#   wheel/        the library wheel (amc_uploader-*.whl)
+#   lambda/       the Lambda bundle: library + API runtime deps for CPython 3.12 manylinux x86_64 (no boto3:
+#                 the runtime has it) + deploy/lambdas/*.py (handlers api.handler, uploader.handler, ...)
+#   glue/         the Glue 5.0 files: amc_transformations.py + wheels/ (library + deps for CPython 3.11,
+#                 minus what Glue ships), installed by the job through --additional-python-modules
+#   web-placeholder/  a one-page stand-in deployed when web/ has no package.json yet
+#   web/dist      (in web/) built with npm ci && npm run build when web/package.json exists
+# Idempotent: each step hashes its inputs into build/.stamps/ and is skipped when nothing changed.
+# pip/npm output goes to build/logs/<step>.log and is shown only when a step fails.
+# Usage: deploy/build.sh [--force] [--skip-web]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+OUT="$ROOT/deploy/build"
+STAMPS="$OUT/.stamps"
+FORCE=0
+SKIP_WEB=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    --skip-web) SKIP_WEB=1 ;;
+    *) echo "usage: deploy/build.sh [--force] [--skip-web]" >&2; exit 2 ;;
+  esac
+done
+
+# Lambda runtime python3.12 on x86_64 (the stack sets Architecture.X86_64 to match).
+LAMBDA_PLATFORM=(--platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.12 --implementation cp)
+# Glue 5.0: Python 3.11 on Amazon Linux 2023 x86_64.
+GLUE_PLATFORM=(--platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.11 --implementation cp)
+# Extra runtime deps of the API Lambda beyond the library's own (boto3 comes with the Lambda runtime).
+LAMBDA_EXTRA_REQS=("fastapi>=0.110" "mangum>=0.17" "pyjwt[crypto]>=2.8")
+# Already in the Lambda runtime / Glue 5.0 image; not shipped.
+RUNTIME_PROVIDED_RE='^(boto3|botocore|s3transfer|jmespath|urllib3|python_dateutil|six)-'
+
+log() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'deploy/build.sh: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$PY" ] || fail "python not found at $PY (run ./dev setup first, or set PYTHON)"
+mkdir -p "$STAMPS" "$OUT/logs"
+
+# run_logged STEP CMD...: run CMD with its output in logs/STEP.log; on failure show the log's tail and stop.
+run_logged() {
+  local step="$1"; shift
+  if ! "$@" >>"$OUT/logs/$step.log" 2>&1; then
+    grep -v "^WARNING: Location 'file://" "$OUT/logs/$step.log" | tail -n 40 >&2
+    fail "$step failed: $* (full log: deploy/build/logs/$step.log)"
+  fi
+}
+
+# hash_inputs PATH...: one digest over the content and names of the files under PATHs (missing paths skipped).
+hash_inputs() {
+  local existing=()
+  for p in "$@"; do [ -e "$p" ] && existing+=("$p"); done
+  {
+    printf '%s\n' "$@"
+    if [ ${#existing[@]} -gt 0 ]; then
+      find "${existing[@]}" -type f \
+        -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path '*/node_modules/*' \
+        -not -path 'web/dist/*' -not -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    fi
+  } | sha256sum | cut -c1-32
+}
+
+# up_to_date NAME DIGEST: true when the step's last successful run had the same inputs.
+up_to_date() { [ "$FORCE" -eq 0 ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+
+size_of() { du -sh "$1" 2>/dev/null | cut -f1; }
+
+# 1. library wheel
+wheel_digest="$(hash_inputs pyproject.toml src deploy/build.sh)"
+if up_to_date wheel "$wheel_digest" && ls "$OUT"/wheel/amc_uploader-*.whl >/dev/null 2>&1; then
+  log "library wheel: up to date"
+else
+  log "library wheel: building"
+  rm -rf "$OUT/wheel.tmp" && mkdir -p "$OUT/wheel.tmp"
+  : >"$OUT/logs/wheel.log"
+  run_logged wheel "$PY" -m pip wheel --no-deps --disable-pip-version-check -w "$OUT/wheel.tmp" .
+  rm -rf "$OUT/wheel" && mv "$OUT/wheel.tmp" "$OUT/wheel"
+  stamp wheel "$wheel_digest"
+fi
+WHEEL="$(ls "$OUT"/wheel/amc_uploader-*.whl | head -n1)"
+
+# The library's unconditional requirements (no extras), read from the wheel's METADATA.
+library_requirements() {
+  "$PY" - "$WHEEL" <<'EOF'
+import sys
+import zipfile
+from email.parser import Parser
+
+with zipfile.ZipFile(sys.argv[1]) as zf:
+    meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+    msg = Parser().parsestr(zf.read(meta).decode())
+for req in msg.get_all("Requires-Dist") or []:
+    if "extra ==" not in req:
+        print(req.split(";")[0].strip())
+EOF
+}
+
+# 2. Lambda bundle
+lambda_digest="$(hash_inputs "$WHEEL" deploy/lambdas deploy/build.sh)-$wheel_digest"
+if up_to_date lambda "$lambda_digest" && [ -d "$OUT/lambda" ]; then
+  log "lambda bundle: up to date"
+else
+  log "lambda bundle: installing for CPython 3.12 manylinux2014_x86_64"
+  mapfile -t lib_reqs < <(library_requirements | grep -viE '^boto3([<>=!~ ]|$)')
+  rm -rf "$OUT/lambda.tmp" && mkdir -p "$OUT/lambda.tmp"
+  : >"$OUT/logs/lambda.log"
+  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --target "$OUT/lambda.tmp" \
+    "${LAMBDA_PLATFORM[@]}" "${lib_reqs[@]}" "${LAMBDA_EXTRA_REQS[@]}"
+  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --no-deps --upgrade \
+    --target "$OUT/lambda.tmp" "${LAMBDA_PLATFORM[@]}" "$WHEEL"
+  rm -rf "$OUT/lambda.tmp/bin"
+  find "$OUT/lambda.tmp" -name '__pycache__' -type d -prune -exec rm -rf {} +
+  handlers=0
+  for f in deploy/lambdas/*.py; do
+    [ -e "$f" ] || continue
+    cp "$f" "$OUT/lambda.tmp/" && handlers=$((handlers + 1))
+  done
+  [ "$handlers" -gt 0 ] || log "lambda bundle: no deploy/lambdas/*.py yet; bundle has the library only"
+  rm -rf "$OUT/lambda" && mv "$OUT/lambda.tmp" "$OUT/lambda"
+  stamp lambda "$lambda_digest"
+fi
+
+# 3. Glue files: entry script + wheel set for --additional-python-modules
+glue_digest="$(hash_inputs "$WHEEL" glue_entry deploy/build.sh)-$wheel_digest"
+if up_to_date glue "$glue_digest" && [ -d "$OUT/glue/wheels" ]; then
+  log "glue files: up to date"
+else
+  log "glue files: downloading wheels for CPython 3.11 manylinux2014_x86_64"
+  rm -rf "$OUT/glue.tmp" && mkdir -p "$OUT/glue.tmp/wheels"
+  : >"$OUT/logs/glue.log"
+  run_logged glue "$PY" -m pip download --disable-pip-version-check --dest "$OUT/glue.tmp/wheels" \
+    "${GLUE_PLATFORM[@]}" "$WHEEL"
+  find "$OUT/glue.tmp/wheels" -maxdepth 1 -type f -printf '%f\n' | grep -E "$RUNTIME_PROVIDED_RE" \
+    | while read -r w; do rm -f "$OUT/glue.tmp/wheels/$w"; done
+  if [ -f glue_entry/amc_transformations.py ]; then
+    cp glue_entry/amc_transformations.py "$OUT/glue.tmp/amc_transformations.py"
+  else
+    log "glue files: glue_entry/amc_transformations.py missing; deploying a stub that fails clearly"
+    cat >"$OUT/glue.tmp/amc_transformations.py" <<'EOF'
+"""Placeholder: glue_entry/amc_transformations.py did not exist when deploy/build.sh ran."""
+
+raise SystemExit("amc_transformations.py was not built: run deploy/build.sh after glue_entry/ exists")
+EOF
+  fi
+  rm -rf "$OUT/glue" && mv "$OUT/glue.tmp" "$OUT/glue"
+  stamp glue "$glue_digest"
+fi
+
+# 4. Web app (or a placeholder page so the stack always has something to deploy)
+mkdir -p "$OUT/web-placeholder"
+cat >"$OUT/web-placeholder/index.html" <<'EOF'
+<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>AMC Uploader</title></head>
+<body><p>The web app was not built when this stack was synthesized (web/package.json missing).</p></body></html>
+EOF
+if [ "$SKIP_WEB" -eq 1 ]; then
+  log "web app: skipped (--skip-web); the stack uses web/dist if built, else deploy/build/web-placeholder/"
+elif [ -f web/package.json ]; then
+  web_digest="$(hash_inputs web deploy/build.sh)"
+  if up_to_date web "$web_digest" && [ -f web/dist/index.html ]; then
+    log "web app: up to date"
+  else
+    log "web app: npm ci && npm run build"
+    : >"$OUT/logs/web.log"
+    if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+      run_logged web npm --prefix web ci --no-audit --no-fund
+    fi
+    run_logged web npm --prefix web run build
+    [ -f web/dist/index.html ] || fail "web build produced no web/dist/index.html"
+    stamp web "$web_digest"
+  fi
+else
+  log "web app: web/package.json missing; the stack deploys deploy/build/web-placeholder/"
+fi
+
+log "sizes:"
+printf '  %-28s %s\n' "library wheel" "$(size_of "$WHEEL") ($(basename "$WHEEL"))" >&2
+printf '  %-28s %s unzipped (limit 250M)\n' "lambda bundle" "$(size_of "$OUT/lambda")" >&2
+printf '  %-28s %s (%s wheels)\n' "glue wheels" "$(size_of "$OUT/glue/wheels")" \
+  "$(find "$OUT/glue/wheels" -name '*.whl' | wc -l)" >&2
+if [ -f web/dist/index.html ]; then printf '  %-28s %s\n' "web/dist" "$(size_of web/dist)" >&2; fi
