@@ -35,12 +35,17 @@ TTL_ATTRIBUTE = "expires_at"
 class AwsClients:
     region: str = "us-east-1"
     endpoint_url: str | None = None
+    # Only for the local stack (moto accepts any); in AWS the execution role's credentials are used.
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
 
     def _client(self, service: str) -> Any:
         return boto3.client(
             service,  # type: ignore[call-overload]
             region_name=self.region,
             endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
             config=Config(retries={"max_attempts": 4, "mode": "standard"}),
         )
 

@@ -61,7 +61,7 @@ def build_backend(
         jwks=JwksCache(settings.jwks_url),
         admin_group=settings.admin_group,
     )
-    gateway: AmcGateway = amc or ClientAmcGateway(settings, credentials, settings_repo)
+    gateway: AmcGateway = amc or ClientAmcGateway(settings, credentials, aws.secrets)
     service = JobService(
         settings=settings,
         aws=aws,

@@ -2,20 +2,76 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.models import Job, JobRequest
-from amc_uploader.api.ports import RunOutcome
+from amc_uploader.api.errors import UnprocessableError
+from amc_uploader.api.models import DataType, Job, JobRequest
+from amc_uploader.api.ports import RunOutcome, StagedInstance
+from amc_uploader.job import JobConfig, run_job
 
 
-def build_job_config(request: JobRequest, settings: ApiSettings, *, job_id: str, stage_only: bool) -> Any:
-    raise NotImplementedError("waiting for amc_uploader.job")
+def build_job_config(
+    request: JobRequest,
+    settings: ApiSettings,
+    *,
+    job_id: str,
+    stage_only: bool = True,
+    dry_run: bool = False,
+    instance_ids: list[str] | None = None,
+    engine: Literal["local", "spark"] = "local",
+) -> JobConfig:
+    """The engine's configuration for an API job: inputs in the data bucket, staging in the artifact
+    bucket, `stage_only` because the uploader path (not the engine) creates the AMC uploads."""
+    columns = [c for c in request.columns if not c.drop]
+    pii = {c.name: c.pii_type.value for c in columns if c.pii_type}
+    event_time = next((c.name for c in columns if c.is_main_event_time), None)
+    column_types = {
+        c.name: c.data_type.value for c in columns if c.name not in pii and c.data_type is not DataType.STRING
+    }
+    raw: dict[str, Any] = {
+        "job_id": job_id,
+        "inputs": [f"s3://{settings.data_bucket}/{k}" for k in request.source_keys],
+        "input_format": request.file_format.value if request.file_format else None,
+        "pii": pii,
+        "drop": [c.name for c in request.columns if c.drop],
+        "column_types": column_types,
+        "event_time": event_time,
+        "country_code": request.country_code.value if request.country_code else None,
+        "dataset_id": request.dataset_id,
+        "update_strategy": request.update_strategy.value,
+        "instances": [] if dry_run else list(instance_ids or request.instance_ids),
+        "output": None if dry_run else f"s3://{settings.artifact_bucket}",
+        "s3_endpoint_url": settings.aws_endpoint_url,
+        "file_format": request.output_format.value,
+        "engine": engine,
+        "dry_run": dry_run,
+        "stage_only": stage_only and not dry_run,
+    }
+    try:
+        return JobConfig.model_validate(raw)
+    except ValidationError as exc:
+        # Messages only: pydantic's input echo could carry values.
+        text = "; ".join(
+            str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()[:10]
+        )
+        raise UnprocessableError(f"Invalid job: {text}", code="invalid_job") from None
 
 
-def run_dry(request: JobRequest, settings: ApiSettings) -> dict[str, Any]:
-    raise NotImplementedError("waiting for amc_uploader.job")
+def run_dry(request: JobRequest, settings: ApiSettings, s3_client: Any) -> dict[str, Any]:
+    config = build_job_config(request, settings, job_id="dry-run", dry_run=True)
+    result = run_job(config, s3_client=s3_client)
+    report: dict[str, Any] = result.report.model_dump(mode="json")
+    return report
 
 
-def run_staging(job: Job, settings: ApiSettings, *, instance_ids: list[str]) -> RunOutcome:
-    raise NotImplementedError("waiting for amc_uploader.job")
+def run_staging(job: Job, settings: ApiSettings, s3_client: Any, *, instance_ids: list[str]) -> RunOutcome:
+    config = build_job_config(job.request, settings, job_id=job.job_id, instance_ids=instance_ids)
+    result = run_job(config, s3_client=s3_client)
+    staged = [
+        StagedInstance(i.instance_id, i.record.manifest_key if i.record is not None else None)
+        for i in result.instances
+    ]
+    return RunOutcome(report=result.report.model_dump(mode="json"), staged=staged)

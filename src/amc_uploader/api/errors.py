@@ -85,35 +85,42 @@ class NotConfiguredError(ApiError):
 
 
 def _amc_error_to_api(exc: Exception) -> ApiError | None:
-    """Translate `amc_client` errors (duck-typed by class name, so this module does not need the client)."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "AmcError" not in names and "AmcTransportError" not in names:
+    """Translate `amc_client` errors. Their messages carry AMC's code/details and ids, never tokens."""
+    import amc_client as ac
+
+    if not isinstance(exc, ac.AmcError):
         return None
-    code = getattr(exc, "code", None)
-    details = getattr(exc, "details", None)
-    text = " ".join(str(x) for x in (code, details) if x) or type(exc).__name__
-    text = text[:500]
-    if "AmcThrottledError" in names:
-        retry_after = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(int(retry_after))} if retry_after else None
-        return ThrottledError(f"AMC is throttling requests: {text}", code="amc_throttled", headers=headers)
-    if "AmcNotFoundError" in names:
-        return NotFoundError(f"AMC: {text}", code="amc_not_found")
-    if "AmcValidationError" in names:
-        return UnprocessableError(f"AMC rejected the request: {text}", code="amc_validation")
-    if "AmcConflictError" in names:
-        return ConflictError(f"AMC: {text}", code="amc_conflict")
-    if "AmcAuthError" in names:
-        # Not 401: that would tell the browser its own session expired.
-        return UpstreamError(
-            f"AMC refused our credentials; reconnect to Amazon Ads in Settings: {text}",
-            code="amc_unauthorized",
-        )
-    if "AmcTransportError" in names:
-        return UpstreamError("AMC could not be reached.", code="amc_unreachable")
-    if "AmcServerError" in names or "AmcApiError" in names:
+    if isinstance(exc, ac.AmcApiError):
+        text = " ".join(str(x) for x in (exc.code, exc.details) if x)[:500] or f"HTTP {exc.status}"
+        if isinstance(exc, ac.AmcThrottledError):
+            headers = {"Retry-After": str(max(1, int(exc.retry_after)))} if exc.retry_after else None
+            return ThrottledError(
+                f"AMC is throttling requests: {text}", code="amc_throttled", headers=headers
+            )
+        if isinstance(exc, ac.AmcNotFoundError):
+            return NotFoundError(f"AMC: {text}", code="amc_not_found")
+        if isinstance(exc, ac.AmcValidationError):
+            return UnprocessableError(f"AMC rejected the request: {text}", code="amc_validation")
+        if isinstance(exc, ac.AmcConflictError):
+            return ConflictError(f"AMC: {text}", code="amc_conflict")
+        if isinstance(exc, ac.AmcAuthError):
+            # Not 401: that would tell the browser its own session expired.
+            return UpstreamError(
+                f"AMC refused our credentials; reconnect to Amazon Ads in Settings: {text}",
+                code="amc_unauthorized",
+            )
         return UpstreamError(f"AMC error: {text}", code="amc_error")
-    # Token-provider failures and other client errors (e.g. missing credentials).
+    if isinstance(exc, ac.DatasetDefinitionError):
+        return UnprocessableError(str(exc)[:1000], code="invalid_dataset")
+    if isinstance(exc, ac.AmcCredentialsError):
+        return NotConfiguredError(
+            "Amazon Ads is not connected: save the LWA credentials and connect in Settings.",
+            code="not_connected",
+        )
+    if isinstance(exc, ac.AmcConfigError):
+        return NotConfiguredError(str(exc)[:300], code="not_configured")
+    if isinstance(exc, ac.AmcTransportError):
+        return UpstreamError("AMC could not be reached.", code="amc_unreachable")
     return UpstreamError(f"AMC client error: {type(exc).__name__}", code="amc_error")
 
 
@@ -123,9 +130,14 @@ def to_api_error(exc: Exception) -> ApiError | None:
     amc = _amc_error_to_api(exc)
     if amc is not None:
         return amc
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "NormalizationConfigError" in names:
+    from amc_normalize import NormalizationConfigError
+    from amc_uploader.job import JobError
+
+    if isinstance(exc, NormalizationConfigError):
         return UnprocessableError(str(exc)[:500], code="invalid_configuration")
+    if isinstance(exc, JobError):
+        # The job's errors name file, line, column and reason, never a value.
+        return UnprocessableError(str(exc)[:1000], code="job_failed")
     return None
 
 

@@ -48,8 +48,12 @@ class AmcGateway(Protocol):
 
     def consent(self, *, redirect_uri: str, state: str, scope: str) -> OAuthStart: ...
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> str:
-        """Exchange an authorization code and return the refresh token (stored by the caller)."""
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> None:
+        """Exchange an authorization code; the refresh token is stored server-side, never returned."""
+        ...
+
+    def reset(self) -> None:
+        """Forget cached clients and tokens (the credentials changed)."""
         ...
 
     def list_accounts(self) -> list[dict[str, Any]]: ...

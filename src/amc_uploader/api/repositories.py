@@ -265,7 +265,10 @@ class CredentialRepository:
             data = json.loads(raw)
         except ValueError:
             return {}
-        return {k: v for k, v in data.items() if isinstance(v, str) and v} if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        # TOKEN_DELETED: the client library's marker for "consent needed again" (spec A.3).
+        return {k: v for k, v in data.items() if isinstance(v, str) and v and v != "TOKEN_DELETED"}
 
     def _write(self, data: dict[str, str]) -> None:
         body = json.dumps(data)

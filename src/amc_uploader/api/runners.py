@@ -35,7 +35,7 @@ class GlueJobRunner:
         from amc_uploader.api.engine import build_job_config
 
         assert self._settings.glue_job_name
-        config = build_job_config(job.request, self._settings, job_id=job.job_id, stage_only=True)
+        config = build_job_config(job.request, self._settings, job_id=job.job_id, engine="spark")
         key = config_key(job.job_id)
         self._aws.s3.put_object(
             Bucket=self._settings.artifact_bucket,

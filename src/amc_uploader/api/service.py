@@ -132,7 +132,7 @@ class JobService:
         from amc_uploader.api.engine import run_dry
 
         self._check_request(request)
-        report = run_dry(request, self.settings)
+        report = run_dry(request, self.settings, self.aws.s3)
         warnings: list[str] = []
         if any(c.pii_type for c in request.columns if not c.drop) and request.country_code is None:
             warnings.append("PII columns without a country: values are hashed without normalization.")
@@ -152,7 +152,7 @@ class JobService:
         pending = [i.instance_id for i in job.instances if i.status in (InstanceStatus.PENDING,)]
         logger.info("job running", extra={"job_id": job_id, "instances": len(pending)})
         try:
-            outcome = run_staging(job, self.settings, instance_ids=pending)
+            outcome = run_staging(job, self.settings, self.aws.s3, instance_ids=pending)
         except Exception as exc:
             self._fail_job(job_id, exc)
             return
@@ -507,13 +507,15 @@ def _record_format(record: dict[str, Any]) -> str:
 
 def _invalid_share_warnings(report: dict[str, Any], threshold: float = 0.2) -> list[str]:
     warnings: list[str] = []
-    columns = report.get("columns") if isinstance(report.get("columns"), dict) else None
+    norm = report.get("normalization")
+    columns = (
+        norm.get("columns") if isinstance(norm, dict) and isinstance(norm.get("columns"), dict) else None
+    )
     for name, col in (columns or {}).items():
         if not isinstance(col, dict):
             continue
         rows = col.get("rows") or 0
-        invalid = col.get("invalid")
-        invalid_n = sum(invalid.values()) if isinstance(invalid, dict) else (invalid or 0)
+        invalid_n = int(col.get("invalid") or 0)
         if rows and invalid_n / rows > threshold:
             warnings.append(f"Column {name}: {invalid_n} of {rows} values are invalid.")
     return warnings

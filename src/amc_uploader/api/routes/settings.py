@@ -69,6 +69,7 @@ def credential_status(backend: BackendDep, user: AdminDep) -> CredentialStatus:
 def save_credentials(body: CredentialsUpdate, backend: BackendDep, user: AdminDep) -> CredentialStatus:
     """Store the LWA client id and secret (write-only). Clears the refresh token: connect again after."""
     backend.credentials.save_client(body.client_id, body.client_secret)
+    backend.amc.reset()
     logger.info("lwa credentials saved", extra={"user": user.subject})
     return backend.credentials.status()
 
@@ -76,6 +77,7 @@ def save_credentials(body: CredentialsUpdate, backend: BackendDep, user: AdminDe
 @router.delete("/credentials", response_model=CredentialStatus, operation_id="deleteCredentials")
 def delete_credentials(backend: BackendDep, user: AdminDep) -> CredentialStatus:
     backend.credentials.clear()
+    backend.amc.reset()
     logger.info("lwa credentials cleared", extra={"user": user.subject})
     return backend.credentials.status()
 
@@ -112,9 +114,8 @@ def oauth_callback(body: OAuthCallback, backend: BackendDep, user: AdminDep) -> 
         raise BadRequestError(
             "Unknown or expired OAuth state; start the connection again.", code="invalid_state"
         )
-    refresh_token = backend.amc.exchange_code(
+    backend.amc.exchange_code(
         code=body.code, redirect_uri=str(pending["redirect_uri"]), code_verifier=pending.get("code_verifier")
     )
-    backend.credentials.save_refresh_token(refresh_token)
     logger.info("amazon ads connected", extra={"user": user.subject})
     return backend.credentials.status()

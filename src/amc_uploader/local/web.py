@@ -1,0 +1,47 @@
+"""Serve the built web app next to the API: static files, `/runtime-config.json`, SPA fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+REPO_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+def find_web_dist(explicit: Path | None = None) -> Path | None:
+    """`explicit`, else `web/dist` of a source checkout; None when the app is not built."""
+    for candidate in (explicit, REPO_WEB_DIST):
+        if candidate is not None and (candidate / "index.html").is_file():
+            return candidate
+    return None
+
+
+def mount_web(app: FastAPI, dist: Path | None, runtime_config: dict[str, Any]) -> None:
+    @app.get("/runtime-config.json", include_in_schema=False)
+    def runtime_config_json() -> JSONResponse:
+        return JSONResponse(runtime_config, headers={"Cache-Control": "no-store"})
+
+    root = dist.resolve() if dist is not None else None
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def static(path: str, request: Request) -> Response:
+        if path == "api" or path.startswith("api/"):
+            raise HTTPException(status_code=404, detail="No such API route.")
+        if root is None:
+            return JSONResponse(
+                {
+                    "error": "web_not_built",
+                    "message": "The web app is not built: run `cd web && npm run build`.",
+                },
+                status_code=404,
+            )
+        if path:
+            candidate = (root / path).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+                return FileResponse(candidate, headers={"Cache-Control": cache})
+        # SPA routing: every other path is the app's index.html.
+        return FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
