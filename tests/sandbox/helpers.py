@@ -119,7 +119,7 @@ def jsonl_gz(records: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def amc_policy(bucket: str, *accounts: str) -> str:
-    """The staging contract's statement (spec D.6) plus the usual TLS-only deny."""
+    """The staging contract's statement (spec D.6). moto enforces policies: no TLS-only deny over http."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -136,14 +136,6 @@ def amc_policy(bucket: str, *accounts: str) -> str:
                         "s3:GetBucketTagging",
                     ],
                     "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 },
             ],
         }
