@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # Every backend table has the same key schema: partition key `pk`, sort key `sk` (both strings);
-# the settings table also expires OAuth states through the TTL attribute `expires_at`.
+# items with a numeric epoch `ttl` attribute expire (OAuth states, upload leases).
 TABLE_KEY_SCHEMA: dict[str, Any] = {
     "KeySchema": [
         {"AttributeName": "pk", "KeyType": "HASH"},
@@ -28,7 +28,7 @@ TABLE_KEY_SCHEMA: dict[str, Any] = {
         {"AttributeName": "sk", "AttributeType": "S"},
     ],
 }
-TTL_ATTRIBUTE = "expires_at"
+TTL_ATTRIBUTE = "ttl"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from amc_uploader.api.aws import TTL_ATTRIBUTE
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.errors import ApiError, ConflictError, NotFoundError, describe
 from amc_uploader.api.models import (
@@ -221,9 +222,11 @@ class JobService:
                     "pk": {"S": job_id},
                     "sk": {"S": f"lease#{instance_id}"},
                     "data": {"S": "{}"},
-                    "expires_at": {"N": str(now + LEASE_SECONDS)},
+                    TTL_ATTRIBUTE: {"N": str(now + LEASE_SECONDS)},
                 },
-                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                # `ttl` is a DynamoDB reserved word: referenced through a name placeholder.
+                ConditionExpression="attribute_not_exists(pk) OR #ttl < :now",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
                 ExpressionAttributeValues={":now": {"N": str(now)}},
             )
         except self.aws.dynamodb.exceptions.ConditionalCheckFailedException:
