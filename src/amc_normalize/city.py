@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_delete_table
+from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_ASCII_DELETE = ascii_delete_table(ASCII_ALNUM)
+_ascii = ascii_filter(ASCII_ALNUM, ASCII_LOWER)
 
 
 def normalize_city(value: str) -> str:
     if value.isascii():
-        return value.encode().translate(ASCII_LOWER, _ASCII_DELETE).decode()
+        return _ascii(value.encode()).decode()
     return _NON_ALNUM.sub("", value.lower())
 
 
@@ -20,7 +20,11 @@ def _explain(value: str) -> str:
     return "city.no_letters"
 
 
-RULE = Rule(kernel=normalize_city, explain=_explain)
+RULE = Rule(
+    kernel=normalize_city,
+    explain=_explain,
+    ascii_kernel=_ascii,
+)
 
 
 def build(country_code: str) -> Rule:

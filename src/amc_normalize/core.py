@@ -73,7 +73,11 @@ def get_hash_function(pii_type: str | PiiType, country_code: str) -> HashFunctio
 
     None means null or invalid; `classify_missing` tells which. `normalize_records` uses this.
     """
-    kernel = get_rule(pii_type, country_code).kernel
+    rule = get_rule(pii_type, country_code)
+    if rule.hash_function is not None:
+        return rule.hash_function
+    kernel = rule.kernel
+    ascii_kernel = rule.ascii_kernel
     hexset = _HEX
 
     def hash_one(value: Any) -> str | None:
@@ -87,7 +91,21 @@ def get_hash_function(pii_type: str | PiiType, country_code: str) -> HashFunctio
             return sha256(text.encode()).hexdigest()
         return None
 
-    return hash_one
+    def hash_one_ascii(value: Any) -> str | None:
+        raw: str | None = value if value.__class__ is str else coerce_text(value)
+        if raw is None:
+            return None
+        if len(raw) == 64 and hexset.issuperset(raw):
+            return raw
+        if raw.isascii():
+            data = ascii_kernel(raw.encode())  # type: ignore[misc]
+            return sha256(data).hexdigest() if data else None
+        text = kernel(raw)
+        if text:
+            return sha256(text.encode()).hexdigest()
+        return None
+
+    return hash_one if ascii_kernel is None else hash_one_ascii
 
 
 def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:

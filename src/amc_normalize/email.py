@@ -7,11 +7,15 @@ the reference accepts a value when it *starts with* `[\\w.+-]+@[\\w.+-]`, so tha
 from __future__ import annotations
 
 import re
+from hashlib import sha256
+from typing import Any
 
-from amc_normalize.rule import ASCII_LOWER, Rule, ascii_delete_table
+from amc_normalize.rule import ASCII_LOWER, Rule, ascii_filter
 
 # For ASCII text `\w` is exactly [A-Za-z0-9_].
-_ASCII_DELETE = ascii_delete_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@+-")
+_KEEP = b"abcdefghijklmnopqrstuvwxyz0123456789_.@+-"
+_ASCII_MAP = bytes(c if c in _KEEP else 0 for c in ASCII_LOWER)
+_ascii = ascii_filter(_KEEP, ASCII_LOWER)
 _NOT_EMAIL_CHAR = re.compile(r"[^\w.@+-]+")
 
 
@@ -22,10 +26,7 @@ def _looks_like_address(text: str) -> bool:
 
 
 def normalize_email(value: str) -> str:
-    if value.isascii():
-        text = value.encode().translate(ASCII_LOWER, _ASCII_DELETE).decode()
-    else:
-        text = _NOT_EMAIL_CHAR.sub("", value.lower())
+    text = _ascii(value.encode()).decode() if value.isascii() else _NOT_EMAIL_CHAR.sub("", value.lower())
     return text if _looks_like_address(text) else ""
 
 
@@ -36,7 +37,37 @@ def _explain(value: str) -> str:
     return "email.syntax"
 
 
-RULE = Rule(kernel=normalize_email, explain=_explain)
+def _hash_email(value: Any) -> str | None:
+    # get_hash_function's contract, inlined for the ASCII case: e-mail is the column every file has.
+    if value.__class__ is str and value.isascii():
+        data = value.encode().translate(_ASCII_MAP)
+        if 0 in data:  # characters to delete (whitespace, punctuation): rare
+            data = data.translate(None, b"\0")
+        at = data.find(64)  # "@"
+        if at > 0 and len(data) > at + 1 and data[at + 1] != 64:
+            return sha256(data).hexdigest()
+        # A 64-hex digest has no "@", so the prehashed test belongs on this (rare) path only.
+        if len(value) == 64 and _HEX.issuperset(value):
+            return value
+        return None
+    return _generic_hash(value)
+
+
+def _generic_hash(value: Any) -> str | None:
+    from amc_normalize.core import coerce_text, is_prehashed
+
+    raw = value if isinstance(value, str) else coerce_text(value)
+    if raw is None:
+        return None
+    if is_prehashed(raw):
+        return raw
+    text = normalize_email(raw)
+    return sha256(text.encode()).hexdigest() if text else None
+
+
+_HEX = frozenset("0123456789abcdef")
+
+RULE = Rule(kernel=normalize_email, explain=_explain, hash_function=_hash_email)
 
 
 def build(country_code: str) -> Rule:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import re
 
-from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_delete_table
+from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter
 
 # Spec step 2: transliterate these six letters; every other accented letter is deleted in step 3.
 _TRANSLITERATION = (("ß", "ss"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ø", "o"), ("æ", "ae"))
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_ASCII_DELETE = ascii_delete_table(ASCII_ALNUM)
+_ascii = ascii_filter(ASCII_ALNUM, ASCII_LOWER)
 
 
 def normalize_name(value: str) -> str:
     """Lowercase, transliterate, keep `a-z0-9`; "" when nothing is left."""
     if value.isascii():
         # Same result as the general path for ASCII input, one C-level pass.
-        return value.encode().translate(ASCII_LOWER, _ASCII_DELETE).decode()
+        return _ascii(value.encode()).decode()
     text = value.lower()
     for src, dst in _TRANSLITERATION:
         if src in text:
@@ -28,7 +28,11 @@ def _explain(value: str) -> str:
     return "name.no_letters"
 
 
-RULE = Rule(kernel=normalize_name, explain=_explain)
+RULE = Rule(
+    kernel=normalize_name,
+    explain=_explain,
+    ascii_kernel=_ascii,
+)
 
 
 def build(country_code: str) -> Rule:

@@ -17,9 +17,7 @@ from amc_normalize.types import Outcome, PiiType
 __all__ = ["normalize_frame", "read_csv"]
 
 
-def read_csv(
-    path: str | Path, spec: ColumnSpec | Mapping[str, str | PiiType], **kwargs: Any
-) -> pd.DataFrame:
+def read_csv(path: str | Path, spec: ColumnSpec | Mapping[str, str | PiiType], **kwargs: Any) -> pd.DataFrame:
     """`pandas.read_csv` with the PII columns read as text: no float zip codes, no `NA` names as NaN."""
     column_spec = ColumnSpec.coerce(spec)
     dtype = dict(kwargs.pop("dtype", None) or {})

@@ -11,20 +11,17 @@ import re
 from collections.abc import Mapping
 
 from amc_normalize.registry import country_rules
-from amc_normalize.rule import ASCII_UPPER, Rule, ascii_delete_table
+from amc_normalize.rule import ASCII_UPPER, Rule, ascii_filter
 
 _NOT_UPPER = re.compile(r"[^A-Z]+")
-_ASCII_DELETE = ascii_delete_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ascii = ascii_filter(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", ASCII_UPPER)
 
 
 def make_state_normalizer(names: Mapping[str, str]) -> Rule:
     table = dict(names)
 
     def normalize_state(value: str) -> str:
-        if value.isascii():
-            letters = value.encode().translate(ASCII_UPPER, _ASCII_DELETE).decode()
-        else:
-            letters = _NOT_UPPER.sub("", value.upper())
+        letters = _ascii(value.encode()).decode() if value.isascii() else _NOT_UPPER.sub("", value.upper())
         code = table.get(letters)
         if code is not None:
             return code.lower()

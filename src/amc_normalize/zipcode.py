@@ -9,18 +9,18 @@ from __future__ import annotations
 import re
 
 from amc_normalize.registry import ZipRule, country_rules
-from amc_normalize.rule import ASCII_UPPER, Rule, ascii_delete_table
+from amc_normalize.rule import ASCII_UPPER, Rule, ascii_filter
 
-_DELETE = {
-    "digits": ascii_delete_table(b"0123456789"),
-    "alnum": ascii_delete_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+_FILTERS = {
+    "digits": ascii_filter(b"0123456789", ASCII_UPPER),
+    "alnum": ascii_filter(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", ASCII_UPPER),
 }
 # Only ASCII letters and digits count (the reference's `[^0-9]` / `[^0-9A-Za-z]`).
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def make_zip_normalizer(rule: ZipRule) -> Rule:
-    delete = _DELETE[rule.keep]
+    keep = _FILTERS[rule.keep]
     length = rule.length
     pattern = re.compile(rule.pattern)
     fullmatch = pattern.fullmatch
@@ -28,7 +28,7 @@ def make_zip_normalizer(rule: ZipRule) -> Rule:
     def normalize_zip(value: str) -> str:
         if not value.isascii():
             value = _NON_ASCII.sub("", value)
-        kept = value.encode().translate(ASCII_UPPER, delete).decode()[:length]
+        kept = keep(value.encode()).decode()[:length]
         return kept if fullmatch(kept) else ""
 
     def explain(value: str) -> str:
