@@ -1,0 +1,89 @@
+"""`amc-uploader run` without AMC: dry run, stage-only, config file plus flag overrides, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from amc_uploader.cli import app
+from amc_uploader.job.synthetic import synthetic_rows
+from tests.job.helpers import find_manifest, read_staged_jsonl, write_csv
+
+
+def test_dry_run_prints_report_and_writes_nothing(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "c.csv", list(synthetic_rows(100)))
+    report = tmp_path / "r.json"
+    outcome = CliRunner().invoke(
+        app,
+        [
+            *["run", "--input", str(src), "--country", "US", "--pii", "email=EMAIL", "--pii", "phone=phone"],
+            *["--dataset-id", "d1", "--dry-run", "--report", str(report)],
+        ],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "rows out" in outcome.stdout and "dry run" in outcome.stdout
+    assert "EMAIL" in outcome.stdout and "PHONE" in outcome.stdout
+    data = json.loads(report.read_text())
+    assert data["rows_out"] == 100 and data["pii_columns"] == {"email": "EMAIL", "phone": "PHONE"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "r.json"]
+
+
+def test_config_file_with_flag_overrides_stage_only(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "c.csv", list(synthetic_rows(40)))
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"""
+inputs = ["{src}"]
+dataset_id = "from_file"
+country_code = "US"
+instances = ["amcsandbox01"]
+output = "{tmp_path / "ignored"}"
+[pii]
+email = "EMAIL"
+"""
+    )
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(
+        app,
+        [
+            *["run", "--config", str(job), "--output", str(out), "--format", "jsonl", "--drop", "amount"],
+            *["--stage-only", "--event-time", "purchase_ts", "--json"],
+        ],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    assert result["instances"][0]["upload_id"] is None
+    assert result["instances"][0]["manifest_uri"].startswith(f"file://{out}/amc/from_file/")
+    rows = read_staged_jsonl(find_manifest(out))
+    assert len(rows) == 40 and "amount" not in rows[0] and rows[0]["purchase_ts"].endswith("Z")
+    assert not (tmp_path / "ignored").exists()
+
+
+def test_errors_exit_non_zero_with_one_line(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "c.csv", [{"a": "1"}])
+    runner = CliRunner()
+    missing = runner.invoke(
+        app,
+        [
+            "run",
+            "--input",
+            str(src),
+            "--country",
+            "US",
+            "--pii",
+            "email=EMAIL",
+            "--dataset-id",
+            "d",
+            "--dry-run",
+        ],
+    )
+    assert missing.exit_code == 2
+    assert "c.csv" in missing.output and "'email'" in missing.output
+    bad_type = runner.invoke(
+        app, ["run", "--input", str(src), "--pii", "a=SSN", "--dataset-id", "d", "--dry-run"]
+    )
+    assert bad_type.exit_code == 2 and "unknown PII type" in bad_type.output
+    no_output = runner.invoke(app, ["run", "--input", str(src), "--dataset-id", "d", "--instance", "i"])
+    assert no_output.exit_code == 2 and "output is required" in no_output.output
