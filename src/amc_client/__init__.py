@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from amc_client.auth import (
     CredentialStore,
     EnvCredentialStore,
@@ -67,6 +69,10 @@ from amc_client.models import (
 )
 from amc_client.retry import RetryPolicy
 from amc_client.settings import API_BASE_URLS, LWA_CONSENT_URLS, LWA_TOKEN_URLS, AmcSettings, Region
+
+# Library logging etiquette: silent unless the application configures logging (retry warnings would
+# otherwise reach stderr through logging's last-resort handler).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "API_BASE_URLS",

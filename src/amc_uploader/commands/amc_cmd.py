@@ -58,15 +58,13 @@ def _amc_root(
     """AMC API commands. Configuration: AMC_API_BASE_URL, AMC_LWA_TOKEN_URL, AMC_CLIENT_ID,
     AMC_CLIENT_SECRET, AMC_REFRESH_TOKEN, AMC_ADVERTISER_ID, AMC_MARKETPLACE_ID, AMC_ADS_ACCOUNT_ID,
     AMC_INSTANCE_ID."""
-    logger = logging.getLogger("amc_client")
     if verbose:
+        # Without -v the library stays silent (it only has a NullHandler), so a failure is one line.
+        logger = logging.getLogger("amc_client")
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    else:
-        # Retry warnings would break the "one line on failure" contract; -v shows them.
-        logger.setLevel(logging.ERROR)
 
 
 def _fail(message: str) -> typer.Exit:
