@@ -1,0 +1,101 @@
+"""Differential test: the phone fast path equals phonenumbers.parse + is_possible_number + E.164."""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amc_normalize.phone import _Fallback, _region_plan, fast_international, fast_national, slow_phone
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+MAIN = ["US", "GB", "CA", "DE", "FR", "ES", "IT", "JP", "IN", "BR", "AR", "MX", "AU", "CN", "RU", "NL", "CH"]
+PROFILE = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _example_digits(region: str) -> list[str]:
+    out = []
+    for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+        number = phonenumbers.example_number_for_type(region, kind)
+        if number is not None:
+            out.append(phonenumbers.national_significant_number(number))
+    return out or ["1234567"]
+
+
+@st.composite
+def numbers(draw: st.DrawFn) -> tuple[str, bool, str]:
+    """(digits, plus, region): random digits, and real-looking numbers with prefixes and noise."""
+    region = draw(st.one_of(st.sampled_from(MAIN), st.sampled_from(REGIONS)))
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    cc = str(metadata.country_code)
+    national_prefix = metadata.national_prefix or ""
+    base = draw(st.sampled_from(_example_digits(region)))
+    tail = draw(st.text(alphabet="0123456789", max_size=3))
+    cut = draw(st.integers(min_value=0, max_value=3))
+    core = (base[:-cut] if cut else base) + tail
+    digits = draw(
+        st.one_of(
+            st.text(alphabet="0123456789", min_size=1, max_size=22),
+            st.just(core),
+            st.just(national_prefix + core),
+            st.just(cc + core),
+            st.just(cc + national_prefix + core),
+            st.just(cc + cc + core),
+            st.just("0" + core),
+            st.just("00" + cc + core),
+        )
+    )
+    plus = draw(st.booleans())
+    return digits, plus, region
+
+
+def fast_or_slow(digits: str, plus: bool, region: str) -> tuple[str, bool]:
+    plan = _region_plan(region)
+    try:
+        if plus:
+            return fast_international(digits)[0], True
+        assert plan is not None
+        return fast_national(digits, region, plan)[0], True
+    except _Fallback:
+        return slow_phone(digits, plus, region)[0], False
+
+
+@PROFILE
+@given(case=numbers())
+def test_fast_path_equals_phonenumbers(case: tuple[str, bool, str]) -> None:
+    digits, plus, region = case
+    assert fast_or_slow(digits, plus, region)[0] == slow_phone(digits, plus, region)[0]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_fast_path_every_region_examples(region: str) -> None:
+    """Every region's example numbers, national and international, with and without prefixes."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    cc = str(metadata.country_code)
+    prefix = metadata.national_prefix or ""
+    used_fast = 0
+    for base in _example_digits(region):
+        for digits, plus in (
+            (base, False),
+            (prefix + base, False),
+            (cc + base, False),
+            (cc + base, True),
+            (base[:-1], False),
+            (base + "0", False),
+        ):
+            got, fast = fast_or_slow(digits, plus, region)
+            assert got == slow_phone(digits, plus, region)[0], (region, plus)
+            used_fast += fast
+    assert used_fast > 0
+
+
+def test_fast_path_covers_the_common_cases() -> None:
+    """The common shapes never fall back: national digits and `+` international numbers."""
+    plan = _region_plan("US")
+    assert plan is not None
+    assert fast_national("5714120599", "US", plan)[0] == "15714120599"
+    assert fast_national("15714120599", "US", plan)[0] == "15714120599"
+    assert fast_international("4915112345678")[0] == "4915112345678"
+    with pytest.raises(_Fallback):
+        fast_national("011491511234567", "US", plan)  # international dialling prefix: slow path
