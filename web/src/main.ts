@@ -1,4 +1,22 @@
 import { createApp } from "vue";
 import App from "./App.vue";
+import BootError from "./views/BootError.vue";
+import { initApi } from "./api/client";
+import { completeCognitoSignIn, configureSession } from "./auth/login";
+import { loadRuntimeConfig } from "./config";
+import { router } from "./router";
+import "./style.css";
 
-createApp(App).mount("#app");
+async function boot(): Promise<void> {
+  const config = await loadRuntimeConfig();
+  initApi(config.apiBaseUrl);
+  configureSession(config);
+  const url = new URL(window.location.href);
+  const returnTo = await completeCognitoSignIn(config, url);
+  if (returnTo) window.history.replaceState(null, "", returnTo);
+  createApp(App).use(router).mount("#app");
+}
+
+boot().catch((error: unknown) => {
+  createApp(BootError, { message: error instanceof Error ? error.message : String(error) }).mount("#app");
+});

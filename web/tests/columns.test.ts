@@ -74,8 +74,8 @@ describe("checkColumns", () => {
     expect(checkColumns([email, ts, col("user_id", { excluded: true })], "P1D").ok).toBe(true);
   });
 
-  it("allows LiveRamp, MAID, Experian and country code once each", () => {
-    for (const role of ["LIVERAMP", "MAID", "EXPERIAN", "COUNTRY_CODE"] as const) {
+  it("allows LiveRamp, MAID and Experian once each", () => {
+    for (const role of ["LIVERAMP", "MAID", "EXPERIAN"] as const) {
       const check = checkColumns([ts, col("a", { role }), col("b", { role })], "P1D");
       expect(issuesFor(check, "a", "role")).toHaveLength(1);
     }

@@ -92,14 +92,18 @@ describe("step statuses", () => {
     expect(firstBlockedBefore(stepStatuses(w, []), "confirm")).toBeNull();
   });
 
-  it("needs no column definitions for an existing dataset", () => {
+  it("needs a passed compatibility check instead of column definitions for an existing dataset", () => {
     const w = emptyWizard();
     setFiles(w, "b", ["x.csv"]);
     w.instances = ["i1"];
     w.dataset.mode = "existing";
     expect(firstBlockedBefore(stepStatuses(w), "columns")?.blocker).toBe("Choose an existing dataset.");
     w.dataset.existingId = "sales";
+    expect(firstBlockedBefore(stepStatuses(w), "confirm")?.blocker).toBe("Check the file against the existing dataset.");
+    w.compatibleWith = `sales|${selectionKey(w)}`;
     expect(firstBlockedBefore(stepStatuses(w), "confirm")).toBeNull();
+    toggleKey(w, "other.csv");
+    expect(firstBlockedBefore(stepStatuses(w), "confirm")?.id).toBe("columns");
   });
 });
 

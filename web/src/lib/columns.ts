@@ -13,7 +13,7 @@ export const DATA_TYPE_LABELS: Record<DataType, string> = {
   DATE: "Date",
 };
 
-/** Hashed PII types AMC matches on (spec C.1 HashedPiiType; COUNTRY_CODE is a role of its own here). */
+/** Hashed PII types AMC matches on (spec C.1 HashedPiiType, as the old app offered them). */
 export const PII_TYPES = ["EMAIL", "FIRST_NAME", "LAST_NAME", "PHONE", "ADDRESS", "CITY", "STATE", "ZIP"] as const;
 export type PiiType = (typeof PII_TYPES)[number];
 
@@ -36,7 +36,6 @@ export const ROLES = [
   "LIVERAMP",
   "MAID",
   "EXPERIAN",
-  "COUNTRY_CODE",
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -48,11 +47,10 @@ export const ROLE_LABELS: Record<Role, string> = {
   LIVERAMP: "LiveRamp ID",
   MAID: "Mobile ad ID",
   EXPERIAN: "Experian ID",
-  COUNTRY_CODE: "Country code (per row)",
 };
 
-/** Roles a dataset may use at most once (spec E.3 Step 4; C.1 isCountryCode at most one column). */
-export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", "LIVERAMP", "MAID", "EXPERIAN", "COUNTRY_CODE"]);
+/** Roles a dataset may use at most once (spec E.3 Step 4). */
+export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", "LIVERAMP", "MAID", "EXPERIAN"]);
 /** Roles that identify a person: AMC adds user_id / user_type when any exists (spec C.2). */
 export const IDENTITY_ROLES: ReadonlySet<Role> = new Set(["PII", "LIVERAMP", "MAID", "EXPERIAN"]);
 /** Columns AMC fills itself on identity resolution: a file must not bring them (spec C.2). */
@@ -87,7 +85,6 @@ export function allowedDataTypes(role: Role): readonly DataType[] {
     case "LIVERAMP":
     case "MAID":
     case "EXPERIAN":
-    case "COUNTRY_CODE":
       return ["STRING"];
     case "METRIC":
       return ["DECIMAL", "INTEGER", "LONG"];

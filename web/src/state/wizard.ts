@@ -35,6 +35,8 @@ export interface WizardState {
   columns: ColumnDraft[];
   /** The file selection the columns were read from; columns are re-read when the selection changes. */
   columnsFor: string;
+  /** For an existing dataset: "<dataset id>|<selection key>" once the compatibility check passed. */
+  compatibleWith: string;
   jobIds: string[];
 }
 
@@ -61,6 +63,7 @@ export function emptyWizard(): WizardState {
     },
     columns: [],
     columnsFor: "",
+    compatibleWith: "",
     jobIds: [],
   };
 }
@@ -104,6 +107,7 @@ export function parseWizard(text: string | null): WizardState {
     },
     columns: Array.isArray(data.columns) ? (data.columns as ColumnDraft[]) : [],
     columnsFor: s(data.columnsFor, ""),
+    compatibleWith: s(data.compatibleWith, ""),
     jobIds: strings(data.jobIds),
   };
 }
@@ -147,7 +151,11 @@ export function stepStatuses(state: WizardState, existingIds: readonly string[] 
     dataset = "Choose an existing dataset.";
   }
   let columns: string | null = null;
-  if (state.dataset.mode === "new") {
+  if (state.dataset.mode === "existing") {
+    if (state.compatibleWith !== `${state.dataset.existingId}|${selectionKey(state)}`) {
+      columns = "Check the file against the existing dataset.";
+    }
+  } else {
     if (state.columns.length === 0 || state.columnsFor !== selectionKey(state)) {
       columns = "Define the columns of the selected file.";
     } else {
