@@ -27,6 +27,7 @@ from amc_client.errors import (
     AmcApiError,
     AmcConfigError,
     AmcError,
+    AmcNotFoundError,
     AmcServerError,
     AmcTransportError,
     AmcUploadFailedError,
@@ -165,12 +166,27 @@ class AmcClient:
         advertiser_id: str | None = None,
         marketplace_id: str | None = None,
         ads_account_id: str | None = None,
+        *,
+        what: str = "this call",
     ) -> _Context:
-        return _Context(
+        """Header ids (explicit, else settings). Every AMC call but GET /amc/accounts needs the
+        advertiser and marketplace ids (spec A.4): missing ones fail here, before any request."""
+        context = _Context(
             advertiser_id or self.settings.advertiser_id,
             marketplace_id or self.settings.marketplace_id,
             ads_account_id or self.settings.ads_account_id,
         )
+        missing = [
+            name
+            for name, value in (
+                ("advertiser_id (AMC_ADVERTISER_ID)", context.advertiser_id),
+                ("marketplace_id (AMC_MARKETPLACE_ID)", context.marketplace_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise AmcConfigError(f"{what}: missing {', '.join(missing)} (spec A.4 headers)")
+        return context
 
     def for_instance(
         self,
@@ -184,17 +200,9 @@ class AmcClient:
         instance_id = instance_id or self.settings.instance_id
         if not instance_id:
             raise AmcConfigError("no AMC instance id: pass one or set AMC_INSTANCE_ID")
-        context = self._default_context(advertiser_id, marketplace_id, ads_account_id)
-        missing = [
-            name
-            for name, value in (
-                ("advertiser_id (AMC_ADVERTISER_ID)", context.advertiser_id),
-                ("marketplace_id (AMC_MARKETPLACE_ID)", context.marketplace_id),
-            )
-            if not value
-        ]
-        if missing:
-            raise AmcConfigError(f"instance {instance_id}: missing {', '.join(missing)} (spec A.4 headers)")
+        context = self._default_context(
+            advertiser_id, marketplace_id, ads_account_id, what=f"instance {instance_id}"
+        )
         return InstanceClient(self, instance_id, context)
 
     def list_accounts(self) -> list[AmcAccount]:
@@ -212,7 +220,7 @@ class AmcClient:
         ads_account_id: str | None = None,
     ) -> list[Instance]:
         """GET /amc/instances (spec B.2), all pages."""
-        context = self._default_context(advertiser_id, marketplace_id, ads_account_id)
+        context = self._default_context(advertiser_id, marketplace_id, ads_account_id, what="list instances")
         return [
             Instance.model_validate(item)
             for item in self._paginate("GET", "/amc/instances", "instances", context=context)
@@ -226,7 +234,9 @@ class AmcClient:
         marketplace_id: str | None = None,
         ads_account_id: str | None = None,
     ) -> Instance:
-        context = self._default_context(advertiser_id, marketplace_id, ads_account_id)
+        context = self._default_context(
+            advertiser_id, marketplace_id, ads_account_id, what=f"instance {instance_id}"
+        )
         data = self.call("GET", f"/amc/instances/{_seg(instance_id)}", context=context)
         if isinstance(data, Mapping) and isinstance(data.get("instance"), Mapping):
             data = data["instance"]
@@ -241,14 +251,19 @@ class AmcClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        gone_ok: bool = False,
     ) -> Any:
         """One API call with retries; returns the parsed JSON body (None when empty).
 
-        `idempotent` defaults to True for GET/PUT/DELETE/HEAD. Non-idempotent calls are retried only
-        when the request certainly was not processed: the connection never opened, or 429 (a throttled
-        request is rejected before it is handled), or 401 once after a token refresh.
+        `idempotent` defaults to True for GET/PUT/DELETE/HEAD; pass True to opt a POST in. Other calls
+        are retried only when the request certainly was not processed: the connection never opened,
+        429 (a throttled request is rejected before it is handled), or 401 once after a token refresh.
+        `gone_ok`: a 404 on a retry after an ambiguous failure counts as success (a DELETE that went
+        through although its answer was lost).
         """
-        response = self._send(method, path, context=context, params=params, body=body, idempotent=idempotent)
+        response = self._send(
+            method, path, context=context, params=params, body=body, idempotent=idempotent, gone_ok=gone_ok
+        )
         if not response.content:
             return None
         try:
@@ -282,6 +297,7 @@ class AmcClient:
         params: Mapping[str, str | int] | None,
         body: Any,
         idempotent: bool | None,
+        gone_ok: bool = False,
     ) -> httpx.Response:
         method = method.upper()
         if idempotent is None:
@@ -291,6 +307,7 @@ class AmcClient:
         start = policy.clock()
         attempt = 0
         refreshed = False
+        ambiguous = False
         while True:
             attempt += 1
             token = self.token_provider.get_access_token()
@@ -314,6 +331,7 @@ class AmcClient:
                     sent=sent,
                 )
                 retryable = idempotent or not sent
+                ambiguous = ambiguous or sent
             else:
                 status = response.status_code
                 if status == 401 and not refreshed:
@@ -323,10 +341,11 @@ class AmcClient:
                     self.token_provider.invalidate(token)
                     logger.info("AMC %s %s -> 401; refreshing the access token once", method, path)
                     continue
-                if response.is_success:
+                if response.is_success or (status == 404 and gone_ok and ambiguous):
                     logger.debug("AMC %s %s -> %d", method, path, status)
                     return response
                 error = error_from_response(response, secrets=self.token_provider.secret_values(), path=path)
+                ambiguous = ambiguous or status >= 500
                 retryable = status in policy.retry_statuses and (idempotent or status == 429)
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             if not retryable or attempt >= policy.max_attempts:
@@ -429,9 +448,16 @@ class InstanceClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        gone_ok: bool = False,
     ) -> Any:
         return self.client.call(
-            method, self._root + path, context=self._context, params=params, body=body, idempotent=idempotent
+            method,
+            self._root + path,
+            context=self._context,
+            params=params,
+            body=body,
+            idempotent=idempotent,
+            gone_ok=gone_ok,
         )
 
     def _pages(
@@ -476,7 +502,9 @@ class InstanceClient:
 
     def delete_dataset(self, dataset_id: str) -> DataSetRef:
         """DELETE .../dataSets/{id}: irreversible, deletes all uploaded data (spec B.7)."""
-        data = self._call("DELETE", f"/dataSets/{_seg(dataset_id)}")
+        data = self._call("DELETE", f"/dataSets/{_seg(dataset_id)}", gone_ok=True)
+        if isinstance(data, Mapping) and data.get("code"):
+            data = None  # the 404 body of a delete that had already gone through
         logger.info("dataset %s deleted from instance %s", dataset_id, self.instance_id)
         return DataSetRef.model_validate(data or {"dataSetId": dataset_id, "instanceId": self.instance_id})
 
@@ -510,8 +538,10 @@ class InstanceClient:
         return _unwrap_dataset(data) if data else None
 
     def delete_column(self, dataset_id: str, column_name: str) -> DataSet | None:
-        data = self._call("DELETE", f"/dataSets/{_seg(dataset_id)}/columns/{_seg(column_name)}")
-        return _unwrap_dataset(data) if data else None
+        data = self._call("DELETE", f"/dataSets/{_seg(dataset_id)}/columns/{_seg(column_name)}", gone_ok=True)
+        if not isinstance(data, Mapping) or data.get("code"):
+            return None
+        return _unwrap_dataset(data)
 
     # uploads (spec B.9-B.12)
     def create_upload(
@@ -600,18 +630,25 @@ class InstanceClient:
         max_poll: float = 60.0,
         raise_on_failure: bool = False,
         on_status: Callable[[Upload], None] | None = None,
+        not_found_grace: float = 60.0,
     ) -> Upload:
         """Poll until SUCCESS/COMPLETED or FAILED (spec B.12); the interval grows 1.5x up to `max_poll`.
 
         Returns the upload (with `message` and `metrics`); a FAILED upload is returned too unless
-        `raise_on_failure`. Raises `AmcUploadTimeoutError` after `timeout` seconds.
+        `raise_on_failure`. Raises `AmcUploadTimeoutError` after `timeout` seconds. A 404 during the
+        first `not_found_grace` seconds counts as pending (AMC asks to wait before polling, spec B.9).
         """
         policy = self.client.retry
         start = policy.clock()
         interval = poll
         last_status: str | None = None
         while True:
-            upload = self.get_upload(dataset_id, upload_id)
+            try:
+                upload = self.get_upload(dataset_id, upload_id)
+            except AmcNotFoundError:
+                if policy.clock() - start >= not_found_grace:
+                    raise
+                upload = Upload(upload_id=upload_id, data_set_id=dataset_id, status=None)
             if upload.status != last_status:
                 logger.info("upload %s: %s", upload_id, upload.status)
                 last_status = upload.status

@@ -534,3 +534,43 @@ def test_client_and_instance_reprs_hide_secrets() -> None:
     text = " ".join(repr(x) for x in (client, ic, client.settings, client.token_provider))
     for secret in (CLIENT_SECRET, REFRESH_TOKEN, *fake.issued):
         assert secret not in text
+
+
+def test_delete_whose_answer_was_lost_counts_as_done() -> None:
+    fake, _ = scripted(
+        ok({"code": "GatewayTimeout"}, 504), ok({"code": "NotFound", "details": "no such dataset"}, 404)
+    )
+    ref = fake.client().for_instance().delete_dataset("ds")
+    assert (ref.data_set_id, ref.instance_id) == ("ds", "amcunit01")
+    assert [r.method for r in fake.requests] == ["DELETE", "DELETE"]
+
+
+def test_delete_of_missing_dataset_is_not_found() -> None:
+    fake, _ = scripted(ok({"code": "NotFound"}, 404))
+    with pytest.raises(AmcNotFoundError):
+        fake.client().for_instance().delete_dataset("ds")
+
+
+def test_instance_endpoints_need_advertiser_headers() -> None:
+    fake, _ = scripted(ok({"instances": []}))
+    client = AmcClient(settings(advertiser_id=None), transport=httpx.MockTransport(fake))
+    with pytest.raises(AmcConfigError, match="list instances: missing advertiser_id"):
+        client.list_instances()
+    assert client.list_instances(advertiser_id="E2") == []
+    assert fake.requests[0].headers["Amazon-Advertising-API-AdvertiserId"] == "E2"
+
+
+def test_waiter_tolerates_early_404() -> None:
+    answers = iter(
+        [
+            ok({"code": "NotFound"}, 404),
+            ok({"upload": {"uploadId": "u1", "status": "SUCCESS"}}),
+        ]
+    )
+    fake = FakeAmc(lambda r: next(answers))
+    assert fake.client().for_instance().wait_for_upload("ds", "u1", poll=1).succeeded
+    late = FakeAmc(lambda r: ok({"code": "NotFound"}, 404))
+    clock = FakeClock()
+    with pytest.raises(AmcNotFoundError):
+        late.client(clock).for_instance().wait_for_upload("ds", "u1", poll=10, not_found_grace=25)
+    assert sum(clock.sleeps) >= 25
