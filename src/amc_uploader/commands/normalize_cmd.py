@@ -1,7 +1,266 @@
+"""`amc-uploader normalize` and `amc-uploader inspect`: thin adapters over amc_normalize and amc_uploader.io.
+
+Exit status: 0 success; 1 bad input data (the one-line reason names file, line and column); 2 bad
+configuration or usage (unknown PII type, unsupported country, unreadable path). Values never appear in
+any message: only counts, column names and line numbers.
+"""
+
 from __future__ import annotations
 
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+EXIT_BAD_INPUT = 1
+EXIT_BAD_CONFIG = 2
+_PROGRESS_EVERY = 2048
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+
+    @app.command("normalize")
+    def normalize_command(
+        input_path: Annotated[
+            Path, typer.Argument(metavar="INPUT", help="CSV or JSON lines, optionally .gz.")
+        ],
+        output_path: Annotated[
+            Path, typer.Argument(metavar="OUTPUT", help="CSV or JSON lines, optionally .gz.")
+        ],
+        *,
+        country: Annotated[
+            str, typer.Option("--country", "-c", help="ISO-3166 country code of the records.")
+        ],
+        pii: Annotated[
+            list[str], typer.Option("--pii", "-p", help="COLUMN=TYPE (repeatable), e.g. email=EMAIL.")
+        ],
+        report_path: Annotated[
+            Path | None, typer.Option("--report", help="Also write the report as JSON.")
+        ] = None,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No progress bar and no report table.")
+        ] = False,
+    ) -> None:
+        """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged."""
+        from rich.console import Console
+
+        from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
+        from amc_uploader.io import RecordFileError, RecordReader, RecordWriter, detect_kind
+
+        try:
+            spec = ColumnSpec.parse(pii)
+            spec.validate(country)
+            in_kind, out_kind = detect_kind(input_path), detect_kind(output_path)
+        except (NormalizationConfigError, RecordFileError) as exc:
+            raise _fail(str(exc), EXIT_BAD_CONFIG) from None
+        if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
+            raise _fail("OUTPUT must differ from INPUT", EXIT_BAD_CONFIG)
+        if not input_path.is_file():
+            raise _fail(f"{input_path}: file not found", EXIT_BAD_CONFIG)
+
+        report = NormalizationReport()
+        with ExitStack() as stack:
+            try:
+                reader = stack.enter_context(RecordReader(input_path, in_kind))
+                spec.check_columns(reader.columns, source=str(input_path))
+                writer = RecordWriter(output_path, reader.columns, out_kind)
+            except (RecordFileError, NormalizationConfigError) as exc:
+                raise _fail(str(exc), EXIT_BAD_INPUT) from None
+            try:
+                records: Iterator[dict[str, Any]] = normalize_records(reader, spec, country, report=report)
+                progress = None
+                if not quiet and sys.stderr.isatty():
+                    progress = stack.enter_context(_progress_bar(Console(stderr=True)))
+                    task = progress.add_task(input_path.name, total=reader.size or None)
+                for count, record in enumerate(records, start=1):
+                    try:
+                        writer.write(record)
+                    except RecordFileError as exc:
+                        raise RecordFileError(
+                            input_path,
+                            f"{exc.reason} of {output_path.name}",
+                            line=reader.line,
+                            column=exc.column,
+                        ) from None
+                    if progress is not None and count % _PROGRESS_EVERY == 0:
+                        progress.update(task, completed=reader.bytes_read)
+                if progress is not None:
+                    progress.update(task, completed=reader.size)
+                writer.commit()
+            except (RecordFileError, NormalizationConfigError) as exc:
+                writer.abort()
+                raise _fail(str(exc), EXIT_BAD_INPUT) from None
+            except BaseException:
+                writer.abort()
+                raise
+
+        if report_path is not None:
+            payload = {
+                "input": str(input_path),
+                "output": str(output_path),
+                "country_code": country.upper(),
+                "spec": spec.to_strings(),
+                **report.to_dict(),
+            }
+            report_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        if not quiet:
+            console = Console(file=sys.stdout)
+            console.print(report.render(title=f"{input_path.name} -> {output_path.name} ({country.upper()})"))
+            console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
+
+    @app.command("inspect")
+    def inspect_command(
+        input_path: Annotated[
+            Path, typer.Argument(metavar="INPUT", help="CSV or JSON lines, optionally .gz.")
+        ],
+        *,
+        country: Annotated[
+            str | None, typer.Option("--country", "-c", help="Country code for postal/state hints.")
+        ] = None,
+        rows: Annotated[int, typer.Option("--rows", min=1, help="How many records to sample.")] = 1000,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    ) -> None:
+        """Columns, inferred data types, fill rates and suggested PII types. Prints no values."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from amc_normalize import NormalizationConfigError, suggest_pii_types
+        from amc_uploader.io import RecordFileError, RecordReader
+
+        if not input_path.is_file():
+            raise _fail(f"{input_path}: file not found", EXIT_BAD_CONFIG)
+        try:
+            with RecordReader(input_path) as reader:
+                columns = reader.columns
+                samples: dict[str, list[Any]] = {c: [] for c in columns}
+                seen = 0
+                for record in reader:
+                    for c in columns:
+                        samples[c].append(record.get(c))
+                    seen += 1
+                    if seen >= rows:
+                        break
+            text_samples = {c: [None if v is None else str(v) for v in vs] for c, vs in samples.items()}
+            suggestions = suggest_pii_types(columns, text_samples, country)
+        except RecordFileError as exc:
+            raise _fail(str(exc), EXIT_BAD_INPUT) from None
+        except NormalizationConfigError as exc:
+            raise _fail(str(exc), EXIT_BAD_CONFIG) from None
+
+        result: list[dict[str, Any]] = []
+        for c in columns:
+            values = samples[c]
+            filled = sum(1 for v in values if v is not None and str(v).strip() != "")
+            s = suggestions[c]
+            result.append(
+                {
+                    "column": c,
+                    "data_type": infer_data_type(values),
+                    "fill_rate": round(filled / seen, 4) if seen else 0.0,
+                    "suggested_pii_type": s.pii_type.value if s.pii_type else None,
+                    "confidence": round(s.confidence, 2),
+                    "reason": s.reason,
+                }
+            )
+        pii_args = " ".join(
+            f"--pii {r['column']}={r['suggested_pii_type']}"
+            for r in result
+            if r["suggested_pii_type"] and float(r["confidence"]) >= 0.5 and " " not in str(r["column"])
+        )
+        if as_json:
+            typer.echo(
+                json.dumps({"file": str(input_path), "rows_sampled": seen, "columns": result}, indent=2)
+            )
+            return
+        table = Table(title=f"{input_path.name}: {len(columns)} columns, {seen} rows sampled")
+        for name in ("column", "data type", "fill rate", "suggested PII type", "confidence", "why"):
+            table.add_column(name, justify="right" if name in ("fill rate", "confidence") else "left")
+        for r in result:
+            table.add_row(
+                str(r["column"]),
+                str(r["data_type"]),
+                f"{float(r['fill_rate']):.0%}",
+                str(r["suggested_pii_type"] or "-"),
+                f"{float(r['confidence']):.2f}",
+                str(r["reason"]),
+            )
+        console = Console(file=sys.stdout)
+        console.print(table)
+        if pii_args:
+            console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)
+
+
+def _progress_bar(console: Any) -> Any:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
+_TIMESTAMP = re.compile(
+    r"(?:\d{4}-\d{2}-\d{2}[T ]|\d{1,2}/\d{1,2}/\d{2,4} )"
+    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def infer_data_type(values: list[Any]) -> str:
+    """A coarse data type of a column sample: empty, boolean, integer, decimal, date, timestamp,
+    sha256, string (text with leading zeros counts as string: it is a code, not a number)."""
+    kinds: set[str] = set()
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            kinds.add("boolean")
+            continue
+        if isinstance(value, int):
+            kinds.add("integer")
+            continue
+        if isinstance(value, float):
+            kinds.add("decimal")
+            continue
+        text = str(value).strip()
+        if not text:
+            continue
+        if text.lower() in ("true", "false"):
+            kinds.add("boolean")
+        elif _INT.fullmatch(text):
+            kinds.add("string" if len(text) > 1 and text.lstrip("+-").startswith("0") else "integer")
+        elif _DECIMAL.fullmatch(text):
+            kinds.add("decimal")
+        elif _TIMESTAMP.fullmatch(text):
+            kinds.add("timestamp")
+        elif _DATE.fullmatch(text):
+            kinds.add("date")
+        elif _HEX64.fullmatch(text):
+            kinds.add("sha256")
+        else:
+            kinds.add("string")
+    if not kinds:
+        return "empty"
+    if kinds == {"integer", "decimal"}:
+        return "decimal"
+    if kinds == {"date", "timestamp"}:
+        return "timestamp"
+    return kinds.pop() if len(kinds) == 1 else "string"
