@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from amc_client.sandbox import schema
+from amc_client.sandbox import datastore, schema
 from amc_client.sandbox.errors import (
     LwaError,
     SandboxApiError,
@@ -595,6 +595,26 @@ def create_app(ctx: SandboxContext) -> FastAPI:
     async def revoke_tokens() -> JSONResponse:
         state.revoke_refresh_tokens()
         return _json({"revoked": True})
+
+    @app.get("/sandbox/data/{instance_id}/{dataset_id}")
+    async def stored_rows(instance_id: str, dataset_id: str, request: Request) -> JSONResponse:
+        state.get_dataset(instance_id, dataset_id)
+        limit = page_size(request.query_params.get("limit"))
+        count, rows = datastore.read(state.state_dir, instance_id, dataset_id, limit)
+        return _json({"rowCount": count, "rows": rows})
+
+    @app.post("/sandbox/uploads/{instance_id}/{upload_id}")
+    async def settle_upload(instance_id: str, upload_id: str, request: Request) -> JSONResponse:
+        body = await _read_json(request)
+        if not isinstance(body, dict) or body.get("status") not in schema.UPLOAD_STATUSES:
+            raise bad_request(
+                f'Send {{"status": one of {sorted(schema.UPLOAD_STATUSES)}, "message"?, "metrics"?}}'
+            )
+        fields = {k: body[k] for k in ("status", "message", "metrics") if k in body}
+        updated = state.update_upload(instance_id, upload_id, **fields)
+        if updated is None:
+            raise not_found(f"Upload {upload_id} not found in instance {instance_id}")
+        return _json({"upload": _upload_view(updated)})
 
     @app.post("/sandbox/instances")
     async def add_instance(request: Request) -> JSONResponse:

@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import IO, Any, Final, cast
 from urllib.parse import unquote, urlparse
 
+from amc_client.sandbox import datastore
 from amc_client.sandbox.schema import is_hashed_pii_column, is_identity_column
-from amc_client.sandbox.state import SandboxState
+from amc_client.sandbox.state import TERMINAL_UPLOAD_STATUSES, SandboxState
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,19 @@ class IngestResult:
     dropped: Counter[str] = field(default_factory=Counter)
     dropped_columns: set[str] = field(default_factory=set)
     empty_hashes: int = 0
+    sink: IO[str] | None = None
+    event_column: str | None = None
+    event_min: str | None = None
+    event_max: str | None = None
+
+    def accept(self, row: dict[str, Any]) -> None:
+        self.output_rows += 1
+        if self.sink is not None:
+            self.sink.write(json.dumps(row, sort_keys=True) + "\n")
+        event = row.get(self.event_column) if self.event_column else None
+        if event:
+            self.event_min = event if self.event_min is None else min(self.event_min, event)
+            self.event_max = event if self.event_max is None else max(self.event_max, event)
 
     def metrics(self) -> dict[str, Any]:
         return {
@@ -190,7 +204,8 @@ def check_value(column: dict[str, Any], value: Any) -> tuple[Any, str | None]:
             datetime.fromisoformat(value[:19].replace(" ", "T"))
         except ValueError:
             return None, f"{name}: not a valid calendar timestamp"
-        return value, None
+        canonical = value.replace(" ", "T")
+        return canonical if canonical.endswith("Z") else canonical + "Z", None
     if data_type == "DATE":
         if not isinstance(value, str) or not DATE_RE.match(value):
             return None, f"{name}: does not match the regex pattern {DATE_PATTERN}"
@@ -278,13 +293,37 @@ class UploadProcessor:
     def process(self, instance_id: str, upload_id: str) -> None:
         if not self._pause():
             return
+        current = self.state.find_upload(instance_id, upload_id)
+        if current is None or current["status"] in TERMINAL_UPLOAD_STATUSES:
+            return  # deleted, or settled meanwhile (admin override)
         upload = self.state.update_upload(instance_id, upload_id, status="IN_PROGRESS")
         if upload is None:
             return
         logger.info("sandbox: processing upload %s of data set %s", upload_id, upload["dataSetId"])
         if not self._pause():
             return
-        result = IngestResult()
+        staging = self.state.state_dir / "data" / ".staging" / f"{upload_id}.jsonl"
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with staging.open("w", encoding="utf-8") as sink:
+                result = IngestResult(sink=sink)
+                self._finish(instance_id, upload_id, upload, result)
+            with self.state.lock:
+                done = self.state.find_upload(instance_id, upload_id, status="SUCCESS") is not None
+                if done and self.state.has_dataset(instance_id, upload["dataSetId"]):
+                    datastore.merge(
+                        datastore.dataset_file(self.state.state_dir, instance_id, upload["dataSetId"]),
+                        staging,
+                        upload["updateStrategy"],
+                        result.event_column,
+                        (result.event_min, result.event_max)
+                        if result.event_min and result.event_max
+                        else None,
+                    )
+        finally:
+            staging.unlink(missing_ok=True)
+
+    def _finish(self, instance_id: str, upload_id: str, upload: dict[str, Any], result: IngestResult) -> None:
         try:
             self._ingest(instance_id, upload, result)
         except UploadFailure as exc:
@@ -561,6 +600,7 @@ class UploadProcessor:
             c["name"] for c in dataset["columns"] if c["isMainUserId"] or c["isMainUserIdType"]
         }
         identity = [c["name"] for c in dataset["columns"] if is_identity_column(c)]
+        result.event_column = next((c["name"] for c in dataset["columns"] if c["isMainEventTime"]), None)
         checked_header = False
         for header, record, problem in records:
             if header is not None and not checked_header:
@@ -584,19 +624,19 @@ class UploadProcessor:
                 if row.get(name) not in (None, ""):
                     reason = f"{name}: must be empty in uploaded files (AMC fills it when identity resolves)"
                     break
+            accepted: dict[str, Any] = {}
             if reason is None:
                 for name, column in columns.items():
                     if name in main_user_columns:
                         continue
-                    value, reason = check_value(column, row.get(name))
+                    accepted[name], reason = check_value(column, row.get(name))
                     if reason is not None:
                         break
-                    if value == EMPTY_SHA256 and name in identity:
-                        result.empty_hashes += 1
             if reason is not None:
                 result.dropped[reason] += 1
                 continue
-            result.output_rows += 1
+            result.empty_hashes += sum(1 for name in identity if accepted.get(name) == EMPTY_SHA256)
+            result.accept(accepted)
 
     @staticmethod
     def _check_header(

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from amc_client.sandbox import schema
+from amc_client.sandbox import datastore, schema
 from amc_client.sandbox.constants import (
     AUTH_CODE_LIFETIME,
     DEFAULT_TOKEN_LIFETIME,
@@ -176,6 +176,7 @@ class SandboxState:
         """Back to the seeded state; issued tokens survive unless `tokens` is true."""
         with self.lock:
             self._data = self._seed_data()
+            datastore.drop_all(self.state_dir)
             if tokens:
                 self._auth = self._seed_auth()
             self._save()
@@ -418,6 +419,10 @@ class SandboxState:
                 raise not_found(f"Data set {dataset_id} not found in instance {instance_id}")
             return copy.deepcopy(found)
 
+    def has_dataset(self, instance_id: str, dataset_id: str) -> bool:
+        with self.lock:
+            return dataset_id in self._datasets(instance_id)
+
     def create_dataset(self, instance_id: str, dataset: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             datasets = self._datasets(instance_id)
@@ -448,6 +453,7 @@ class SandboxState:
         with self.lock:
             self.get_dataset(instance_id, dataset_id)
             del self._datasets(instance_id)[dataset_id]
+            datastore.drop(self.state_dir, instance_id, dataset_id)
             uploads = self._uploads(instance_id)
             for upload_id in [u for u, rec in uploads.items() if rec["dataSetId"] == dataset_id]:
                 del uploads[upload_id]
@@ -490,6 +496,16 @@ class SandboxState:
                 raise not_found(
                     f"Upload {upload_id} not found for data set {dataset_id} in instance {instance_id}"
                 )
+            return copy.deepcopy(found)
+
+    def find_upload(
+        self, instance_id: str, upload_id: str, status: str | None = None
+    ) -> dict[str, Any] | None:
+        """The upload (any data set), optionally only when in `status`; None otherwise."""
+        with self.lock:
+            found = self._uploads(instance_id).get(upload_id)
+            if found is None or (status is not None and found["status"] != status):
+                return None
             return copy.deepcopy(found)
 
     def list_uploads(self, instance_id: str) -> list[dict[str, Any]]:
