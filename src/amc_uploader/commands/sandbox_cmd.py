@@ -50,4 +50,7 @@ def sandbox(
     typer.echo("Point the CLI at it (public dummy credentials):")
     for key, value in server.env().items():
         typer.echo(f"export {key}='{value}'")
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown
+        typer.echo("AMC sandbox stopped")
