@@ -107,3 +107,19 @@ PURCHASE_COLUMNS: list[dict[str, Any]] = [
     {"name": "product"},
     {"name": "quantity", "data_type": "LONG", "column_type": "METRIC"},
 ]
+
+
+def admin_inject(sandbox: SandboxServer, *rules: dict[str, Any]) -> None:
+    """Fault rules through the sandbox's admin HTTP endpoint (POST /sandbox/faults)."""
+    import httpx
+
+    response = httpx.post(f"{sandbox.base_url}/sandbox/faults", json=list(rules))
+    response.raise_for_status()
+
+
+def admin_requests(sandbox: SandboxServer, method: str, path_suffix: str) -> list[dict[str, Any]]:
+    """The request log through GET /sandbox/requests, filtered by method and path ending."""
+    import httpx
+
+    entries = httpx.get(f"{sandbox.base_url}/sandbox/requests").json()["requests"]
+    return [e for e in entries if e["method"] == method and e["path"].endswith(path_suffix)]

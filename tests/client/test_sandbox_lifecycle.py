@@ -33,6 +33,8 @@ from amc_client.sandbox import (
 from tests.client.sandbox_helpers import (
     PURCHASE_COLUMNS,
     Sleeps,
+    admin_inject,
+    admin_requests,
     make_bucket,
     purchase_rows,
     sandbox_client,
@@ -249,12 +251,19 @@ def test_injected_faults_exact_attempts(
         ic = client.for_instance()
         ic.list_datasets()  # token fetched, not part of the count
         sandbox.clear_requests()
-        sandbox.inject(
-            method="POST", path_regex="/dataSets/list$", status=status, retry_after=retry_after, count=2
+        admin_inject(
+            sandbox,
+            {
+                "method": "POST",
+                "path_regex": "/dataSets/list$",
+                "status": status,
+                "retry_after": retry_after,
+                "count": 2,
+            },
         )
         ic.list_datasets()
-    statuses = [r["status"] for r in _calls(sandbox, "POST", "/dataSets/list")]
-    assert statuses[:3] == [status, status, 200]
+    statuses = [r["status"] for r in admin_requests(sandbox, "POST", "/dataSets/list")]
+    assert statuses == [status, status, 200]
     assert len(sleeps) == 2
     if retry_after is not None:
         assert sleeps == [1.0, 1.0]
@@ -280,19 +289,20 @@ def test_create_upload_retried_without_duplicates(amc_sandbox_clean: SandboxServ
         ic = client.for_instance()
         ic.create_dataset(build_dataset(dataset_id, [ColumnDefinition(name="k")]))
         sandbox.clear_requests()
-        sandbox.inject(method="POST", path_regex=f"/uploads/{dataset_id}$", status=500, count=1)
-        sandbox.inject(
-            method="POST", path_regex=f"/uploads/{dataset_id}$", status=504, empty_body=True, count=1
-        )
-        sandbox.inject(
-            method="POST", path_regex=f"/uploads/{dataset_id}$", status=429, retry_after=0, count=1
+        route = f"/uploads/{dataset_id}$"
+        admin_inject(
+            sandbox,
+            {"method": "POST", "path_regex": route, "status": 500, "count": 1},
+            {"method": "POST", "path_regex": route, "status": 504, "empty_body": True, "count": 1},
+            {"method": "POST", "path_regex": route, "status": 429, "retry_after": 0, "count": 1},
         )
         created = ic.create_upload(
             dataset_id, UploadRequest.from_manifest("amc-test-bucket", f"amc/{dataset_id}/m.txt")
         )
         uploads = ic.list_uploads(dataset_id)
     assert [u.upload_id for u in uploads] == [created.upload_id]
-    assert [r["status"] for r in _calls(sandbox, "POST", f"/uploads/{dataset_id}")] == [500, 504, 429, 200]
+    statuses = [r["status"] for r in admin_requests(sandbox, "POST", f"/uploads/{dataset_id}")]
+    assert statuses == [500, 504, 429, 200]
 
 
 def test_create_upload_lost_answer_is_not_repeated(amc_sandbox_clean: SandboxServer) -> None:
