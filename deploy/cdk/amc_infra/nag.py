@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from amc_infra.stack import AmcUploaderStack
 
 PACK = "AwsSolutions::"
+CMK_ACTIONS = ("Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*")
 BASIC_EXECUTION = (
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
 )
@@ -162,6 +163,8 @@ def _acknowledge_cdk_providers(stack: AmcUploaderStack) -> None:
                 "Resource::*",
                 "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
                 *(f"Resource::{_ref(stack, bucket)}/*" for bucket in buckets),
+                # With a customer key the artifacts bucket is SSE-KMS: CDK grants the key's data actions.
+                *(CMK_ACTIONS if units.keys.customer_key else ()),
             ):
                 _ack(
                     child,
