@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amc_client import (
     AmcApiError,
@@ -164,3 +167,35 @@ def test_parse_retry_after() -> None:
     assert 25 <= (parse_retry_after(future) or 0) <= 31
     past = email.utils.formatdate(time.time() - 30, usegmt=True)
     assert parse_retry_after(past) == 0.0
+
+
+@given(
+    status=st.integers(min_value=400, max_value=599),
+    content=st.binary(max_size=400),
+    content_type=st.sampled_from(
+        ["application/json", "text/html", "text/plain", "", "application/octet-stream"]
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_body_maps_without_raising(status: int, content: bytes, content_type: str) -> None:
+    err = error_from_response(_response(status, content, content_type or None))
+    assert isinstance(err, AmcApiError) and err.status == status
+    assert str(err).startswith(f"HTTP {status}")
+    assert err.details is None or len(err.details) <= 500
+
+
+@given(
+    token=st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="\"',;&\\"),
+        min_size=8,
+        max_size=60,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_lwa_tokens_in_error_bodies_never_surface(token: str) -> None:
+    for prefix in ("Atza|", "Atzr|"):
+        body = json.dumps(
+            {"code": "X", "details": f"bad {prefix}{token} here", "errors": [f"{prefix}{token}"]}
+        )
+        err = error_from_response(_response(401, body.encode(), "application/json"))
+        assert f"{prefix}{token}" not in str(err) + repr(err)
