@@ -361,3 +361,22 @@ def test_consent_round_trip(amc_sandbox_clean: SandboxServer) -> None:
     assert store.load().refresh_token is not None
     assert client.list_accounts()
     client.close()
+
+
+def test_threads_share_one_token_and_refresh_once(amc_sandbox_clean: SandboxServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox = amc_sandbox_clean
+    with sandbox_client(sandbox) as client:
+        ic = client.for_instance()
+        with ThreadPoolExecutor(6) as pool:
+            assert all(
+                isinstance(r, list) for r in pool.map(lambda _: ic.list_datasets(page_size=50), range(12))
+            )
+        assert len(_calls(sandbox, "POST", "/auth/o2/token")) == 1
+        sandbox.expire_access_tokens()
+        with ThreadPoolExecutor(6) as pool:
+            assert all(
+                isinstance(r, list) for r in pool.map(lambda _: ic.list_datasets(page_size=50), range(12))
+            )
+    assert len(_calls(sandbox, "POST", "/auth/o2/token")) == 2
