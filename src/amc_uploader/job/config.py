@@ -49,6 +49,9 @@ class CsvOptions(BaseModel):
     header: bool = True
     column_names: list[str] | None = None
     encoding: str = "utf-8-sig"
+    #: Quoted fields may span lines. The local engine always accepts them; Spark needs this flag (and
+    #: then reads each file in one task), otherwise such rows fail as malformed.
+    multiline: bool = False
 
     @field_validator("encoding")
     @classmethod

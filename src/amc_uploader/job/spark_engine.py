@@ -1,19 +1,217 @@
-"""The Spark engine (filled in next)."""
+"""The Spark engine: read with Spark, transform with ``amc_normalize.spark``, write gzip partitions from the
+executors straight to the staging target, one pass, nothing but metadata back on the driver.
+
+Why executors write with our writer instead of ``df.write.csv``: the cap is on *compressed* bytes and
+must hold on any data (Spark's writer can only cap rows per file), partitions need the ``instanceId``
+tag, and the output must be byte-identical to the local engine's (same serializer). Each task returns
+one metadata row per file plus its counters (rows, outcomes, timestamp failures): a combiner-style
+aggregation of a few hundred rows at most.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from amc_client.staging import InstanceStage
-from amc_uploader.job.errors import JobConfigError
+import pandas as pd
+
+from amc_client.staging import (
+    GzipPartitionWriter,
+    InstanceStage,
+    PartitionInfo,
+    SpooledPartition,
+    StagingLayout,
+    TargetSpec,
+    instance_tags,
+)
+from amc_normalize import NormalizationReport
+from amc_uploader.job.config import ColumnDataType, InputFormat, OutputFormat
+from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.local_engine import EngineResult
+from amc_uploader.job.output import header_bytes, make_serializer
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.report import JobProgress
+from amc_uploader.job.timestamps import convert_date, convert_timestamp
+
+__all__ = ["build_spark_session", "run_spark"]
+
+log = logging.getLogger(__name__)
+
+_OUTCOME = "__amc_outcome__"
+_TS_FAIL = "__amc_ts_fail__"
+_META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
 
 
-def build_spark_session() -> Any:
-    raise JobConfigError("the spark engine is not available yet")
+def build_spark_session(master: str = "local[*]", app_name: str = "amc-uploader") -> Any:
+    """A SparkSession for adapters (CLI, Glue entry): UTC, Arrow on, no UI. Libraries never call this."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    session = (
+        builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.files.maxPartitionBytes", str(32 * 1024 * 1024))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _read(spark: Any, plan: JobPlan) -> Any:
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    paths = [f.uri for f in plan.inputs]
+    for f in plan.inputs:
+        if plan.gzipped[f.uri] and not f.uri.lower().endswith((".gz", ".gzip")):
+            raise InputError(f.name, "gzip content without a .gz extension: Spark decompresses by extension")
+    options = plan.config.csv
+    if plan.input_format is InputFormat.PARQUET:
+        return spark.read.parquet(*paths)
+    schema = StructType([StructField(c, StringType(), True) for c in plan.header])
+    if plan.input_format is InputFormat.JSONL:
+        return spark.read.schema(schema).option("mode", "FAILFAST").json(paths)
+    encoding = "UTF-8" if options.encoding.lower() in ("utf-8-sig", "utf-8", "utf8") else options.encoding
+    reader = (
+        spark.read.schema(schema)
+        .option("header", str(options.header).lower())
+        .option("sep", options.delimiter)
+        .option("quote", options.quote)
+        .option("escape", options.quote)  # RFC 4180 doubled quotes, as Python's csv module reads them
+        .option("encoding", encoding)
+        .option("mode", "FAILFAST")
+        .option("multiLine", str(options.multiline).lower())
+    )
+    return reader.csv(paths)
+
+
+def _timestamp_udf(kind: ColumnDataType) -> Any:
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    convert = convert_date if kind is ColumnDataType.DATE else convert_timestamp
+
+    def to_amc(values: pd.Series) -> pd.Series:
+        return pd.Series([None if v is None else convert(v) for v in values.astype(object)], dtype=object)
+
+    # pyspark reads the pd.Series -> pd.Series hints (module globals) to pick a scalar UDF.
+    return pandas_udf(to_amc, "string")  # type: ignore[call-overload]
+
+
+def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
+    """Output columns, then one outcome column per PII column, then one failure flag per time column."""
+    from pyspark.sql import functions as F
+
+    from amc_normalize.spark import hash_column
+
+    country = plan.country_code or ""
+    selected: list[Any] = []
+    outcome_cols: list[str] = []
+    fail_cols: list[str] = []
+    extras: list[Any] = []
+    for name in plan.output_columns:
+        col = F.col(f"`{name}`")
+        if name in plan.pii:
+            hashed, outcome = hash_column(col, plan.pii[name], country)
+            selected.append(hashed.alias(name))
+            outcome_cols.append(name)
+            extras.append(outcome.alias(f"{_OUTCOME}{name}"))
+        elif name in plan.timestamp_columns:
+            raw = col if plan.input_format is InputFormat.PARQUET else col.cast("string")
+            converted = _timestamp_udf(plan.timestamp_columns[name])(raw)
+            missing = raw.isNull() | (raw.cast("string") == "")
+            failed = F.when(missing, F.lit(name == plan.config.event_time)).otherwise(converted.isNull())
+            selected.append(converted.alias(name))
+            fail_cols.append(name)
+            extras.append(failed.alias(f"{_TS_FAIL}{name}"))
+        else:
+            selected.append(col)
+    return df.select(*selected, *extras), outcome_cols, fail_cols
+
+
+def _partition_writer(
+    *,
+    output_format: OutputFormat,
+    columns: list[str],
+    outcome_cols: list[str],
+    fail_cols: list[str],
+    cap: int,
+    targets: list[tuple[TargetSpec, StagingLayout]],
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The function each task runs over its Arrow batches (pickled to the executors)."""
+    n_out = len(columns)
+    first_outcome = n_out
+    first_fail = n_out + len(outcome_cols)
+
+    def write(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        chunk = context.partitionId() if context is not None else 0
+        opened = [(spec.open(), layout) for spec, layout in targets]
+        serialize = make_serializer(output_format, columns)
+        staged: list[tuple[int, int, int]] = []
+
+        def on_partition(part: SpooledPartition) -> None:
+            for target, layout in opened:
+                key = layout.partition_key(part.index, output_format, chunk=chunk)
+                target.put_file(key, part.path, tags=instance_tags(layout.instance_id))
+            part.path.unlink(missing_ok=True)
+            staged.append((part.index, part.rows, part.size_bytes))
+
+        writer = GzipPartitionWriter(
+            cap, header=header_bytes(output_format, columns), on_partition=on_partition
+        )
+        outcomes: Counter[str] = Counter()
+        failures: Counter[str] = Counter()
+        rows_in = rows_out = 0
+        try:
+            for batch in batches:
+                data = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                for row in zip(*data, strict=True):
+                    rows_in += 1
+                    failed = False
+                    for j, name in enumerate(fail_cols):
+                        if row[first_fail + j]:
+                            failures[name] += 1
+                            failed = True
+                    if failed:
+                        continue
+                    for j, name in enumerate(outcome_cols):
+                        outcomes[f"{name}\t{row[first_outcome + j]}"] += 1
+                    writer.write(serialize(row[:n_out]))
+                    rows_out += 1
+            writer.close()
+        finally:
+            writer.discard()
+        stats = json.dumps(
+            {"rows_in": rows_in, "rows_out": rows_out, "outcomes": outcomes, "failures": failures}
+        )
+        rows = [("part", chunk, idx, r, s, "") for idx, r, s in staged] + [("stats", chunk, -1, 0, 0, stats)]
+        names = ["kind", "chunk", "idx", "rows", "size", "payload"]
+        yield pa.RecordBatch.from_arrays(
+            [
+                pa.array([r[0] for r in rows], pa.string()),
+                pa.array([r[1] for r in rows], pa.int32()),
+                pa.array([r[2] for r in rows], pa.int32()),
+                pa.array([r[3] for r in rows], pa.int64()),
+                pa.array([r[4] for r in rows], pa.int64()),
+                pa.array([r[5] for r in rows], pa.string()),
+            ],
+            names=names,
+        )
+
+    return write
 
 
 def run_spark(
@@ -23,4 +221,87 @@ def run_spark(
     spark: Any = None,
     progress: Callable[[JobProgress], None] | None = None,
 ) -> EngineResult:
-    raise JobConfigError("the spark engine is not available yet")
+    """Run the job on Spark; staged partitions are recorded on ``stages`` (empty for a dry run)."""
+    if spark is None:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()
+        if spark is None:
+            raise JobConfigError(
+                "the spark engine needs a SparkSession (the CLI and the Glue entry start one)"
+            )
+    if progress is not None:
+        progress(JobProgress(phase="spark", total_bytes=plan.total_bytes))
+    df = _read(spark, plan)
+    if plan.input_format is InputFormat.PARQUET:
+        missing = [c for c in plan.header if c not in df.columns]
+        if missing:
+            raise InputError(plan.inputs[0].name, "column not found by Spark", column=missing[0])
+    parallelism = spark.sparkContext.defaultParallelism
+    if df.rdd.getNumPartitions() < parallelism:
+        # One big gzip file is a single split: spread the (expensive) hashing over every core.
+        df = df.repartition(parallelism)
+    transformed, outcome_cols, fail_cols = _transform(df, plan)
+    targets = [(stage.target.spec, stage.layout) for stage in stages]
+    write = _partition_writer(
+        output_format=plan.output_format,
+        columns=plan.output_columns,
+        outcome_cols=outcome_cols,
+        fail_cols=fail_cols,
+        cap=plan.config.partition_cap_bytes,
+        targets=targets,
+    )
+    try:
+        meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
+    except Exception as exc:
+        raise _translate_spark_error(plan, exc) from None
+    return _collect(plan, stages, meta, outcome_cols)
+
+
+def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
+    """Spark's messages can quote input records (PII): keep only the kind of failure."""
+    text = str(exc)
+    names = ", ".join(f.name for f in plan.inputs)
+    log.error("spark job failed: %s", type(exc).__name__)
+    if "MALFORMED_RECORD" in text or "Malformed" in text:
+        return InputError(names, "malformed record (ragged row, bad quoting or invalid JSON line)")
+    if "PATH_NOT_FOUND" in text or "Path does not exist" in text:
+        return InputError(names, "input path not found by Spark")
+    for marker in ("EOFException", "Unexpected end of input stream", "ZipException", "Not in GZIP format"):
+        if marker in text:
+            return InputError(names, "truncated or corrupt gzip data")
+    return JobConfigError(f"the Spark job failed ({type(exc).__name__}); see the driver log for details")
+
+
+def _collect(
+    plan: JobPlan, stages: Sequence[InstanceStage], meta: list[Any], outcome_cols: list[str]
+) -> EngineResult:
+    rows_in = rows_out = 0
+    outcomes: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    parts = sorted((r["chunk"], r["idx"], r["rows"], r["size"]) for r in meta if r["kind"] == "part")
+    for row in meta:
+        if row["kind"] != "stats":
+            continue
+        stats = json.loads(row["payload"])
+        rows_in += stats["rows_in"]
+        rows_out += stats["rows_out"]
+        outcomes.update(stats["outcomes"])
+        failures.update(stats["failures"])
+    for stage in stages:
+        for chunk, idx, n_rows, size in parts:
+            key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
+            stage.add_staged(PartitionInfo(key=key, uri=stage.target.uri(key), rows=n_rows, size_bytes=size))
+    report = NormalizationReport()
+    for entry, count in sorted(outcomes.items()):
+        column, code = entry.split("\t", 1)
+        outcome, _, reason = code.partition(":")
+        report.add(column, plan.pii[column], outcome, reason or None, count)
+    return EngineResult(
+        rows_in=rows_in,
+        rows_out=rows_out,
+        timestamp_failures=dict(failures),
+        normalization=report,
+        partitions=len(parts),
+        bytes_written=sum(p[3] for p in parts),
+    )

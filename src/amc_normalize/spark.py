@@ -1,0 +1,224 @@
+"""Spark adapter: DataFrame -> DataFrame transforms that hash PII columns exactly like `hash_value`.
+
+Use with ``df.transform(hash_pii_columns(spec, "US"))``. Nothing is collected to the driver; the report
+comes from an aggregation (``normalization_report``).
+
+How each type runs (byte-identical to the Python rules in this package):
+
+- native for ASCII values, pandas UDF for the rest: FIRST_NAME, LAST_NAME, NAME, CITY, EMAIL, STATE.
+  On ASCII text the Python rules only use ASCII case mapping and ASCII character classes, which Spark's
+  ``translate`` and Java regexes reproduce exactly (``translate`` instead of ``lower``/``upper`` keeps
+  it independent of the JVM locale: a Turkish locale lowercases ``I`` to a dotless ``ı``). Unicode
+  lowercasing (``ß``, ``İ``, final sigma, Java's and Python's Unicode versions) is not provably the
+  same in both, so those values go through the UDF, which calls the Python rule itself.
+- native for every value: ZIP (non-ASCII characters are deleted before anything else, spec ZIP).
+- pandas UDF for every value: PHONE (libphonenumber) and ADDRESS (token tables).
+
+Outcome codes (optional ``<column>__outcome`` columns): ``OK``, ``NULL``, ``PREHASHED`` and
+``INVALID:<reason>`` with the same reasons as `hash_detailed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import pandas as pd
+
+from amc_normalize.core import get_hasher, get_rule
+from amc_normalize.records import ColumnSpec
+from amc_normalize.registry import country_rules, resolve
+from amc_normalize.report import NormalizationReport
+from amc_normalize.types import Outcome, PiiType
+
+__all__ = [
+    "OUTCOME_SUFFIX",
+    "column_strategy",
+    "hash_column",
+    "hash_pii_columns",
+    "normalization_report",
+]
+
+OUTCOME_SUFFIX = "__outcome"
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+# Python's str.strip() whitespace within ASCII (str.isspace): space, \t \n \v \f \r and \x1c-\x1f.
+# Java's \s lacks \x1c-\x1f, so the class is spelled out. `\z` (not `$`): `$` also matches before a
+# final line terminator in Java.
+_BLANK = r"^[ \t\n\x0B\x0C\r\x1C-\x1F]*\z"
+_ASCII = r"^[\x00-\x7F]*\z"
+_PREHASHED = r"^[0-9a-f]{64}\z"
+
+_HYBRID = frozenset(
+    {PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.CITY, PiiType.EMAIL, PiiType.STATE}
+)
+_NATIVE = frozenset({PiiType.ZIP})
+
+
+def column_strategy(pii_type: str | PiiType) -> str:
+    """``native``, ``hybrid`` (native for ASCII values, UDF otherwise) or ``udf``."""
+    t = PiiType(str(pii_type).strip().upper())
+    if t in _NATIVE:
+        return "native"
+    return "hybrid" if t in _HYBRID else "udf"
+
+
+def _functions() -> Any:
+    from pyspark.sql import functions
+
+    return functions
+
+
+def _ascii_kernel(F: Any, raw: Any, pii_type: PiiType, country_code: str) -> tuple[Any, Any]:
+    """(normalized text, invalid reason) column expressions, valid for ASCII ``raw`` only."""
+    if pii_type in (PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.CITY):
+        # spec FIRST_NAME/CITY: lowercase, keep a-z0-9 (the transliterated letters are not ASCII)
+        text = F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9]", "")
+        reason = "city.no_letters" if pii_type is PiiType.CITY else "name.no_letters"
+        return text, F.lit(reason)
+    if pii_type is PiiType.EMAIL:
+        # spec EMAIL: lowercase, keep [\w.@+-] (ASCII \w = [A-Za-z0-9_]); `local@domain` = the first
+        # "@" is not the first character and is followed by a character other than "@".
+        kept = F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9_.@+-]", "")
+        text = F.when(kept.rlike("^[^@]+@[^@]"), kept).otherwise(F.lit(""))
+        reason = F.when(F.instr(kept, "@") == 0, F.lit("email.no_at")).otherwise(F.lit("email.syntax"))
+        return text, reason
+    if pii_type is PiiType.STATE:
+        # spec STATE: uppercase, keep A-Z, full name -> code, else first two letters of a raw value
+        # longer than two characters; lowercase.
+        letters = F.regexp_replace(F.translate(raw, _LOWER, _UPPER), "[^A-Z]", "")
+        names = country_rules(country_code).state_names
+        fallback = F.when(F.length(raw) > 2, F.substring(letters, 1, 2)).otherwise(letters)
+        if names:
+            pairs = [F.lit(x) for item in sorted(names.items()) for x in item]
+            code = F.element_at(F.create_map(*pairs), letters)
+            # element_at on a missing key is null (spark.sql.ansi.enabled=false, as on Glue 5).
+            looked_up = F.when(letters == "", F.lit(None)).otherwise(code)
+            fallback = F.coalesce(looked_up, fallback)
+        return F.lower(fallback), F.lit("state.no_letters")
+    raise ValueError(f"no native rule for {pii_type}")
+
+
+def _zip_kernel(F: Any, raw: Any, country_code: str) -> tuple[Any, Any]:
+    # spec ZIP: only ASCII letters/digits count; upper-case; keep; truncate; must match the pattern.
+    rule = country_rules(country_code).zip
+    ascii_only = F.regexp_replace(raw, r"[^\x00-\x7F]", "")
+    keep = "[^0-9]" if rule.keep == "digits" else "[^A-Z0-9]"
+    kept = F.substring(F.regexp_replace(F.translate(ascii_only, _LOWER, _UPPER), keep, ""), 1, rule.length)
+    text = F.when(kept.rlike(f"^(?:{rule.pattern})\\z"), kept).otherwise(F.lit(""))
+    return text, F.lit("zip.pattern")
+
+
+def _outcome_code(result: Any) -> str:
+    if result.outcome is Outcome.INVALID:
+        return f"INVALID:{result.reason}"
+    return str(result.outcome.value)
+
+
+def _hash_udf(pii_type: PiiType, country_code: str) -> Any:
+    """pandas UDF: raw string -> struct(hash, outcome) through the Python rule itself."""
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    def hash_udf(values: pd.Series) -> pd.DataFrame:
+        hasher = get_hasher(pii_type, country_code)
+        hashes: list[str | None] = []
+        outcomes: list[str] = []
+        for value in values:
+            result = hasher(value if value is None or isinstance(value, str) else None)
+            hashes.append(result.value)
+            outcomes.append(_outcome_code(result))
+        return pd.DataFrame({"hash": hashes, "outcome": outcomes})
+
+    # pyspark reads the pd.Series -> pd.DataFrame hints (module globals) to pick a scalar struct UDF.
+    return cast(Any, pandas_udf)(hash_udf, "hash string, outcome string")
+
+
+def hash_column(column: Any, pii_type: str | PiiType, country_code: str) -> tuple[Any, Any]:
+    """(hash, outcome code) column expressions for one raw column (any type; cast to string)."""
+    F = _functions()
+    t, cc = resolve(pii_type, country_code)
+    get_rule(t, cc)  # configuration errors now, not inside a task
+    raw = column.cast("string")
+    strategy = column_strategy(t)
+    if strategy == "udf":
+        result = _hash_udf(t, cc)(raw)
+        return result["hash"], result["outcome"]
+
+    is_null = raw.isNull() | raw.rlike(_BLANK)
+    prehashed = raw.rlike(_PREHASHED)
+    if strategy == "native":
+        text, reason = _zip_kernel(F, raw, cc)
+        use_native = F.lit(True)
+    else:
+        text, reason = _ascii_kernel(F, raw, t, cc)
+        use_native = raw.isNull() | raw.rlike(_ASCII)
+    native_hash = (
+        F.when(is_null, F.lit(None))
+        .when(prehashed, raw)
+        .when(text == "", F.lit(None))
+        .otherwise(F.sha2(text, 256))
+    )
+    native_outcome = (
+        F.when(is_null, F.lit(Outcome.NULL.value))
+        .when(prehashed, F.lit(Outcome.PREHASHED.value))
+        .when(text == "", F.concat(F.lit("INVALID:"), reason))
+        .otherwise(F.lit(Outcome.OK.value))
+    )
+    if strategy == "native":
+        return native_hash, native_outcome
+    # Only non-ASCII values reach Python; the others arrive as nulls (cheap to ship through Arrow).
+    udf_result = _hash_udf(t, cc)(F.when(~use_native, raw))
+    return (
+        F.when(use_native, native_hash).otherwise(udf_result["hash"]),
+        F.when(use_native, native_outcome).otherwise(udf_result["outcome"]),
+    )
+
+
+def hash_pii_columns(
+    spec: ColumnSpec | Mapping[str, str | PiiType],
+    country_code: str,
+    *,
+    outcome_columns: bool = False,
+    outcome_suffix: str = OUTCOME_SUFFIX,
+) -> Callable[[Any], Any]:
+    """A transform replacing each spec column by its hash (null for null/invalid); other columns are
+    untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code."""
+    columns = ColumnSpec.coerce(spec)
+
+    def transform(df: Any) -> Any:
+        F = _functions()
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            from amc_normalize.errors import SchemaError
+
+            raise SchemaError(f"columns not in the DataFrame: {', '.join(missing)}", columns=tuple(missing))
+        replacements: dict[str, Any] = {}
+        for name, pii_type in columns.items():
+            hashed, outcome = hash_column(F.col(f"`{name}`"), pii_type, country_code)
+            replacements[name] = hashed
+            if outcome_columns:
+                replacements[f"{name}{outcome_suffix}"] = outcome
+        return df.withColumns(replacements)
+
+    return transform
+
+
+def normalization_report(
+    df: Any, spec: ColumnSpec | Mapping[str, str | PiiType], *, outcome_suffix: str = OUTCOME_SUFFIX
+) -> NormalizationReport:
+    """Counts per column and outcome from the outcome columns, by one aggregation (a few rows back)."""
+    F = _functions()
+    columns = ColumnSpec.coerce(spec)
+    report = NormalizationReport()
+    if not columns:
+        return report
+    stacked = None
+    for name in columns:
+        part = df.select(F.lit(name).alias("column"), F.col(f"`{name}{outcome_suffix}`").alias("outcome"))
+        stacked = part if stacked is None else stacked.unionByName(part)
+    assert stacked is not None
+    for row in stacked.groupBy("column", "outcome").count().toLocalIterator():
+        outcome, _, reason = str(row["outcome"]).partition(":")
+        report.add(row["column"], columns[row["column"]], outcome, reason or None, int(row["count"]))
+    return report
