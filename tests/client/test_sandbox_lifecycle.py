@@ -380,3 +380,21 @@ def test_threads_share_one_token_and_refresh_once(amc_sandbox_clean: SandboxServ
                 isinstance(r, list) for r in pool.map(lambda _: ic.list_datasets(page_size=50), range(12))
             )
     assert len(_calls(sandbox, "POST", "/auth/o2/token")) == 2
+
+
+def test_user_deletion_requests(amc_sandbox_clean: SandboxServer) -> None:
+    from tests.client.sandbox_helpers import EMAILS, sha
+
+    with sandbox_client(amc_sandbox_clean) as client:
+        ic = client.for_instance()
+        ref = ic.create_user_deletion_request(
+            [{"EMAIL": sha(EMAILS[0]), "FIRST_NAME": sha("jane")}, {"type": "MAID", "value": "ABC-123"}]
+        )
+        got = ic.get_user_deletion_request(ref.user_deletion_request_id)
+        assert got.user_deletion_request_id == ref.user_deletion_request_id
+        assert got.identity_count == 2 and got.status in {"PENDING", "SUCCEEDED"}
+        assert ref.user_deletion_request_id in {
+            d.user_deletion_request_id for d in ic.list_user_deletion_requests()
+        }
+        with pytest.raises(AmcValidationError, match="SHA-256"):
+            ic.create_user_deletion_request([{"EMAIL": EMAILS[0]}])
