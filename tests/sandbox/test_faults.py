@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SandboxServer
-from tests.sandbox.helpers import DATA, client
+from tests.sandbox.helpers import DATA, client, dimension_dataset, unique
 
 
 def test_429_with_retry_after_fires_count_times(amc_sandbox_clean: SandboxServer) -> None:
@@ -162,3 +162,28 @@ def test_config_endpoint(amc_sandbox_clean: SandboxServer) -> None:
         bad = http.post("/sandbox/config", json={"consent": "maybe"})
     assert changed.json() == {"token_lifetime": 5, "consent": "deny", "processing_delay": 0.01}
     assert bad.status_code == 400
+
+
+def test_disconnect_before_handling(amc_sandbox_clean: SandboxServer) -> None:
+    server = amc_sandbox_clean
+    dataset_id = unique("drop")
+    server.inject(disconnect="before", count=1, method="POST", path_regex=r"/dataSets$")
+    with client(server) as http:
+        with pytest.raises(httpx.TransportError):
+            http.post(f"{DATA}/dataSets", json=dimension_dataset(dataset_id), headers=server.headers())
+        missing = http.get(f"{DATA}/dataSets/{dataset_id}", headers=server.headers())
+    assert missing.status_code == 404  # never reached the handler
+    assert server.requests(path_contains="/dataSets")[0]["status"] == 0
+
+
+def test_disconnect_after_handling_keeps_the_effect(amc_sandbox_clean: SandboxServer) -> None:
+    """The answer is lost but the data set exists: a blind retry would get 409."""
+    server = amc_sandbox_clean
+    dataset_id = unique("lost")
+    server.inject(disconnect="after", count=1, method="POST", path_regex=r"/dataSets$")
+    with client(server) as http:
+        with pytest.raises(httpx.TransportError):
+            http.post(f"{DATA}/dataSets", json=dimension_dataset(dataset_id), headers=server.headers())
+        retry = http.post(f"{DATA}/dataSets", json=dimension_dataset(dataset_id), headers=server.headers())
+        assert http.get("/amc/accounts", headers=server.headers(advertiser=False)).status_code == 200
+    assert retry.status_code == 409

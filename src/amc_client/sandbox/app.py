@@ -13,13 +13,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amc_client.sandbox import datastore, schema
@@ -266,6 +266,14 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         if rule is not None:
             if rule.delay_seconds:
                 await asyncio.sleep(rule.delay_seconds)
+            if rule.disconnect:
+                if rule.disconnect == "after":
+                    # The request is fully processed; only its answer is lost (create-upload retry test).
+                    processed = await call_next(request)
+                    async for _ in processed.body_iterator:  # type: ignore[attr-defined]
+                        pass
+                ctx.requests.add(request.method, request.url.path, 0, fault=True, started=started)
+                return StreamingResponse(_broken_body(), status_code=200, media_type="application/json")
             if rule.status is not None:
                 fault_response = _fault_response(rule, request)
         response = fault_response if fault_response is not None else await call_next(request)
@@ -643,6 +651,15 @@ def _config(ctx: SandboxContext) -> dict[str, Any]:
         "consent": ctx.state.consent_mode,
         "processing_delay": ctx.processor.delay,
     }
+
+
+class InjectedDisconnect(Exception):
+    """Raised mid-response to drop the connection (the client sees a transport error)."""
+
+
+async def _broken_body() -> AsyncIterator[bytes]:
+    raise InjectedDisconnect("connection dropped by an injected fault")
+    yield b""  # pragma: no cover - makes this an async generator
 
 
 def _fault_response(rule: FaultRule, request: Request) -> Response:

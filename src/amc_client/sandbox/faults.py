@@ -23,6 +23,7 @@ _RULE_KEYS: Final = frozenset(
         "empty_body",
         "body_text",
         "content_type",
+        "disconnect",
     }
 )
 
@@ -36,7 +37,9 @@ class FaultRule:
     `status` (None = after the delay, let the request through: a slow response). The body is AMC-shaped
     JSON by default, nothing when `empty_body`, or `body_text` verbatim (`content_type`, default
     text/html when it looks like HTML). `retry_after` sets the Retry-After header. `count` is how many
-    times the rule fires before it is spent (None = forever). Admin paths (`/sandbox/...`) never match.
+    times the rule fires before it is spent (None = forever). `disconnect` drops the connection instead
+    of answering (the client sees a transport error): "before" the request is handled, or "after" it was
+    handled (its effects happen, the answer is lost). Admin paths (`/sandbox/...`) never match.
     """
 
     method: str = "*"
@@ -48,6 +51,7 @@ class FaultRule:
     empty_body: bool = False
     body_text: str | None = None
     content_type: str | None = None
+    disconnect: str | None = None
     fired: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -81,6 +85,8 @@ class FaultRule:
             raise bad_request("status must be an HTTP status code")
         if rule.count is not None and rule.count < 1:
             raise bad_request("count must be at least 1 (omit it for a rule that always fires)")
+        if rule.disconnect not in {None, "before", "after"}:
+            raise bad_request('disconnect must be "before" or "after"')
         if rule.delay_seconds < 0:
             raise bad_request("delay_seconds must not be negative")
         return rule

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from amc_client.sandbox import datastore
-from amc_client.sandbox.app import SandboxContext, create_app
+from amc_client.sandbox.app import InjectedDisconnect, SandboxContext, create_app
 from amc_client.sandbox.constants import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
@@ -25,6 +26,13 @@ from amc_client.sandbox.constants import (
 from amc_client.sandbox.faults import FaultRegistry, FaultRule, RequestLog
 from amc_client.sandbox.processing import UploadProcessor
 from amc_client.sandbox.state import SandboxState
+
+
+class _QuietDisconnects(logging.Filter):
+    """Injected disconnects are requested behaviour: keep their tracebacks out of uvicorn's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InjectedDisconnect))
 
 
 class SandboxServer:
@@ -100,6 +108,9 @@ class SandboxServer:
     # lifecycle -------------------------------------------------------------------------------------
 
     def _make_server(self, log_level: str) -> uvicorn.Server:
+        error_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _QuietDisconnects) for f in error_log.filters):
+            error_log.addFilter(_QuietDisconnects())
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False)
         return uvicorn.Server(config)
 
