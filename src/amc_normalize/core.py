@@ -72,7 +72,13 @@ def get_hash_function(pii_type: str | PiiType, country_code: str) -> HashFunctio
     """Fastest form: raw value -> 64-hex digest, the value itself when prehashed, or None.
 
     None means null or invalid; `classify_missing` tells which. `normalize_records` uses this.
+    Equivalent spellings (`"email"`, `PiiType.EMAIL`; `"us"`, `"US"`) share one compiled function.
     """
+    return _build_hash_function(*resolve(pii_type, country_code))
+
+
+@cache
+def _build_hash_function(pii_type: PiiType, country_code: str) -> HashFunction:
     rule = get_rule(pii_type, country_code)
     if rule.hash_function is not None:
         return rule.hash_function
@@ -153,6 +159,11 @@ def hash_value(value: str | None, pii_type: str | PiiType, country_code: str) ->
 @cache
 def get_hasher(pii_type: str | PiiType, country_code: str) -> Callable[[str | None], NormalizedValue]:
     """Compiled, cached equivalent of `hash_detailed` for one (type, country)."""
+    return _build_hasher(*resolve(pii_type, country_code))
+
+
+@cache
+def _build_hasher(pii_type: PiiType, country_code: str) -> Callable[[str | None], NormalizedValue]:
     rule = get_rule(pii_type, country_code)
     hash_one = get_hash_function(pii_type, country_code)
     ok = Outcome.OK

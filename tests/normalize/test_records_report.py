@@ -1,0 +1,137 @@
+"""ColumnSpec, normalize_records and NormalizationReport."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amc_normalize import (
+    ColumnSpec,
+    NormalizationReport,
+    Outcome,
+    PiiType,
+    SchemaError,
+    UnknownPiiTypeError,
+    UnsupportedCountryError,
+    hash_detailed,
+    hash_value,
+    normalize_records,
+)
+
+PREHASHED = hashlib.sha256(b"x@y.z").hexdigest()
+
+
+def test_column_spec_parse_and_mapping() -> None:
+    spec = ColumnSpec.parse(["email=EMAIL", "zip=zip", "a=b=PHONE"])
+    assert dict(spec) == {"email": PiiType.EMAIL, "zip": PiiType.ZIP, "a=b": PiiType.PHONE}
+    assert spec == {"email": "EMAIL", "zip": "ZIP", "a=b": "PHONE"}
+    assert spec.to_strings() == ["email=EMAIL", "zip=ZIP", "a=b=PHONE"]
+    assert hash(spec) == hash(ColumnSpec({"email": "EMAIL", "zip": "ZIP", "a=b": "PHONE"}))
+    with pytest.raises(TypeError):
+        spec["x"] = PiiType.CITY  # type: ignore[index]
+    with pytest.raises(SchemaError):
+        ColumnSpec.parse(["email"])
+    with pytest.raises(SchemaError):
+        ColumnSpec.parse(["email=EMAIL", "email=PHONE"])
+    with pytest.raises(UnknownPiiTypeError):
+        ColumnSpec.parse(["ssn=SSN"])
+
+
+def test_normalize_records_hashes_spec_columns_and_copies_the_rest() -> None:
+    records = [
+        {"id": 1, "email": " John.Doe@Gmail.COM ", "phone": "5714120599", "note": "keep me", "zip": 75236},
+        {"id": 2, "email": "bad email", "phone": None, "note": "", "zip": "7523"},
+        {"id": 3, "email": PREHASHED, "phone": "", "note": None, "zip": "75236-9599"},
+    ]
+    original = json.loads(json.dumps(records))
+    report = NormalizationReport()
+    out = list(
+        normalize_records(records, {"email": "EMAIL", "phone": "PHONE", "zip": "ZIP"}, "US", report=report)
+    )
+    assert records == original  # input not mutated
+    assert [r["id"] for r in out] == [1, 2, 3]
+    assert [r["note"] for r in out] == ["keep me", "", None]
+    assert out[0]["email"] == hashlib.sha256(b"john.doe@gmail.com").hexdigest()
+    assert out[0]["phone"] == hashlib.sha256(b"15714120599").hexdigest()
+    assert out[0]["zip"] == out[2]["zip"] == hashlib.sha256(b"75236").hexdigest()
+    assert out[1]["email"] is None and out[1]["phone"] is None and out[1]["zip"] is None
+    assert out[2]["email"] == PREHASHED and out[2]["phone"] is None
+    d = report.to_dict()["columns"]
+    assert d["email"] == {
+        "pii_type": "EMAIL", "rows": 3, "ok": 1, "null": 0, "prehashed": 1, "invalid": 1,
+        "invalid_by_reason": {"email.no_at": 1},
+    }  # fmt: skip
+    assert d["phone"]["null"] == 2 and d["phone"]["ok"] == 1
+    assert d["zip"]["invalid_by_reason"] == {"zip.pattern": 1}
+
+
+def test_schema_and_config_errors_come_before_rows() -> None:
+    with pytest.raises(UnsupportedCountryError):
+        normalize_records(iter([]), {"zip": "ZIP"}, "BR")  # raised at call time, not on iteration
+    with pytest.raises(UnknownPiiTypeError):
+        normalize_records(iter([]), {"zip": "POSTCODE"}, "US")
+    stream = normalize_records(iter([{"email": "a@b.c"}]), {"mail": "EMAIL"}, "US")
+    with pytest.raises(SchemaError, match="'mail'"):
+        next(stream)
+    # Later records lacking a column count it as null.
+    report = NormalizationReport()
+    rows = list(normalize_records([{"email": "a@b.c"}, {}], {"email": "EMAIL"}, "US", report=report))
+    assert rows[1] == {"email": None}
+    assert report.columns["email"].null == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["a@b.co", "  ", PREHASHED, "x"])),
+        max_size=30,
+    )
+)
+def test_report_counts_equal_outcomes(values: list[str | None]) -> None:
+    report = NormalizationReport()
+    rows = list(normalize_records(({"e": v} for v in values), {"e": "EMAIL"}, "GB", report=report))
+    assert len(rows) == len(values)
+    expected = NormalizationReport()
+    for v in values:
+        detail = hash_detailed(v, "EMAIL", "GB")
+        expected.add("e", "EMAIL", detail.outcome, detail.reason)
+        assert detail.value == hash_value(v, "EMAIL", "GB")
+    if values:
+        assert report == expected
+        c = report.columns["e"]
+        assert c.rows == c.ok + c.null + c.prehashed + c.invalid == len(values)
+
+
+def test_report_add_merge_json_render() -> None:
+    a = NormalizationReport()
+    a.add("email", PiiType.EMAIL, Outcome.OK, count=5)
+    a.add("email", PiiType.EMAIL, Outcome.INVALID, "email.syntax", count=2)
+    a.add("email", PiiType.EMAIL, "NULL")
+    b = NormalizationReport()
+    b.add("email", PiiType.EMAIL, Outcome.PREHASHED, count=3)
+    b.add("zip", PiiType.ZIP, Outcome.INVALID, "zip.pattern")
+    a.merge(b)
+    assert a.columns["email"].rows == 11
+    assert a.columns["email"].invalid_by_reason == {"email.syntax": 2}
+    assert a.invalid == 3
+    again = NormalizationReport.from_dict(json.loads(a.to_json()))
+    assert again == a
+    assert again.to_dict() == a.to_dict()
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(a.render())
+    text = console.export_text()
+    assert "email.syntax: 2" in text and "zip" in text
+
+
+def test_hasher_is_compiled_and_cached() -> None:
+    from amc_normalize import get_hasher
+
+    h = get_hasher("EMAIL", "US")
+    assert h is get_hasher(PiiType.EMAIL, "us")
+    assert h("A@B.co") == hash_detailed("A@B.co", "EMAIL", "US")
