@@ -580,3 +580,38 @@ def test_user_deletion_requests(amc_sandbox_clean: SandboxServer) -> None:
     assert request_id in [d["userDeletionRequestId"] for d in listed]
     assert bad.status_code == 400 and "SHA-256" in bad.json()["details"]
     assert too_many.status_code == 400
+
+
+def test_unknown_country_rows_counted(amc_sandbox_clean: SandboxServer, tmp_path: Path) -> None:
+    """Spec C.3: no country at data set, upload or row level -> UNKNOWN; the sandbox counts such rows."""
+    server = amc_sandbox_clean
+    server.processor.delay = 0.0
+    columns = [
+        {"name": "user_id", "dataType": "STRING", "columnType": "DIMENSION", "isMainUserId": True},
+        {"name": "user_type", "dataType": "STRING", "columnType": "DIMENSION", "isMainUserIdType": True},
+        {
+            "name": "email",
+            "dataType": "STRING",
+            "columnType": "DIMENSION",
+            "externalUserIdType": {"hashedPii": "EMAIL"},
+        },
+        {"name": "cc", "dataType": "STRING", "columnType": "DIMENSION", "isCountryCode": True},
+    ]
+    part = tmp_path / "p.csv.gz"
+    part.write_bytes(gzip.compress(f"email,cc\n{sha('a')},US\n{sha('b')},\n,\n".encode()))
+    with client(server) as http:
+        dataset_id = create_dataset(
+            http, server, {"dataSet": {"dataSetId": unique("cc"), "columns": columns}}
+        )
+        plain = wait(
+            http,
+            server,
+            dataset_id,
+            start_upload(http, server, dataset_id, upload_body("local", file=part.as_uri())),
+        )
+        body = upload_body("local", file=part.as_uri()) | {"countryCode": "GB"}
+        with_country = wait(http, server, dataset_id, start_upload(http, server, dataset_id, body))
+    assert plain["metrics"]["OutputRowCount"] == 3
+    assert plain["metrics"]["UnknownCountryRowCount"] == 1
+    assert with_country["metrics"]["UnknownCountryRowCount"] == 0
+    assert with_country["countryCode"] == "GB"

@@ -75,6 +75,7 @@ class IngestResult:
     dropped: Counter[str] = field(default_factory=Counter)
     dropped_columns: set[str] = field(default_factory=set)
     empty_hashes: int = 0
+    unknown_country: int = 0
     sink: IO[str] | None = None
     event_column: str | None = None
     event_min: str | None = None
@@ -96,6 +97,7 @@ class IngestResult:
             "DroppedRowCount": sum(self.dropped.values()),
             "FileCount": self.files,
             "EmptyStringHashCount": self.empty_hashes,
+            "UnknownCountryRowCount": self.unknown_country,
             "droppedRows": [{"reason": r, "rowCount": n} for r, n in sorted(self.dropped.items())],
             "droppedColumns": sorted(self.dropped_columns),
         }
@@ -575,7 +577,8 @@ class UploadProcessor:
                 records = _json_records(stream, file_format["jsonDataFormat"])
             else:
                 records = _parquet_records(stream, source.uri)
-            self._validate_rows(records, dataset, result, source.uri)
+            default_country = upload.get("countryCode") or dataset.get("countryCode")
+            self._validate_rows(records, dataset, result, source.uri, default_country)
         except UploadFailure:
             raise
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
@@ -593,8 +596,10 @@ class UploadProcessor:
         dataset: dict[str, Any],
         result: IngestResult,
         uri: str,
+        default_country: str | None,
     ) -> None:
         columns = {c["name"]: c for c in dataset["columns"]}
+        country_column = next((c["name"] for c in dataset["columns"] if c["isCountryCode"]), None)
         lower = {name.lower(): name for name in columns}
         main_user_columns = {
             c["name"] for c in dataset["columns"] if c["isMainUserId"] or c["isMainUserIdType"]
@@ -636,6 +641,10 @@ class UploadProcessor:
                 result.dropped[reason] += 1
                 continue
             result.empty_hashes += sum(1 for name in identity if accepted.get(name) == EMPTY_SHA256)
+            has_identity = any(accepted.get(name) is not None for name in identity)
+            if has_identity and not default_country and not (country_column and accepted.get(country_column)):
+                # Spec C.3: with no country at any level the row's country is UNKNOWN and matches poorly.
+                result.unknown_country += 1
             result.accept(accepted)
 
     @staticmethod
