@@ -63,6 +63,8 @@ class ClientAmcGateway:
             lwa_scope=s.lwa_scope,
             lwa_secret_id=s.lwa_secret_id,
             redirect_uri=s.redirect_uri,
+            max_attempts=s.amc_max_attempts,
+            max_retry_seconds=s.amc_max_retry_seconds,
         )
 
     def client(self) -> AmcClient:

@@ -44,6 +44,9 @@ class ApiSettings(BaseSettings):
     cognito_jwks_url: str | None = None
     # Files larger than this are refused by the small-file upload route.
     max_upload_bytes: int = 10 * 1024 * 1024
+    # AMC client retry budget (429/5xx); Lambda and the browser wait for it.
+    amc_max_attempts: int = 4
+    amc_max_retry_seconds: float = 30.0
     # Rows read to preview a file.
     preview_rows: int = 1000
     version: str = __version__

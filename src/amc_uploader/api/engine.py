@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.errors import UnprocessableError
-from amc_uploader.api.models import DataType, Job, JobRequest
+from amc_uploader.api.models import Job, JobRequest
 from amc_uploader.api.ports import RunOutcome, StagedInstance
 from amc_uploader.job import JobConfig, run_job
 
@@ -28,9 +28,8 @@ def build_job_config(
     columns = [c for c in request.columns if not c.drop]
     pii = {c.name: c.pii_type.value for c in columns if c.pii_type}
     event_time = next((c.name for c in columns if c.is_main_event_time), None)
-    column_types = {
-        c.name: c.data_type.value for c in columns if c.name not in pii and c.data_type is not DataType.STRING
-    }
+    # Every named column is passed on, so the engine checks that each exists in every file.
+    column_types = {c.name: c.data_type.value for c in columns if c.name not in pii}
     raw: dict[str, Any] = {
         "job_id": job_id,
         "inputs": [f"s3://{settings.data_bucket}/{k}" for k in request.source_keys],

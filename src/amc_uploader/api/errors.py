@@ -135,6 +135,19 @@ def to_api_error(exc: Exception) -> ApiError | None:
 
     if isinstance(exc, NormalizationConfigError):
         return UnprocessableError(str(exc)[:500], code="invalid_configuration")
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) or 500)
+        code = str(err.get("Code", "ClientError"))
+        if code in ("NoSuchKey", "404", "NotFound", "NoSuchBucket"):
+            return NotFoundError("The object or bucket does not exist.", code="storage_not_found")
+        if 400 <= status < 500:
+            return BadRequestError(
+                f"The storage service refused the request ({code}).", code="storage_rejected"
+            )
+        return UpstreamError(f"The storage service failed ({code}).", code="storage_error")
     if isinstance(exc, JobError):
         # The job's errors name file, line, column and reason, never a value.
         return UnprocessableError(str(exc)[:1000], code="job_failed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,28 @@ class _Table:
             self._db.put_item(**kwargs)
         except self._db.exceptions.ConditionalCheckFailedException:
             raise ConflictError("The item already exists.", code="already_exists") from None
+
+    def get_rev(self, pk: str, sk: str) -> tuple[str, int] | None:
+        out = self._db.get_item(
+            TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        )
+        item = out.get("Item")
+        if not item:
+            return None
+        return item["data"]["S"], int(item.get("rev", {}).get("N", "0"))
+
+    def put_rev(self, pk: str, sk: str, data: str, expected: int) -> bool:
+        """Write only if nobody wrote since `expected` was read (optimistic concurrency)."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={"pk": {"S": pk}, "sk": {"S": sk}, "data": {"S": data}, "rev": {"N": str(expected + 1)}},
+                ConditionExpression="attribute_not_exists(rev) OR rev = :rev",
+                ExpressionAttributeValues={":rev": {"N": str(expected)}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def get(self, pk: str, sk: str) -> str | None:
         out = self._db.get_item(
@@ -202,11 +225,21 @@ class JobRepository:
         jobs.sort(key=lambda j: j.created_at, reverse=True)
         return [self.get(j.job_id) for j in jobs[:limit]]
 
-    def save(self, job: Job) -> Job:
-        """Write the job head (status, report, error); per-instance items are written separately."""
-        job = job.model_copy(update={"updated_at": utcnow()})
-        self._t.put(job.job_id, "job", job.model_copy(update={"instances": []}).model_dump_json())
-        return job
+    def update(self, job_id: str, change: Callable[[Job], dict[str, Any] | None]) -> Job:
+        """Apply `change` (head -> fields to set, or None for no change) to the job head, re-reading and
+        re-applying when another writer (worker, uploader, refresher) got there first."""
+        for _ in range(20):
+            got = self._t.get_rev(job_id, "job")
+            if got is None:
+                raise NotFoundError(f"Job {job_id} does not exist.", code="job_not_found")
+            head = Job.model_validate_json(got[0])
+            fields = change(head)
+            if not fields:
+                return head
+            new = head.model_copy(update={**fields, "updated_at": utcnow(), "instances": []})
+            if self._t.put_rev(job_id, "job", new.model_dump_json(), got[1]):
+                return new
+        raise ConflictError(f"Job {job_id} is being changed concurrently; try again.", code="busy")
 
     def get_instance(self, job_id: str, instance_id: str) -> JobInstance:
         raw = self._t.get(job_id, f"instance#{instance_id}")

@@ -126,8 +126,12 @@ class JobService:
             self._fail_job(job.job_id, exc)
             raise
         if run_id:
-            current = self.jobs_repo.get(job.job_id)
-            self.jobs_repo.save(current.model_copy(update={"run_id": run_id, "status": JobStatus.RUNNING}))
+            self.jobs_repo.update(
+                job.job_id,
+                lambda j: (
+                    {"run_id": run_id, "status": JobStatus.RUNNING} if j.status is JobStatus.QUEUED else None
+                ),
+            )
 
     def dry_run(self, request: JobRequest) -> DryRunReport:
         from amc_uploader.api.engine import run_dry
@@ -146,10 +150,17 @@ class JobService:
         """Run the staging part of a job in this process, then upload every staged manifest."""
         from amc_uploader.api.engine import run_staging
 
+        claimed = False
+
+        def claim(j: Job) -> dict[str, Any] | None:
+            nonlocal claimed
+            claimed = j.status is JobStatus.QUEUED
+            return {"status": JobStatus.RUNNING} if claimed else None
+
+        self.jobs_repo.update(job_id, claim)
+        if not claimed:
+            return  # cancelled (or taken) while queued
         job = self.jobs_repo.get(job_id)
-        if job.status is not JobStatus.QUEUED:
-            return
-        job = self.jobs_repo.save(job.model_copy(update={"status": JobStatus.RUNNING}))
         pending = [i.instance_id for i in job.instances if i.status in (InstanceStatus.PENDING,)]
         logger.info("job running", extra={"job_id": job_id, "instances": len(pending)})
         try:
@@ -157,8 +168,7 @@ class JobService:
         except Exception as exc:
             self._fail_job(job_id, exc)
             return
-        job = self.jobs_repo.get(job_id)
-        self.jobs_repo.save(job.model_copy(update={"status": JobStatus.STAGED, "report": outcome.report}))
+        self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.STAGED, "report": outcome.report})
         for staged in outcome.staged:
             inst = self.jobs_repo.get_instance(job_id, staged.instance_id)
             self.jobs_repo.put_instance(
@@ -189,7 +199,7 @@ class JobService:
                     job_id,
                     inst.model_copy(update={"status": InstanceStatus.FAILED, "message": info["message"]}),
                 )
-        self.jobs_repo.save(job.model_copy(update={"status": JobStatus.FAILED, "error": info["message"]}))
+        self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.FAILED, "error": info["message"]})
 
     # ---- uploader
 
@@ -381,7 +391,7 @@ class JobService:
                     self.jobs_repo.put_instance(
                         job.job_id, inst.model_copy(update={"status": InstanceStatus.FAILED, "message": msg})
                     )
-            self.jobs_repo.save(self.jobs_repo.get(job.job_id).model_copy(update={"error": msg}))
+            self.jobs_repo.update(job.job_id, lambda j: {"error": msg})
 
     def update_job_status(self, job_id: str) -> Job:
         job = self.jobs_repo.get(job_id)
@@ -397,9 +407,14 @@ class JobService:
         else:
             status = JobStatus.STAGED
         if status is not job.status:
-            job = self.jobs_repo.save(job.model_copy(update={"status": status}))
+
+            def change(j: Job) -> dict[str, Any] | None:
+                # Cancellation wins; otherwise the status follows the instances.
+                return None if j.status in (JobStatus.CANCELLED, status) else {"status": status}
+
+            self.jobs_repo.update(job_id, change)
             logger.info("job status", extra={"job_id": job_id, "status": status.value})
-        return job
+        return self.jobs_repo.get(job_id)
 
     # ---- retry / cancel
 
@@ -424,7 +439,7 @@ class JobService:
                     }
                 ),
             )
-            self.jobs_repo.save(job.model_copy(update={"status": JobStatus.STAGED, "error": None}))
+            self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.STAGED, "error": None})
             try:
                 self.process_manifest(self.settings.artifact_bucket, inst.manifest_key)
             finally:
@@ -435,7 +450,7 @@ class JobService:
             job_id,
             inst.model_copy(update={"status": InstanceStatus.PENDING, "message": None, "upload_id": None}),
         )
-        job = self.jobs_repo.save(job.model_copy(update={"status": JobStatus.QUEUED, "error": None}))
+        job = self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.QUEUED, "error": None})
         self._submit(job)
         return self.jobs_repo.get(job_id)
 
@@ -449,18 +464,26 @@ class JobService:
     def cancel(self, job_id: str) -> Job:
         job = self.jobs_repo.get(job_id)
         staged = any(i.status is not InstanceStatus.PENDING for i in job.instances)
-        if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING) or staged:
-            raise ConflictError(
-                f"Job {job_id} cannot be cancelled: staging has started or finished.", code="too_late"
-            )
-        if job.status is JobStatus.RUNNING and not job.run_id:
-            raise ConflictError(f"Job {job_id} is already staging.", code="too_late")
+        glue_running = job.status is JobStatus.RUNNING and job.run_id is not None
+        if staged or not (job.status is JobStatus.QUEUED or glue_running):
+            raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
         assert self.runner is not None
-        if not self.runner.cancel(job):
+        if glue_running and not self.runner.cancel(job):
             raise ConflictError(f"Job {job_id} could not be stopped.", code="too_late")
+        cancelled = False
+
+        def change(j: Job) -> dict[str, Any] | None:
+            nonlocal cancelled
+            cancelled = j.status is JobStatus.QUEUED or (
+                j.status is JobStatus.RUNNING and j.run_id is not None
+            )
+            return {"status": JobStatus.CANCELLED} if cancelled else None
+
+        self.jobs_repo.update(job_id, change)
+        if not cancelled:
+            raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
         for inst in job.instances:
             self.jobs_repo.put_instance(job_id, inst.model_copy(update={"status": InstanceStatus.CANCELLED}))
-        self.jobs_repo.save(job.model_copy(update={"status": JobStatus.CANCELLED}))
         logger.info("job cancelled", extra={"job_id": job_id})
         return self.jobs_repo.get(job_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 from typing import Annotated, Any
@@ -40,28 +41,41 @@ def list_files(  # noqa: PLR0917
     if delimiter:
         kwargs["Delimiter"] = "/"
     if token:
-        kwargs["ContinuationToken"] = token
-    from botocore.exceptions import ClientError
-
-    try:
-        out = backend.aws.s3.list_objects_v2(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "InvalidArgument":
-            raise BadRequestError("Invalid page token.", code="invalid_token") from None
-        raise
+        # Our own opaque token (the last key of the previous page, for StartAfter): a malformed token
+        # is the caller's error, never a storage error.
+        kwargs["StartAfter"] = _decode_token(token)
+    out = backend.aws.s3.list_objects_v2(**kwargs)
     items = [
         S3Object(key=o["Key"], size=int(o.get("Size", 0)), last_modified=o["LastModified"])
         for o in out.get("Contents", [])
         if not o["Key"].endswith("/")
     ]
     prefixes = [p["Prefix"] for p in out.get("CommonPrefixes", [])]
+    next_token = None
+    if out.get("IsTruncated"):
+        last = max([*(o["Key"] for o in out.get("Contents", [])), *prefixes], default=None)
+        next_token = _encode_token(last) if last else None
     return FileList(
         bucket=bucket,
         prefix=prefix,
         items=items,
         prefixes=prefixes,
-        next_token=out.get("NextContinuationToken"),
+        next_token=next_token,
     )
+
+
+def _encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> str:
+    try:
+        key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError("Invalid page token.", code="invalid_token") from None
+    if not key:
+        raise BadRequestError("Invalid page token.", code="invalid_token")
+    return key
 
 
 def _check_key(key: str) -> None:

@@ -1,0 +1,176 @@
+"""Upload jobs end to end through the API: dry run, start, status per instance, retry, cancel."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from tests.api.conftest import (
+    SAMPLE_COLUMNS,
+    SAMPLE_CSV,
+    SAMPLE_PII,
+    ApiEnv,
+    assert_no_secret,
+    create_dataset,
+    start_sample_job,
+    unique_dataset_id,
+    wait_job,
+)
+
+
+def test_dry_run_report(api_env: ApiEnv) -> None:
+    key = f"jobs/{uuid.uuid4().hex[:6]}.csv"
+    api_env.put_file(key, SAMPLE_CSV)
+    body = {
+        "sourceKeys": [key],
+        "instanceIds": ["amcsandbox01"],
+        "datasetId": "whatever_id",
+        "countryCode": "US",
+        "columns": SAMPLE_COLUMNS,
+    }
+    with api_env.client() as c:
+        r = c.post("/api/jobs/dry-run", json=body)
+    assert r.status_code == 200, r.text
+    report = r.json()["report"]
+    assert report["dry_run"] is True and report["rows_in"] == 3
+    email = report["normalization"]["columns"]["email"]
+    assert email["ok"] == 2 and email["null"] == 1
+    for value in SAMPLE_PII:
+        assert value not in r.text
+    # Nothing staged.
+    listed = api_env.aws.s3.list_objects_v2(Bucket=api_env.names.artifact_bucket, Prefix="amc/whatever_id/")
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_job_runs_to_amc_success(api_env: ApiEnv) -> None:
+    dataset_id = unique_dataset_id("job")
+    create_dataset(api_env, dataset_id)
+    job = start_sample_job(api_env, dataset_id, f"jobs/{uuid.uuid4().hex[:6]}/customers.csv")
+    assert job["status"] == "QUEUED"
+    assert [i["instanceId"] for i in job["instances"]] == ["amcsandbox01"]
+    done = wait_job(api_env, job["jobId"])
+    assert done["status"] == "SUCCEEDED", done
+    inst = done["instances"][0]
+    assert inst["status"] == "SUCCEEDED" and inst["uploadStatus"] == "SUCCESS"
+    assert inst["metrics"]["OutputRowCount"] == 3
+    assert inst["manifestKey"] == f"amc/{dataset_id}/{job['jobId']}/amcsandbox01/manifest.txt"
+    assert done["report"]["rows_out"] == 3
+    text = json.dumps(done)
+    for value in SAMPLE_PII:
+        assert value not in text
+    assert_no_secret(text, api_env)
+    with api_env.client() as c:
+        listed = c.get("/api/jobs").json()["items"]
+        assert done["jobId"] in [j["jobId"] for j in listed]
+        uploads = c.get(f"/api/instances/amcsandbox01/datasets/{dataset_id}/uploads").json()["items"]
+        assert [u["uploadId"] for u in uploads] == [inst["uploadId"]]
+        assert uploads[0]["source"] == "manifest.txt"
+        assert c.get("/api/jobs/nope").status_code == 404
+        # Finished jobs cannot be cancelled and succeeded instances not retried.
+        assert c.post(f"/api/jobs/{done['jobId']}/cancel").status_code == 409
+        assert c.post(f"/api/jobs/{done['jobId']}/instances/amcsandbox01/retry").status_code == 409
+
+
+def test_validation_errors(api_env: ApiEnv) -> None:
+    key = f"jobs/{uuid.uuid4().hex[:6]}.csv"
+    api_env.put_file(key, SAMPLE_CSV)
+    good = {
+        "sourceKeys": [key],
+        "instanceIds": ["amcsandbox01"],
+        "datasetId": "valid_id",
+        "countryCode": "US",
+        "columns": SAMPLE_COLUMNS,
+    }
+    with api_env.client() as c:
+        cases = [
+            ({**good, "countryCode": None}, 422, "invalid_job"),
+            ({**good, "instanceIds": ["unknown1"]}, 404, "instance_not_found"),
+            ({**good, "sourceKeys": ["jobs/none.csv"]}, 404, "file_not_found"),
+            ({**good, "datasetId": "Bad Id"}, 422, "validation_error"),
+            ({**good, "instanceIds": []}, 422, "validation_error"),
+            (
+                {**good, "columns": [*SAMPLE_COLUMNS, {"name": "x", "piiType": "EMAIL"}]},
+                422,
+                "validation_error",
+            ),
+            ({**good, "columns": [{"name": "nope", "piiType": "EMAIL"}]}, 422, "job_failed"),
+        ]
+        for body, status, code in cases:
+            r = c.post("/api/jobs/dry-run", json=body)
+            assert (r.status_code, r.json()["error"]) == (status, code), (body, r.text)
+        r = c.post("/api/jobs", json={**good, "instanceIds": ["unknown1"]})
+        assert r.status_code == 404
+
+
+def test_failed_staging_is_reported_and_retried(api_env: ApiEnv) -> None:
+    dataset_id = unique_dataset_id("bad")
+    create_dataset(api_env, dataset_id)
+    key = f"jobs/{uuid.uuid4().hex[:6]}/bad.csv"
+    with api_env.client() as c:
+        # A column the file lacks: the job fails before staging anything, naming file and column.
+        body = {
+            "sourceKeys": [key],
+            "instanceIds": ["amcsandbox01"],
+            "datasetId": dataset_id,
+            "countryCode": "US",
+            "columns": [*SAMPLE_COLUMNS, {"name": "loyalty_tier", "dataType": "STRING"}],
+        }
+        api_env.put_file(key, SAMPLE_CSV)
+        job = c.post("/api/jobs", json=body).json()
+        done = wait_job(api_env, job["jobId"])
+        assert done["status"] == "FAILED"
+        assert "loyalty_tier" in done["error"]
+        assert done["instances"][0]["status"] == "FAILED"
+        assert done["instances"][0]["manifestKey"] is None
+        # Fix the file, retry the instance: the job runs again for it.
+        api_env.put_file(
+            key,
+            SAMPLE_CSV.replace("amount\n", "amount,loyalty_tier\n", 1)
+            .replace("\n", ",\n")
+            .replace("amount,loyalty_tier,\n", "amount,loyalty_tier\n"),
+        )
+        retried = c.post(f"/api/jobs/{job['jobId']}/instances/amcsandbox01/retry")
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["status"] in ("QUEUED", "RUNNING", "STAGED")
+        final = wait_job(api_env, job["jobId"])
+        assert final["status"] == "SUCCEEDED", final
+
+
+def test_failed_upload_is_retried_without_restaging(api_env: ApiEnv) -> None:
+    dataset_id = unique_dataset_id("retry")
+    create_dataset(api_env, dataset_id)
+    sandbox = api_env.sandbox
+    sandbox.inject(method="POST", path_regex=f"/uploads/{dataset_id}$", status=400, count=1)
+    try:
+        job = start_sample_job(api_env, dataset_id, f"jobs/{uuid.uuid4().hex[:6]}/retry.csv")
+        failed = wait_job(api_env, job["jobId"])
+    finally:
+        sandbox.clear_faults()
+    assert failed["status"] == "FAILED"
+    inst = failed["instances"][0]
+    assert inst["status"] == "FAILED" and inst["manifestKey"] and inst["uploadId"] is None
+    assert inst["message"]
+    with api_env.client() as c:
+        r = c.post(f"/api/jobs/{job['jobId']}/instances/amcsandbox01/retry")
+        assert r.status_code == 200, r.text
+        assert r.json()["instances"][0]["status"] == "UPLOADING"
+        assert c.post(f"/api/jobs/{job['jobId']}/instances/nope/retry").status_code == 404
+    final = wait_job(api_env, job["jobId"])
+    assert final["status"] == "SUCCEEDED", final
+    assert final["report"]["rows_out"] == 3
+
+
+def test_cancel_before_staging(api_env: ApiEnv) -> None:
+    dataset_id = unique_dataset_id("cancel")
+    create_dataset(api_env, dataset_id)
+    # The local worker picks jobs up after a short queue delay: cancel inside it.
+    job = start_sample_job(api_env, dataset_id, f"jobs/{uuid.uuid4().hex[:6]}/cancel.csv")
+    with api_env.client() as c:
+        r = c.post(f"/api/jobs/{job['jobId']}/cancel")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "CANCELLED"
+        assert r.json()["instances"][0]["status"] == "CANCELLED"
+    final = wait_job(api_env, job["jobId"], timeout=5)
+    assert final["status"] == "CANCELLED"
+    staged = api_env.aws.s3.list_objects_v2(Bucket=api_env.names.artifact_bucket, Prefix=f"amc/{dataset_id}/")
+    assert staged.get("KeyCount", 0) == 0
