@@ -23,17 +23,20 @@ _TOKEN_PATTERNS = (
         r"(?i)(client_secret|refresh_token|access_token|code_verifier)([\"']?\s*[=:]\s*[\"']?)[^\s\"',;&]+"
     ),
 )
+# A server may quote a rejected value; e-mail addresses are the PII most likely to appear verbatim.
+_EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _MAX_DETAILS = 500
 REDACTED = "[REDACTED]"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove token-like substrings and every known secret value from `text`."""
+    """Remove token-like substrings, e-mail addresses and every known secret value from `text`."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
     text = _TOKEN_PATTERNS[0].sub(REDACTED, text)
     text = _TOKEN_PATTERNS[1].sub("Bearer " + REDACTED, text)
+    text = _EMAIL_PATTERN.sub(REDACTED, text)
     return _TOKEN_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 

@@ -152,6 +152,7 @@ def test_details_are_clipped() -> None:
         ('"refresh_token": "Atzr|q"', (), '"refresh_token": "[REDACTED]"'),
         ("the key is sup3rs3cret!", ("sup3rs3cret",), "the key is [REDACTED]!"),
         ("nothing here", (), "nothing here"),
+        ("row 3: jane.doe+x@example.co.uk is not hashed", (), "row 3: [REDACTED] is not hashed"),
     ],
 )
 def test_redact(text: str, secrets: tuple[str, ...], expected: str) -> None:
