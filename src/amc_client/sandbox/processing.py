@@ -431,7 +431,14 @@ class UploadProcessor:
                 raise UploadFailure(f"No such file or directory '{local.as_uri()}'")
             paths = sorted(p for p in local.rglob("*") if p.is_file())
             found = [SourceFile(p.as_uri(), path=p) for p in paths if not p.name.startswith((".", "_"))]
+            if not found:
+                raise UploadFailure(f"No files found under '{local.as_uri()}'")
         else:
+            # A prefix upload lists the bucket: AMC's account needs s3:ListBucket too (D.6).
+            uri = f"s3://{bucket}/{prefix}"
+            self._require_policy(
+                bucket, [("s3:ListBucket", f"arn:aws:s3:::{bucket}")], instance_id, account, uri
+            )
             found = []
             client = self._s3_client()
             try:
@@ -494,30 +501,30 @@ class UploadProcessor:
         except Exception as exc:
             raise UploadFailure(self._s3_message(exc, source.uri)) from exc
         tagged_on = None
-        object_tags = client.get_object_tagging(Bucket=bucket, Key=key).get("TagSet", [])
+        try:
+            object_tags = client.get_object_tagging(Bucket=bucket, Key=key).get("TagSet", [])
+        except Exception as exc:
+            raise UploadFailure(self._s3_message(exc, source.uri)) from exc
         if _tag_grants(object_tags, instance_id):
             tagged_on = "object"
-        else:
-            try:
-                bucket_tags = client.get_bucket_tagging(Bucket=bucket).get("TagSet", [])
-            except Exception as exc:
-                if _client_error_code(exc) != "NoSuchTagSet":
-                    raise
-                bucket_tags = []
-            if _tag_grants(bucket_tags, instance_id):
-                tagged_on = "bucket"
+        elif _tag_grants(self._bucket_tags(bucket), instance_id):
+            tagged_on = "bucket"
         if tagged_on is None:
             raise UploadFailure(
                 f"Access denied: '{source.uri}' is not tagged with instanceId={instance_id} "
                 "(neither the object nor the bucket carries that tag)"
             )
-        policy = self._bucket_policy(bucket)
-        principal = f"arn:aws:iam::{account}:root"
         object_arn = f"arn:aws:s3:::{bucket}/{key}"
         needed = [("s3:GetObject", object_arn)]
         if tagged_on == "object":
             needed.append(("s3:GetObjectTagging", object_arn))
         needed.append(("s3:GetBucketTagging", f"arn:aws:s3:::{bucket}"))
+        self._require_policy(bucket, needed, instance_id, account, source.uri)
+
+    def _require_policy(
+        self, bucket: str, needed: list[tuple[str, str]], instance_id: str, account: str, uri: str
+    ) -> None:
+        policy = self._bucket_policy(bucket, uri)
         for action, resource in needed:
             if policy is None or not policy_allows(policy, account, action, resource):
                 reason = (
@@ -526,18 +533,27 @@ class UploadProcessor:
                     else f"policy does not allow {action} on {resource}"
                 )
                 raise UploadFailure(
-                    f"Access denied: bucket '{bucket}' {reason} for {principal} "
-                    f"(the data upload AWS account of instance {instance_id}) reading '{source.uri}'"
+                    f"Access denied: bucket '{bucket}' {reason} for arn:aws:iam::{account}:root "
+                    f"(the data upload AWS account of instance {instance_id}) reading '{uri}'"
                 )
 
-    def _bucket_policy(self, bucket: str) -> dict[str, Any] | None:
+    def _bucket_tags(self, bucket: str) -> list[dict[str, Any]]:
+        try:
+            tags: list[dict[str, Any]] = self._s3_client().get_bucket_tagging(Bucket=bucket).get("TagSet", [])
+        except Exception as exc:
+            if _client_error_code(exc) == "NoSuchTagSet":
+                return []
+            raise UploadFailure(self._s3_message(exc, f"s3://{bucket}")) from exc
+        return tags
+
+    def _bucket_policy(self, bucket: str, uri: str) -> dict[str, Any] | None:
         client = self._s3_client()
         try:
             text = client.get_bucket_policy(Bucket=bucket)["Policy"]
         except Exception as exc:
             if _client_error_code(exc) in {"NoSuchBucketPolicy", "NoSuchBucket"}:
                 return None
-            raise
+            raise UploadFailure(self._s3_message(exc, uri)) from exc
         try:
             policy = json.loads(text)
         except ValueError:
