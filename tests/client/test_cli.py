@@ -79,11 +79,17 @@ def test_dataset_commands(run, tmp_path: Path, amc_sandbox_clean: SandboxServer)
     )
     assert json.loads(other.stdout) == {"dataSetId": dataset_id, "instanceId": SANDBOX_SECOND_INSTANCE_ID}
 
-    # --json merges every page: compare with the sandbox's own count through many small pages.
+    # --json merges every page: small pages give the same list as one big page.
+    with sandbox_client(amc_sandbox_clean) as client:
+        for n in range(4):
+            client.for_instance().create_dataset(build_dataset(f"{dataset_id}_{n}", [{"name": "k"}]))
     listed = json.loads(run("datasets", "list", "--json").stdout)["dataSets"]
     assert dataset_id in {d["dataSetId"] for d in listed}
-    assert len(listed) == len({d["dataSetId"] for d in listed})
-    assert "dataSets" in run("datasets", "list", "--json", extra_env={"AMC_MAX_ATTEMPTS": "2"}).stdout
+    amc_sandbox_clean.clear_requests()
+    paged = json.loads(run("datasets", "list", "--json", "--page-size", "2").stdout)["dataSets"]
+    assert paged == listed
+    pages = amc_sandbox_clean.requests(method="POST", path_contains="/dataSets/list")
+    assert len(pages) == -(-len(listed) // 2) and len(pages) >= 2
 
     deleted = run("datasets", "delete", dataset_id, "--yes")
     assert deleted.exit_code == 0 and f"deleted dataset {dataset_id}" in deleted.stdout

@@ -41,6 +41,7 @@ amc_app.add_typer(uploads_app, name="uploads")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the full result as JSON.")
 INSTANCE_OPTION = typer.Option(None, "--instance", help="AMC instance id (default: AMC_INSTANCE_ID).")
+PAGE_SIZE_OPTION = typer.Option(None, "--page-size", min=1, help="Items per API page (all pages are read).")
 COLUMNS_OPTION = typer.Option(
     ..., "--columns", exists=True, dir_okay=False, help="JSON or TOML column definitions."
 )
@@ -184,11 +185,15 @@ _DATASET_COLUMNS = ["dataSetId", "type", "period", "countryCode", "columns", "de
 
 
 @datasets_app.command("list")
-def datasets_list(instance: str | None = INSTANCE_OPTION, as_json: bool = JSON_OPTION) -> None:
+def datasets_list(
+    instance: str | None = INSTANCE_OPTION,
+    as_json: bool = JSON_OPTION,
+    page_size: int | None = PAGE_SIZE_OPTION,
+) -> None:
     """List every dataset of the instance (all pages)."""
 
     def action(client: AmcClient) -> None:
-        items = _instance(client, instance).list_datasets()
+        items = _instance(client, instance).list_datasets(page_size=page_size)
         if as_json:
             _print_json({"dataSets": [_dump(d) for d in items]})
         else:
@@ -329,11 +334,12 @@ def uploads_list(
     status: str | None = typer.Option(None, "--status", help="Only uploads with this status."),
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
+    page_size: int | None = PAGE_SIZE_OPTION,
 ) -> None:
     """List uploads (all pages)."""
 
     def action(client: AmcClient) -> None:
-        items = _instance(client, instance).list_uploads(dataset_id, status=status)
+        items = _instance(client, instance).list_uploads(dataset_id, status=status, page_size=page_size)
         if as_json:
             _print_json({"uploads": [_dump(u) for u in items]})
         else:
