@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 TOKEN_DELETED = "TOKEN_DELETED"  # noqa: S105 - a marker, not a secret
 
 
+def _reveal(value: str | SecretStr) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
 def _secret(value: str | SecretStr | None) -> SecretStr | None:
     if value is None or isinstance(value, SecretStr):
         return value
@@ -87,7 +91,9 @@ class InMemoryCredentialStore:
         self, client_id: str, client_secret: str | SecretStr, refresh_token: str | SecretStr | None = None
     ) -> None:
         self._lock = threading.Lock()
-        self._credentials = LwaCredentials(client_id, _secret(client_secret), _secret(refresh_token))  # type: ignore[arg-type]
+        self._credentials = LwaCredentials(
+            client_id, SecretStr(_reveal(client_secret)), _secret(refresh_token)
+        )
 
     def load(self) -> LwaCredentials:
         with self._lock:
@@ -261,14 +267,13 @@ class StaticTokenProvider:
 
     def __init__(self, client_id: str, access_token: str | SecretStr) -> None:
         self._client_id = client_id
-        self._token = _secret(access_token)
+        self._token = SecretStr(_reveal(access_token))
 
     @property
     def client_id(self) -> str:
         return self._client_id
 
     def get_access_token(self) -> str:
-        assert self._token is not None
         return self._token.get_secret_value()
 
     def invalidate(self, access_token: str | None = None) -> None:
