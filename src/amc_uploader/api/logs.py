@@ -50,6 +50,6 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
     root.handlers = [handler]
     root.setLevel(level)
     # Third-party loggers that may print request URLs with query strings (OAuth codes) or bodies.
-    for name in ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer", "werkzeug"):
+    for name in ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer", "werkzeug", "mangum"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True
