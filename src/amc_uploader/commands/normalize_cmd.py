@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
             }
             report_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         if not quiet:
-            console = Console(file=sys.stdout)
+            # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
+            console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
             console.print(report.render(title=f"{input_path.name} -> {output_path.name} ({country.upper()})"))
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
 
@@ -195,7 +196,7 @@ def register(app: typer.Typer) -> None:
                 f"{float(r['confidence']):.2f}",
                 str(r["reason"]),
             )
-        console = Console(file=sys.stdout)
+        console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
         console.print(table)
         if pii_args:
             console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)

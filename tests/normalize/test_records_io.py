@@ -1,0 +1,86 @@
+"""amc_uploader.io: streaming readers with line numbers, all-or-nothing writer."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from amc_uploader.io import FileKind, RecordFileError, RecordFormat, RecordReader, RecordWriter, detect_kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("a.csv", FileKind(RecordFormat.CSV, False)),
+        ("a.CSV.GZ", FileKind(RecordFormat.CSV, True)),
+        ("a.b.jsonl", FileKind(RecordFormat.JSONL, False)),
+        ("a.ndjson.gz", FileKind(RecordFormat.JSONL, True)),
+    ],
+)
+def test_detect_kind(name: str, kind: FileKind) -> None:
+    assert detect_kind(name) == kind
+
+
+def test_detect_kind_rejects_unknown() -> None:
+    with pytest.raises(RecordFileError, match="unknown file type"):
+        detect_kind("a.parquet")
+
+
+def test_csv_reader_multiline_bom_and_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes('\ufeffname,note\n"Ann","two\nlines"\n\nBob,x\n'.encode())
+    with RecordReader(path) as reader:
+        assert reader.columns == ["name", "note"]
+        got = []
+        for record in reader:
+            got.append((reader.line, record))
+    assert got == [(3, {"name": "Ann", "note": "two\nlines"}), (5, {"name": "Bob", "note": "x"})]
+
+
+def test_header_only_csv_has_no_records(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a,b\n")
+    with RecordReader(path) as reader:
+        assert reader.columns == ["a", "b"]
+        assert list(reader) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"a,a\n1,2\n", "a.csv:1: column 'a': duplicate column"),
+        (b"a,\n1,2\n", "a.csv:1: header field 2 is empty"),
+        (b"a,b\n1,2\n\xc3\x28,1\n", "a.csv:3: not valid UTF-8"),
+    ],
+)
+def test_csv_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(content)
+    with pytest.raises(RecordFileError) as info, RecordReader(path) as reader:
+        list(reader)
+    assert message in str(info.value)
+
+
+def test_gzip_errors_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(b"this is not gzip")
+    with pytest.raises(RecordFileError, match=r"a\.csv\.gz:1: not valid gzip data"):
+        RecordReader(path)
+    truncated = tmp_path / "b.jsonl.gz"
+    truncated.write_bytes(gzip.compress(b'{"a": 1}\n' * 1000)[:-20])
+    with pytest.raises(RecordFileError, match="truncated gzip data"), RecordReader(truncated) as reader:
+        list(reader)
+
+
+def test_writer_commits_or_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv.gz"
+    with RecordWriter(target, ["a", "b"]) as writer:
+        writer.write({"a": "1", "b": None})
+        writer.write({"a": 2, "b": {"x": [1]}})
+    assert gzip.decompress(target.read_bytes()).decode() == 'a,b\n1,\n2,"{""x"":[1]}"\n'
+    with pytest.raises(RecordFileError, match="column 'c'"), RecordWriter(tmp_path / "other.csv", ["a"]) as w:
+        w.write({"a": "1"})
+        w.write({"a": "1", "c": "2"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.gz"]
