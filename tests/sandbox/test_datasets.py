@@ -342,3 +342,20 @@ def test_dataset_list_pagination(amc_sandbox_clean: SandboxServer) -> None:
     assert seen == created
     assert bad.status_code == 400 and bad.json()["details"] == "Invalid nextToken"
     assert too_big.status_code == 400
+
+
+def test_list_parameters_in_json_body(amc_sandbox_clean: SandboxServer) -> None:
+    server = amc_sandbox_clean
+    instance_id = unique("amcbody").replace("_", "")
+    server.add_instance(instance_id)
+    base = f"/amc/advertiserData/{instance_id}/dataSets"
+    with client(server) as http:
+        for n in range(3):
+            http.post(base, json=dimension_dataset(f"body_{n}"), headers=server.headers())
+        first = http.post(f"{base}/list", json={"maxResults": 2}, headers=server.headers()).json()
+        rest = http.post(
+            f"{base}/list", json={"maxResults": 2, "nextToken": first["nextToken"]}, headers=server.headers()
+        )
+    assert [d["dataSetId"] for d in first["dataSets"]] == ["body_0", "body_1"]
+    assert [d["dataSetId"] for d in rest.json()["dataSets"]] == ["body_2"]
+    assert "nextToken" not in rest.json()

@@ -187,3 +187,13 @@ def test_disconnect_after_handling_keeps_the_effect(amc_sandbox_clean: SandboxSe
         retry = http.post(f"{DATA}/dataSets", json=dimension_dataset(dataset_id), headers=server.headers())
         assert http.get("/amc/accounts", headers=server.headers(advertiser=False)).status_code == 200
     assert retry.status_code == 409
+
+
+def test_request_log_filters_over_http(amc_sandbox_clean: SandboxServer) -> None:
+    with client(amc_sandbox_clean) as http:
+        http.get("/amc/accounts", headers=amc_sandbox_clean.headers(advertiser=False))
+        http.post(f"{DATA}/dataSets/list", headers=amc_sandbox_clean.headers())
+        posts = http.get("/sandbox/requests", params={"method": "post"}).json()["requests"]
+        accounts = http.get("/sandbox/requests", params={"path_contains": "/accounts"}).json()["requests"]
+    assert [r["path"] for r in posts] == [f"{DATA}/dataSets/list"]
+    assert [r["path"] for r in accounts] == ["/amc/accounts"]

@@ -192,6 +192,15 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return user, password
 
 
+async def _query_and_body(request: Request) -> dict[str, str]:
+    """List parameters: B.3/B.10 send them as query parameters; a JSON body is accepted too (query wins)."""
+    params = dict(request.query_params)
+    body = await _read_json(request, required=False)
+    if isinstance(body, dict):
+        params = {**{k: str(v) for k, v in body.items() if v is not None}, **params}
+    return params
+
+
 def _filter_uploads(uploads: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
     """B.10 filters: dataSetId, status, createdAt + createdAtComparator (default EQ)."""
     dataset_id = params.get("dataSetId")
@@ -393,7 +402,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
     @app.post(base + "/dataSets/list")
     async def list_datasets(instance_id: str, request: Request) -> JSONResponse:
         _authorize(ctx, request, instance_id)
-        q = request.query_params
+        q = await _query_and_body(request)
         page, token = paginate(
             state.list_datasets(instance_id), q.get("nextToken"), page_size(q.get("maxResults"))
         )
@@ -468,11 +477,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
     @app.post(base + "/uploads/list")
     async def list_uploads(instance_id: str, request: Request) -> JSONResponse:
         _authorize(ctx, request, instance_id)
-        params = dict(request.query_params)
-        body_filters = await _read_json(request, required=False)
-        if isinstance(body_filters, dict):
-            # B.10 is unsure whether filters travel as query or body: accept both, query wins.
-            params = {**{k: str(v) for k, v in body_filters.items() if v is not None}, **params}
+        params = await _query_and_body(request)
         uploads = _filter_uploads(state.list_uploads(instance_id), params)
         page, token = paginate(
             uploads, params.get("nextToken"), page_size(params.get("maxResults")), descending=True
@@ -556,10 +561,17 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         return _json({"faults": []})
 
     @app.get("/sandbox/requests")
-    async def get_requests() -> JSONResponse:
-        return _json(
-            {"requests": [e.to_dict() for e in ctx.requests.entries() if not e.path.startswith("/sandbox/")]}
-        )
+    async def get_requests(request: Request) -> JSONResponse:
+        method = (request.query_params.get("method") or "").upper()
+        fragment = request.query_params.get("path_contains") or ""
+        entries = [
+            e.to_dict()
+            for e in ctx.requests.entries()
+            if not e.path.startswith("/sandbox/")
+            and (not method or e.method == method)
+            and fragment in e.path
+        ]
+        return _json({"requests": entries})
 
     @app.delete("/sandbox/requests")
     async def clear_requests() -> JSONResponse:
