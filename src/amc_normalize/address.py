@@ -81,8 +81,19 @@ def build_word_map(table_names: Sequence[str]) -> dict[str, str]:
     return words
 
 
+# ASCII fast path: upper-case and turn every single-byte delimiter into a space in one bytes.translate;
+# \x1c-\x1f are whitespace to str.split and `\s` but not to bytes.split, so they become spaces too.
+_ASCII_TOKENS = bytes(
+    0x20 if (b in b",![]{}()." or 0x1C <= b <= 0x1F) else (b - 32 if 0x61 <= b <= 0x7A else b)
+    for b in range(256)
+)
+
+
 def make_address_normalizer(words: dict[str, str]) -> Rule:
     get = words.get
+    # Byte-keyed copy for ASCII input; replacements pre-lowered (bytes.lower only maps A-Z).
+    byte_words = {k.encode(): v.lower().encode() for k, v in words.items() if k.isascii()}
+    get_bytes = byte_words.get
 
     def normalize_address(value: str) -> str:
         tokens = tokenize(value)
@@ -90,10 +101,16 @@ def make_address_normalizer(words: dict[str, str]) -> Rule:
             tokens = split_tokens(tokens)
         return "".join([get(t, t) for t in tokens]).lower()
 
+    def normalize_ascii(data: bytes) -> bytes:
+        upper = data.translate(_ASCII_TOKENS)
+        if b"-" in upper or b"#" in upper or b"C/O" in upper:
+            return normalize_address(data.decode()).encode()
+        return b"".join([get_bytes(t, t) for t in upper.split()]).lower()
+
     def explain(value: str) -> str:
         return "address.empty"
 
-    return Rule(kernel=normalize_address, explain=explain)
+    return Rule(kernel=normalize_address, explain=explain, ascii_kernel=normalize_ascii)
 
 
 def build(country_code: str) -> Rule:

@@ -32,6 +32,7 @@ _NON_DIGIT = re.compile(r"\D+")
 _MIN_NSN = 2
 _MAX_NSN = 17
 _MAX_CC = 3
+_RESULTS_TABLE = 24
 _POSSIBLE = (ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 _KEEP_ORIGINAL = (
     ValidationResult.TOO_SHORT,
@@ -66,13 +67,21 @@ class _Plan:
     lengths: tuple[int, ...]
     local_lengths: frozenset[int]
     idd: re.Pattern[str] | None
+    #: `length_result` precomputed for lengths below _RESULTS_TABLE.
+    results: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "results", tuple(self.length_result(n) for n in range(_RESULTS_TABLE)))
 
     def matches_general(self, number: str) -> bool:
         return self.general is not None and self.general.fullmatch(number) is not None
 
     def test_length(self, number: str) -> int:
-        # phonenumberutil._test_number_length for PhoneNumberType.UNKNOWN (the general description).
         n = len(number)
+        return self.results[n] if n < _RESULTS_TABLE else self.length_result(n)
+
+    def length_result(self, n: int) -> int:
+        # phonenumberutil._test_number_length for PhoneNumberType.UNKNOWN (the general description).
         if n in self.local_lengths:
             return int(ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
         lengths = self.lengths

@@ -5,13 +5,14 @@ comes from an aggregation (``normalization_report``).
 
 How each type runs (byte-identical to the Python rules in this package):
 
-- native for ASCII values, pandas UDF for the rest: FIRST_NAME, LAST_NAME, NAME, CITY, EMAIL, STATE.
+- native for ASCII values, pandas UDF for the rest: FIRST_NAME, LAST_NAME, NAME, CITY, EMAIL, STATE, ZIP.
   On ASCII text the Python rules only use ASCII case mapping and ASCII character classes, which Spark's
   ``translate`` and Java regexes reproduce exactly (``translate`` instead of ``lower``/``upper`` keeps
   it independent of the JVM locale: a Turkish locale lowercases ``I`` to a dotless ``ı``). Unicode
   lowercasing (``ß``, ``İ``, final sigma, Java's and Python's Unicode versions) is not provably the
   same in both, so those values go through the UDF, which calls the Python rule itself.
-- native for every value: ZIP (non-ASCII characters are deleted before anything else, spec ZIP).
+  (ZIP too: its kernel ignores non-ASCII characters, but a value made of Unicode blanks such as
+  U+00A0 is NULL in Python, and Java has no equivalent of str.strip(); the parity test caught it.)
 - pandas UDF for every value: PHONE (libphonenumber) and ADDRESS (token tables).
 
 Outcome codes (optional ``<column>__outcome`` columns): ``OK``, ``NULL``, ``PREHASHED`` and
@@ -51,16 +52,21 @@ _ASCII = r"^[\x00-\x7F]*\z"
 _PREHASHED = r"^[0-9a-f]{64}\z"
 
 _HYBRID = frozenset(
-    {PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.CITY, PiiType.EMAIL, PiiType.STATE}
+    {
+        PiiType.FIRST_NAME,
+        PiiType.LAST_NAME,
+        PiiType.NAME,
+        PiiType.CITY,
+        PiiType.EMAIL,
+        PiiType.STATE,
+        PiiType.ZIP,
+    }
 )
-_NATIVE = frozenset({PiiType.ZIP})
 
 
 def column_strategy(pii_type: str | PiiType) -> str:
-    """``native``, ``hybrid`` (native for ASCII values, UDF otherwise) or ``udf``."""
+    """``hybrid`` (native for ASCII values, UDF otherwise) or ``udf``."""
     t = PiiType(str(pii_type).strip().upper())
-    if t in _NATIVE:
-        return "native"
     return "hybrid" if t in _HYBRID else "udf"
 
 
@@ -147,12 +153,8 @@ def hash_column(column: Any, pii_type: str | PiiType, country_code: str) -> tupl
 
     is_null = raw.isNull() | raw.rlike(_BLANK)
     prehashed = raw.rlike(_PREHASHED)
-    if strategy == "native":
-        text, reason = _zip_kernel(F, raw, cc)
-        use_native = F.lit(True)
-    else:
-        text, reason = _ascii_kernel(F, raw, t, cc)
-        use_native = raw.isNull() | raw.rlike(_ASCII)
+    text, reason = _zip_kernel(F, raw, cc) if t is PiiType.ZIP else _ascii_kernel(F, raw, t, cc)
+    use_native = raw.isNull() | raw.rlike(_ASCII)
     native_hash = (
         F.when(is_null, F.lit(None))
         .when(prehashed, raw)
@@ -165,8 +167,6 @@ def hash_column(column: Any, pii_type: str | PiiType, country_code: str) -> tupl
         .when(text == "", F.concat(F.lit("INVALID:"), reason))
         .otherwise(F.lit(Outcome.OK.value))
     )
-    if strategy == "native":
-        return native_hash, native_outcome
     # Only non-ASCII values reach Python; the others arrive as nulls (cheap to ship through Arrow).
     udf_result = _hash_udf(t, cc)(F.when(~use_native, raw))
     return (
