@@ -223,3 +223,51 @@ def test_inspect_bad_input(tmp_path: Path) -> None:
     source.write_bytes(b"a,b\n1,2,3\n")
     result = run("inspect", source)
     assert result.returncode == 1 and "in.csv:2: expected 2 fields, found 3" in result.stderr
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """With stderr on a (pseudo) terminal the progress bar is drawn; stdout stays the report."""
+    import os
+    import pty
+
+    source = tmp_path / "in.csv"
+    write_csv(source, ROWS * 3000)
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "amc_uploader",
+                "normalize",
+                str(source),
+                str(tmp_path / "out.csv"),
+                "-c",
+                "US",
+                *PII,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=120,
+            check=False,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+        )
+        os.close(secondary)
+        secondary = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+    assert proc.returncode == 0
+    assert b"in.csv" in drawn and b"\x1b[" in drawn  # the bar's description and terminal control codes
+    assert b"\x1b[" not in proc.stdout  # the report on a pipe has no terminal codes
+    assert b"9000 rows written" in proc.stdout

@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
+        from amc_normalize.registry import canonical_country
         from amc_uploader.io import RecordFileError, RecordReader, RecordWriter, detect_kind
 
         try:
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
             payload = {
                 "input": str(input_path),
                 "output": str(output_path),
-                "country_code": country.upper(),
+                "country_code": canonical_country(country),
                 "spec": spec.to_strings(),
                 **report.to_dict(),
             }
@@ -117,7 +118,8 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
             console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
-            console.print(report.render(title=f"{input_path.name} -> {output_path.name} ({country.upper()})"))
+            title = f"{input_path.name} -> {output_path.name} ({canonical_country(country)})"
+            console.print(report.render(title=title))
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
 
     @app.command("inspect")
