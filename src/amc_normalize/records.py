@@ -129,6 +129,7 @@ def _normalize_stream(
         iterator = iter(records)
         first = next(iterator, None)
         if first is None:
+            checked = True  # an empty input still reports every column, with zero rows
             return
         spec.check_columns(list(first), source="first record")
         checked = True

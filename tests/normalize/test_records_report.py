@@ -135,3 +135,9 @@ def test_hasher_is_compiled_and_cached() -> None:
     h = get_hasher("EMAIL", "US")
     assert h is get_hasher(PiiType.EMAIL, "us")
     assert h("A@B.co") == hash_detailed("A@B.co", "EMAIL", "US")
+
+
+def test_empty_input_reports_every_column_with_zero_rows() -> None:
+    report = NormalizationReport()
+    assert list(normalize_records([], {"email": "EMAIL", "zip": "ZIP"}, "US", report=report)) == []
+    assert {name: c.rows for name, c in report.columns.items()} == {"email": 0, "zip": 0}
