@@ -232,13 +232,17 @@ def test_every_error_class(amc_sandbox_clean: SandboxServer) -> None:
 def test_ads_account_header_reaches_instances_that_need_it(amc_sandbox_clean: SandboxServer) -> None:
     sandbox = amc_sandbox_clean
     instance_id = unique("amcprod").replace("_", "")
-    sandbox.add_instance(instance_id, ads_account_id="amzn1.ads-account.g.prod")
+    # Its own advertiser: the seeded advertiser's instance list stays as other tests expect it.
+    advertiser = "ENTITYCLIENTTESTS"
+    sandbox.add_instance(instance_id, account_id=advertiser, ads_account_id="amzn1.ads-account.g.prod")
     with sandbox_client(sandbox) as client:
         with pytest.raises(AmcAuthError, match="HTTP 403"):
-            client.for_instance(instance_id).list_datasets()
-        assert (
-            client.for_instance(instance_id, ads_account_id="amzn1.ads-account.g.prod").list_datasets() == []
+            client.for_instance(instance_id, advertiser_id=advertiser).list_datasets()
+        prod = client.for_instance(
+            instance_id, advertiser_id=advertiser, ads_account_id="amzn1.ads-account.g.prod"
         )
+        assert prod.list_datasets() == []
+        assert [i.instance_id for i in client.list_instances(advertiser_id=advertiser)] == [instance_id]
 
 
 @pytest.mark.parametrize(("status", "retry_after"), [(429, 1), (500, None), (504, None)])
