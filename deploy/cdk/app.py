@@ -3,7 +3,8 @@ writes the cloud assembly to deploy/cdk/cdk.out/; `npx cdk synth` / `cdk deploy`
 
 Context (cdk.json or `-c key=value`): dataBucketName, adminEmail (prefill the CloudFormation parameters
 DataBucketName and AdminEmail), customerKmsKeyArn, amcRegion (NA|EU|FE), threatProtection (true|false),
-authDomainPrefix, stackName.
+authDomainPrefix, webDomainName + webCertificateArn (ACM in us-east-1), dataBucketTriggers (true|false:
+S3 notifications on the data bucket for trigger rules), stackName.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def config_from_context(app: cdk.App) -> StackConfig:
         amc_region=text("amcRegion") or "NA",
         threat_protection=_context_flag(app, "threatProtection", True),
         auth_domain_prefix=text("authDomainPrefix"),
+        web_domain_name=text("webDomainName"),
+        web_certificate_arn=text("webCertificateArn"),
+        data_bucket_triggers=_context_flag(app, "dataBucketTriggers", False),
     )
 
 

@@ -17,6 +17,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_DIR = REPO_ROOT / "deploy" / "cdk"
 STACK_NAME = "AmcUploader"
+WEB_DOMAIN = "amc.example.com"
+CERTIFICATE_ARN = "arn:aws:acm:us-east-1:111122223333:certificate/66666666-7777-8888-9999-000000000000"
 CUSTOMER_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555"
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -74,7 +76,15 @@ def synth(build_paths: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def synth_cmk(build_paths: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
     yield _synth(
         tmp_path_factory.mktemp("cdk-cmk"),
-        {"customerKmsKeyArn": CUSTOMER_KEY_ARN, "dataBucketName": "acme-crm-exports", "amcRegion": "EU"},
+        {
+            "customerKmsKeyArn": CUSTOMER_KEY_ARN,
+            "dataBucketName": "acme-crm-exports",
+            "amcRegion": "EU",
+            "webDomainName": WEB_DOMAIN,
+            "webCertificateArn": CERTIFICATE_ARN,
+            "dataBucketTriggers": "true",
+            "threatProtection": "false",
+        },
     )
 
 

@@ -48,7 +48,11 @@ def test_no_open_findings(variant: str, request: pytest.FixtureRequest) -> None:
     assert all(not r["violations"] for r in synth.validation_report["pluginReports"])
 
 
-def test_every_acknowledgment_is_used_and_has_a_specific_reason(synth: Synth) -> None:
+@pytest.mark.parametrize("variant", ["synth", "synth_cmk"])
+def test_every_acknowledgment_is_used_and_has_a_specific_reason(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(variant)
     acks = acknowledgments(synth)
     assert acks, "no acknowledgments recorded"
     report = nag_report(synth)

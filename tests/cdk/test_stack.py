@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .cfn import render
-from .conftest import CUSTOMER_KEY_ARN, Synth
+from .conftest import CERTIFICATE_ARN, CUSTOMER_KEY_ARN, WEB_DOMAIN, Synth
 
 # COMMON.md "Environment variables of the backend" (AWS_ENDPOINT_URL is local only, AMC_KMS_KEY_ARN optional).
 BACKEND_ENV = {
@@ -189,3 +189,50 @@ def test_customer_key_variant(synth_cmk: Synth) -> None:
     }
     assert len(granted) == 3  # API, uploader, Glue
     assert t.template["Parameters"]["DataBucketName"]["Default"] == "acme-crm-exports"
+
+
+def test_custom_domain_and_data_bucket_triggers_variant(synth_cmk: Synth) -> None:
+    t = synth_cmk
+    (dist,) = t.resources("AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [WEB_DOMAIN]
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": CERTIFICATE_ARN,
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+        "SslSupportMethod": "sni-only",
+    }
+    assert render(t.template["Outputs"]["WebUrl"]["Value"]) == f"https://{WEB_DOMAIN}"
+    (client,) = t.resources("AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["CallbackURLs"] == [f"https://{WEB_DOMAIN}/"]
+    notifications = {
+        render(n["Properties"]["BucketName"]): n["Properties"]
+        for n in t.resources("Custom::S3BucketNotifications").values()
+    }
+    data_bucket = notifications["<DataBucketName>"]
+    assert data_bucket["Managed"] is False  # the customer's other notifications are kept
+    (config_,) = data_bucket["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert config_["Events"] == ["s3:ObjectCreated:*"]
+    assert "UploadUploaderFunction" in render(config_["LambdaFunctionArn"])
+    sids = {
+        s["Sid"]
+        for pid, p in t.resources("AWS::IAM::Policy").items()
+        if pid.startswith("UploadUploaderRole")
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "Sid" in s
+    }
+    assert {"TriggerRules", "ReadNewObjects", "WriteJobConfigs", "StartGlueRuns"} <= sids
+
+
+def test_default_variant_has_no_trigger_grants(synth: Synth) -> None:
+    sids = {
+        s.get("Sid")
+        for pid, p in synth.resources("AWS::IAM::Policy").items()
+        if pid.startswith("UploadUploaderRole")
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    }
+    assert not {"TriggerRules", "ReadNewObjects", "WriteJobConfigs", "StartGlueRuns"} & sids
+    notifications = [
+        render(n["Properties"]["BucketName"])
+        for n in synth.resources("Custom::S3BucketNotifications").values()
+    ]
+    assert "<DataBucketName>" not in notifications

@@ -37,6 +37,8 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
     api, upload, etl, auth, data, web = u.api, u.upload, u.etl, u.auth, u.data, u.web
     artifacts = _ref(stack, u.storage.artifacts_bucket)
     data_objects = "arn:<AWS::Partition>:s3:::<DataBucketName>/*"
+    # With data-bucket triggers the uploader also reads new source objects and starts Glue runs.
+    triggers = [upload.uploader.role] if stack.config.data_bucket_triggers else []
 
     _ack(
         data.lwa_secret,
@@ -50,6 +52,14 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
         "MFA is optional by product decision (issue 6): users may enrol TOTP; threat protection "
         "(Plus plan, on by default) asks for it on risky sign-ins. Users are admin-created only.",
     )
+    if not stack.config.threat_protection:
+        for rule in ("AwsSolutions-COG8",):
+            _ack(
+                auth.user_pool,
+                rule,
+                "Threat protection (Plus feature plan, billed per active user) was switched off by the "
+                "deployer with context threatProtection=false; it is on by default.",
+            )
     for fn in (api.handler, upload.uploader, upload.refresher):
         _ack(
             fn.function,
@@ -84,12 +94,14 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
         "The distribution serves only the static web app; all data goes through the Cognito-protected "
         "API. Attach a WAF web ACL if your policy requires one.",
     )
-    _ack(
-        distribution,
-        "AwsSolutions-CFR4",
-        "The stack has no custom domain, so CloudFront's default *.cloudfront.net certificate is used, "
-        "whose TLS policy CloudFront fixes; HTTP is redirected to HTTPS and HSTS is sent.",
-    )
+    if not web.custom_certificate:
+        _ack(
+            distribution,
+            "AwsSolutions-CFR4",
+            "No custom domain configured (context webDomainName/webCertificateArn), so CloudFront's default "
+            "*.cloudfront.net certificate is used, whose TLS policy CloudFront fixes; HTTP is redirected "
+            "to HTTPS and HSTS is sent.",
+        )
     _ack(
         api.rest_api.node.find_child("CloudWatchRole"),
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -101,7 +113,7 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
     # Resource wildcards in our roles: object ARNs under a bucket or prefix, and log groups Glue names.
     wildcards = {
         f"Resource::{data_objects}": (
-            [api.handler.role, etl.role],
+            [api.handler.role, etl.role, *triggers],
             "Source files are arbitrary keys in the customer's data bucket: object-level actions need "
             "the bucket's object ARN pattern.",
         ),
@@ -115,7 +127,7 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
             "(staging contract): keys are created per job.",
         ),
         f"Resource::{artifacts}/jobs/*": (
-            [api.handler.role, etl.role],
+            [api.handler.role, etl.role, *triggers],
             "One JobConfig JSON per run under jobs/, written by the API and read by Glue.",
         ),
         f"Resource::{artifacts}/glue/*": (

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aws_cdk import ArnFormat, Aws, CfnOutput, CfnParameter, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from amc_infra.api import Api
@@ -72,12 +74,17 @@ class StackConfig:
     amc_region: str = "NA"
     threat_protection: bool = True
     auth_domain_prefix: str | None = None
+    web_domain_name: str | None = None
+    web_certificate_arn: str | None = None
+    data_bucket_triggers: bool = False
 
     def __post_init__(self) -> None:
         if self.amc_region not in AMC_REGIONS:
             raise ValueError(f"amcRegion must be one of {sorted(AMC_REGIONS)}, not {self.amc_region!r}")
         if self.customer_kms_key_arn and not self.customer_kms_key_arn.startswith("arn:"):
             raise ValueError("customerKmsKeyArn must be a KMS key ARN (arn:aws:kms:...)")
+        if bool(self.web_domain_name) != bool(self.web_certificate_arn):
+            raise ValueError("webDomainName and webCertificateArn (ACM, us-east-1) go together")
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ class AmcUploaderStack(Stack):
             scope, id_, description="AMC Uploader: normalize, hash and upload data to AMC", **kwargs
         )  # type: ignore[arg-type]
         config = config or StackConfig()
+        self.config = config
         data_bucket_name = CfnParameter(
             self,
             "DataBucketName",
@@ -179,6 +187,8 @@ class AmcUploaderStack(Stack):
             dist_dir=paths.web_dir,
             logs_bucket=storage.logs_bucket,
             connect_sources=[api.origin, cognito_endpoint, auth.hosted_ui_url],
+            domain_name=config.web_domain_name,
+            certificate_arn=config.web_certificate_arn,
         )
         client = auth.add_web_client(web.url)
         api.add_routes(allowed_origin=web.url)
@@ -198,6 +208,12 @@ class AmcUploaderStack(Stack):
             artifacts_bucket=storage.artifacts_bucket,
             environment=environment,
         )
+        if config.data_bucket_triggers:
+            # Adds to the existing bucket's notification configuration (CDK keeps notifications it did not
+            # create); S3 refuses it if another notification already covers all ObjectCreated events.
+            storage.data_bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED, s3n.LambdaDestination(upload.uploader.function)
+            )
         web.deploy(
             {
                 "apiBaseUrl": api.url,
@@ -295,6 +311,19 @@ class AmcUploaderStack(Stack):
             ["s3:PutObject"],
             [artifacts.arn_for_objects(f"{STAGING_PREFIX}*")],
         )
+        allow(upload.refresher.role, "GlueRunState", ["glue:GetJobRun"], [etl.job_arn])
+        if self.config.data_bucket_triggers:
+            # Trigger rules: a new source object starts the stored job template (same path as the API).
+            uploader = upload.uploader.role
+            allow(uploader, "TriggerRules", TABLE_READ, [data.triggers_table.table_arn])
+            allow(uploader, "ReadNewObjects", ["s3:GetObject"], [data_bucket.arn_for_objects("*")])
+            allow(
+                uploader,
+                "WriteJobConfigs",
+                ["s3:PutObject"],
+                [artifacts.arn_for_objects(f"{JOB_CONFIG_PREFIX}*")],
+            )
+            allow(uploader, "StartGlueRuns", ["glue:StartJobRun", "glue:GetJobRun"], [etl.job_arn])
 
         glue_role = etl.role
         allow(glue_role, "ListBuckets", ["s3:ListBucket"], [data_bucket.bucket_arn, artifacts.bucket_arn])

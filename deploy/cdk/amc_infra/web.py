@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -46,6 +47,8 @@ class Web(Construct):
         dist_dir: Path,
         logs_bucket: s3.IBucket,
         connect_sources: list[str],
+        domain_name: str | None = None,
+        certificate_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._dist_dir = dist_dir
@@ -107,13 +110,24 @@ class Web(Construct):
                 for status in (403, 404)
             ],
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # A custom domain needs an ACM certificate in us-east-1; only then can TLS 1.2+ be enforced
+            # (the default *.cloudfront.net certificate has a fixed policy).
+            domain_names=[domain_name] if domain_name else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+                if certificate_arn
+                else None
+            ),
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate_arn else None
+            ),
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True,
             log_bucket=logs_bucket,
             log_file_prefix="cloudfront/",
         )
-        self.url = f"https://{self.distribution.distribution_domain_name}"
+        self.custom_certificate = bool(certificate_arn)
+        self.url = f"https://{domain_name or self.distribution.distribution_domain_name}"
 
     def deploy(self, runtime_config: dict[str, Any]) -> s3deploy.BucketDeployment:
         """The built app plus the generated runtime-config.json; invalidates the distribution."""
