@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter
+from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter, ascii_table
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ascii = ascii_filter(ASCII_ALNUM, ASCII_LOWER)
@@ -24,6 +24,7 @@ RULE = Rule(
     kernel=normalize_city,
     explain=_explain,
     ascii_kernel=_ascii,
+    ascii_table=ascii_table(ASCII_ALNUM, ASCII_LOWER),
 )
 
 

@@ -111,7 +111,22 @@ def _build_hash_function(pii_type: PiiType, country_code: str) -> HashFunction:
             return sha256(text.encode()).hexdigest()
         return None
 
-    return hash_one if ascii_kernel is None else hash_one_ascii
+    table = rule.ascii_table
+    if table is None:
+        return hash_one if ascii_kernel is None else hash_one_ascii
+
+    def hash_one_table(value: Any) -> str | None:
+        # The ASCII path of a translate-only rule (names, CITY), inlined: no kernel call at all.
+        if value.__class__ is str and value.isascii():
+            if len(value) == 64 and hexset.issuperset(value):
+                return value
+            data = value.encode().translate(table)
+            if 0 in data:
+                data = data.translate(None, b"\0")
+            return sha256(data).hexdigest() if data else None
+        return hash_one(value)
+
+    return hash_one_table
 
 
 def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter
+from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter, ascii_table
 
 # Spec step 2: transliterate these six letters; every other accented letter is deleted in step 3.
 _TRANSLITERATION = (("ß", "ss"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ø", "o"), ("æ", "ae"))
@@ -32,6 +32,7 @@ RULE = Rule(
     kernel=normalize_name,
     explain=_explain,
     ascii_kernel=_ascii,
+    ascii_table=ascii_table(ASCII_ALNUM, ASCII_LOWER),
 )
 
 

@@ -21,6 +21,9 @@ class Rule:
     #: Optional bytes form of `kernel` for ASCII input (b"" when invalid): hashing then skips a
     #: decode/encode round trip. Must equal `kernel(text).encode()` for every ASCII `text`.
     ascii_kernel: Callable[[bytes], bytes] | None = None
+    #: Optional `bytes.translate` table that *is* the rule for ASCII input: bytes mapped to NUL are
+    #: deleted, "" is invalid. Lets `core.get_hash_function` inline the whole ASCII path.
+    ascii_table: bytes | None = None
     #: Optional complete hash function (raw value -> digest, prehashed value, or None) replacing the
     #: generic one built by `core.get_hash_function`, for the hottest types.
     hash_function: Callable[[Any], str | None] | None = None
@@ -42,12 +45,17 @@ def ascii_filter(keep: bytes, case_table: bytes) -> Callable[[bytes], bytes]:
     `bytes.translate` with a `delete` argument rebuilds its table on every call (~150 ns); mapping the
     unwanted bytes to NUL and deleting only when one occurs is ~3x faster on typical values.
     """
-    if 0 in keep:
-        raise ValueError("NUL cannot be kept")
-    table = bytes(case_table[i] if case_table[i] in keep else 0 for i in range(256))
+    table = ascii_table(keep, case_table)
 
     def apply(data: bytes) -> bytes:
         out = data.translate(table)
         return out.translate(None, b"\0") if 0 in out else out
 
     return apply
+
+
+def ascii_table(keep: bytes, case_table: bytes) -> bytes:
+    """Translate table of `ascii_filter`: case-map, and send every byte outside `keep` to NUL."""
+    if 0 in keep:
+        raise ValueError("NUL cannot be kept")
+    return bytes(case_table[i] if case_table[i] in keep else 0 for i in range(256))
