@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from "vue-router";
 import { session } from "./auth/session";
+import { rotateNotices } from "./state/notices";
 import { firstBlockedBefore, stepStatuses, wizard, type StepId } from "./state/wizard";
 
 export const STEPS: Array<{ id: StepId; path: string; label: string }> = [
@@ -47,5 +48,6 @@ router.beforeEach((to) => {
 });
 
 router.afterEach((to) => {
+  rotateNotices();
   document.title = `${String(to.meta.title ?? "AMC Uploader")} · AMC Uploader`;
 });

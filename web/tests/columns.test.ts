@@ -15,7 +15,7 @@ function col(name: string, over: Partial<ColumnDraft> = {}): ColumnDraft {
   return { name, description: name, dataType: "STRING", role: "DIMENSION", piiType: null, nullable: true, excluded: false, ...over };
 }
 
-const ts = col("ts", { role: "MAIN_EVENT_TIME", dataType: "TIMESTAMP" });
+const ts = col("ts", { role: "MAIN_EVENT_TIME", dataType: "TIMESTAMP", nullable: false });
 const email = col("email", { role: "PII", piiType: "EMAIL" });
 
 describe("checkColumns", () => {
@@ -46,7 +46,7 @@ describe("checkColumns", () => {
     expect(checkColumns([email], "P1D").errors.map((e) => e.message)).toContain(
       "A FACT dataset (period P1D) needs one main event time column (Timestamp or Date).",
     );
-    const two = checkColumns([email, ts, col("ts2", { role: "MAIN_EVENT_TIME", dataType: "DATE" })], "PT1H");
+    const two = checkColumns([email, ts, col("ts2", { role: "MAIN_EVENT_TIME", dataType: "DATE", nullable: false })], "PT1H");
     expect(issuesFor(two, "ts2", "role")[0]?.message).toMatch(/can be used once/);
   });
 
@@ -79,6 +79,12 @@ describe("checkColumns", () => {
       const check = checkColumns([ts, col("a", { role }), col("b", { role })], "P1D");
       expect(issuesFor(check, "a", "role")).toHaveLength(1);
     }
+  });
+
+  it("forbids a nullable main event time", () => {
+    const check = checkColumns([email, { ...ts, nullable: true }], "P1D");
+    expect(issuesFor(check, "ts", "nullable")[0]?.message).toMatch(/cannot be empty/);
+    expect(withRole(col("t"), "MAIN_EVENT_TIME").nullable).toBe(false);
   });
 
   it("requires PII columns to be nullable", () => {

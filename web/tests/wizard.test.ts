@@ -8,6 +8,7 @@ import {
   rememberReturn,
   selectionKey,
   setFiles,
+  startNewUpload,
   stepStatuses,
   takeReturn,
   toggleKey,
@@ -68,6 +69,21 @@ describe("wizard persistence", () => {
   });
 });
 
+describe("startNewUpload", () => {
+  it("clears the files, dataset and columns but keeps instances, folder and country", () => {
+    const w = emptyWizard();
+    setFiles(w, "b", ["in/x.csv"]);
+    w.prefix = "in/";
+    w.instances = ["i1"];
+    w.dataset.id = "sales";
+    w.dataset.country = "GB";
+    w.jobIds = ["j1"];
+    startNewUpload(w);
+    expect(w).toMatchObject({ keys: [], prefix: "in/", instances: ["i1"], jobIds: [], columns: [] });
+    expect(w.dataset).toMatchObject({ id: "", country: "GB" });
+  });
+});
+
 describe("step statuses", () => {
   it("blocks later steps until earlier ones are complete", () => {
     const w = emptyWizard();
@@ -86,7 +102,7 @@ describe("step statuses", () => {
     expect(firstBlockedBefore(stepStatuses(w, []), "confirm")?.blocker).toBe("Define the columns of the selected file.");
     w.columns = [
       { name: "e", description: "", dataType: "STRING", role: "PII", piiType: "EMAIL", nullable: true, excluded: false },
-      { name: "t", description: "", dataType: "TIMESTAMP", role: "MAIN_EVENT_TIME", piiType: null, nullable: true, excluded: false },
+      { name: "t", description: "", dataType: "TIMESTAMP", role: "MAIN_EVENT_TIME", piiType: null, nullable: false, excluded: false },
     ];
     w.columnsFor = selectionKey(w);
     expect(firstBlockedBefore(stepStatuses(w, []), "confirm")).toBeNull();
@@ -134,5 +150,17 @@ describe("OAuth round trip", () => {
 
   it("keeps the store key stable", () => {
     expect(WIZARD_KEY).toBe("amc-uploader:wizard:v1");
+  });
+});
+
+import { notices, notify, rotateNotices } from "../src/state/notices";
+
+describe("notices", () => {
+  it("stay for the page they were raised for and go with the next page change", () => {
+    notify("success", "Connected to Amazon Ads.");
+    rotateNotices();
+    expect(notices.map((n) => n.text)).toEqual(["Connected to Amazon Ads."]);
+    rotateNotices();
+    expect(notices).toHaveLength(0);
   });
 });

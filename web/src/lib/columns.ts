@@ -103,8 +103,9 @@ export function withRole(column: ColumnDraft, role: Role, piiType: PiiType | nul
     role,
     dataType,
     piiType: isPii ? piiType : null,
-    // PII values that fail normalization become null, so the column must accept nulls (spec E.3 Step 4).
-    nullable: isPii || IDENTITY_ROLES.has(role) ? true : column.nullable,
+    // PII values that fail normalization become null, so the column must accept nulls (spec E.3 Step 4);
+    // AMC partitions by the main event time, so it can never be empty (AMC rejects a nullable one).
+    nullable: role === "MAIN_EVENT_TIME" ? false : isPii || IDENTITY_ROLES.has(role) ? true : column.nullable,
   };
 }
 
@@ -192,6 +193,9 @@ export function checkColumns(columns: readonly ColumnDraft[], period: Period): C
     const allowed = allowedDataTypes(c.role);
     if (!allowed.includes(c.dataType)) {
       err(c.name, "dataType", `${ROLE_LABELS[c.role]} needs data type ${allowed.map((t) => DATA_TYPE_LABELS[t]).join(" or ")}.`);
+    }
+    if (c.role === "MAIN_EVENT_TIME" && c.nullable) {
+      err(c.name, "nullable", "The main event time cannot be empty: untick nullable.");
     }
     if (c.role === "MAIN_EVENT_TIME" && period === "DIMENSION") {
       err(c.name, "role", "A DIMENSION dataset has no main event time; choose a period or another role.");

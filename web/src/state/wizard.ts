@@ -232,6 +232,16 @@ export function createWizardStore(storage: Storage | null): WizardState {
   return state;
 }
 
+/** A fresh wizard for the next upload; keeps the chosen instances, bucket folder, format and country. */
+export function startNewUpload(state: WizardState): void {
+  const fresh = emptyWizard();
+  fresh.instances = [...state.instances];
+  fresh.prefix = state.prefix;
+  fresh.fileFormat = state.fileFormat;
+  fresh.dataset.country = state.dataset.country;
+  replaceWizard(state, fresh);
+}
+
 export function replaceWizard(state: WizardState, next: WizardState): void {
   Object.assign(state, next);
 }
