@@ -23,6 +23,7 @@ from amc_client.sandbox.constants import (
     SANDBOX_REFRESH_TOKEN,
     SANDBOX_SCOPE,
 )
+from amc_client.sandbox.errors import SandboxApiError
 from amc_client.sandbox.faults import FaultRegistry, FaultRule, RequestLog
 from amc_client.sandbox.processing import UploadProcessor
 from amc_client.sandbox.state import SandboxState
@@ -74,6 +75,7 @@ class SandboxServer:
         self.port = int(self._socket.getsockname()[1])
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._token: str | None = None
 
     # URLs ------------------------------------------------------------------------------------------
 
@@ -211,12 +213,19 @@ class SandboxServer:
         self.state.revoke_refresh_tokens()
 
     def access_token(self) -> str:
-        """A fresh access token for the seeded client (tests that talk HTTP without the client library)."""
-        return str(
-            self.state.refresh(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN)[
-                "access_token"
-            ]
-        )
+        """A valid access token for the seeded client (tests that talk HTTP without the client library).
+
+        Reused while it stays valid (it is re-checked on every call), otherwise a new one is issued.
+        """
+        if self._token is not None:
+            try:
+                self.state.check_access_token(self._token)
+                return self._token
+            except SandboxApiError:
+                self._token = None
+        issued = self.state.refresh(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN)
+        self._token = str(issued["access_token"])
+        return self._token
 
     def headers(self, *, advertiser: bool = True) -> dict[str, str]:
         """Valid AMC headers for the seeded advertiser (fresh token)."""
