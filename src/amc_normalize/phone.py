@@ -47,6 +47,8 @@ class _Fallback(Exception):
 
 def split_digits(value: str) -> tuple[str, bool]:
     """(ASCII digits, began-with-plus). Unicode decimal digits count as digits, as in phonenumbers."""
+    if value.isdigit() and value.isascii():
+        return value, False
     text = value.strip()
     plus = text.startswith(_PLUS_SIGNS)
     if text.isascii():
@@ -67,6 +69,10 @@ class _Plan:
     lengths: tuple[int, ...]
     local_lengths: frozenset[int]
     idd: re.Pattern[str] | None
+    #: The national prefix / international prefix when the metadata pattern is a plain digit string
+    #: (US `1`, DE `0`, `00`, `011`): `startswith` then replaces a regex match.
+    prefix_literal: str | None = None
+    idd_literal: str | None = None
     #: `length_result` precomputed for lengths below _RESULTS_TABLE.
     results: tuple[int, ...] = ()
 
@@ -97,6 +103,14 @@ class _Plan:
         # phonenumberutil._maybe_strip_national_prefix_carrier_code, result number only.
         if not number or self.prefix is None:
             return number
+        literal = self.prefix_literal
+        if literal is not None:
+            if not number.startswith(literal):
+                return number
+            rest = number[len(literal) :]
+            if self.matches_general(number) and not self.matches_general(rest):
+                return number
+            return rest
         match = self.prefix.match(number)
         if match is None:
             return number
@@ -113,6 +127,10 @@ class _Plan:
         if viable and not self.matches_general(transformed):
             return number
         return transformed
+
+
+def _literal(pattern: str | None) -> str | None:
+    return pattern if pattern and pattern.isascii() and pattern.isdigit() else None
 
 
 def _compile(value: str | None) -> re.Pattern[str] | None:
@@ -133,6 +151,10 @@ def _plan_from_metadata(metadata: Any) -> _Plan:
         lengths=lengths,
         local_lengths=frozenset(general.possible_length_local_only or ()),
         idd=_compile(metadata.international_prefix),
+        prefix_literal=_literal(metadata.national_prefix_for_parsing)
+        if not metadata.national_prefix_transform_rule
+        else None,
+        idd_literal=_literal(metadata.international_prefix),
     )
 
 
@@ -201,7 +223,10 @@ def fast_national(digits: str, region: str, plan: _Plan) -> _Result:
     """Digits without `+` as a number of `region` (no international dialling prefix)."""
     if not _MIN_NSN <= len(digits) <= _MAX_NSN:
         raise _Fallback
-    if plan.idd is not None and plan.idd.match(digits):
+    if plan.idd_literal is not None:
+        if digits.startswith(plan.idd_literal):
+            raise _Fallback
+    elif plan.idd is not None and plan.idd.match(digits):
         raise _Fallback
     national = digits
     if digits.startswith(plan.cc_str):
