@@ -17,7 +17,7 @@ from typing import Any
 from amc_normalize import address, city, email, names, phone, state, zipcode
 from amc_normalize.registry import resolve
 from amc_normalize.rule import Rule
-from amc_normalize.types import NormalizedValue, Outcome, PiiType
+from amc_normalize.types import NormalizedValue, Outcome, PiiType, make_value
 
 _MODULES: dict[PiiType, ModuleType] = {
     PiiType.FIRST_NAME: names,
@@ -189,7 +189,7 @@ def _build_hasher(pii_type: PiiType, country_code: str) -> Callable[[str | None]
             outcome, reason = classify_missing(rule, value)
             return _NULL if outcome is Outcome.NULL else NormalizedValue(outcome, None, reason)
         if digest is value:
-            return NormalizedValue(Outcome.PREHASHED, digest, None)
-        return NormalizedValue(ok, digest, None)
+            return make_value(Outcome.PREHASHED, digest, None)
+        return make_value(ok, digest, None)
 
     return hasher

@@ -41,6 +41,22 @@ class NormalizedValue:
     reason: str | None = None
 
 
+_new = object.__new__
+_set_outcome = NormalizedValue.__dict__["outcome"].__set__
+_set_value = NormalizedValue.__dict__["value"].__set__
+_set_reason = NormalizedValue.__dict__["reason"].__set__
+
+
+def make_value(outcome: Outcome, value: str | None, reason: str | None = None) -> NormalizedValue:
+    """`NormalizedValue(outcome, value, reason)` without the frozen dataclass `__init__` (about a third
+    cheaper: slot descriptors set directly). For per-value hot loops such as `get_hasher`."""
+    result: NormalizedValue = _new(NormalizedValue)
+    _set_outcome(result, outcome)
+    _set_value(result, value)
+    _set_reason(result, reason)
+    return result
+
+
 #: Types whose rules depend on country tables (spec: ADDRESS, STATE, ZIP); the others work for any
 #: region phonenumbers knows.
 COUNTRY_DEPENDENT_TYPES = frozenset({PiiType.ADDRESS, PiiType.STATE, PiiType.ZIP})
