@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from pydantic import ValidationError
+
 from amc_client import (
     AmcClient,
     AmcSettings,
@@ -19,7 +21,7 @@ from amc_client import (
 )
 from amc_client import Upload as AmcUploadModel
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.errors import NotConfiguredError
+from amc_uploader.api.errors import NotConfiguredError, UnprocessableError
 from amc_uploader.api.models import AmcInstance, DatasetCreate
 from amc_uploader.api.ports import OAuthStart, UploadSpec, UploadState
 from amc_uploader.api.repositories import CredentialRepository
@@ -136,7 +138,24 @@ class ClientAmcGateway:
         return self._instance(instance).get_dataset(dataset_id).to_wire()
 
     def create_dataset(self, instance: AmcInstance, request: DatasetCreate) -> dict[str, Any]:
-        columns = [
+        try:
+            columns = self._definitions(request)
+        except ValidationError as exc:
+            text = "; ".join(str(e.get("msg", "invalid")) for e in exc.errors()[:5])
+            raise UnprocessableError(f"Invalid column definition: {text}", code="invalid_dataset") from None
+        dataset = build_dataset(
+            request.dataset_id,
+            columns,
+            description=request.description,
+            period=request.period.value if request.period else None,
+            country_code=request.country_code.value if request.country_code else None,
+            kms_key_arn=self._settings.kms_key_arn,
+        )
+        return self._instance(instance).create_dataset(dataset).to_wire()
+
+    @staticmethod
+    def _definitions(request: DatasetCreate) -> list[ColumnDefinition]:
+        return [
             ColumnDefinition.model_validate(
                 {
                     "name": c.name,
@@ -151,15 +170,6 @@ class ClientAmcGateway:
             )
             for c in request.columns
         ]
-        dataset = build_dataset(
-            request.dataset_id,
-            columns,
-            description=request.description,
-            period=request.period.value if request.period else None,
-            country_code=request.country_code.value if request.country_code else None,
-            kms_key_arn=self._settings.kms_key_arn,
-        )
-        return self._instance(instance).create_dataset(dataset).to_wire()
 
     def delete_dataset(self, instance: AmcInstance, dataset_id: str) -> None:
         self._instance(instance).delete_dataset(dataset_id)

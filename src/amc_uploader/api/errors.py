@@ -104,9 +104,12 @@ def _amc_error_to_api(exc: Exception) -> ApiError | None:
         if isinstance(exc, ac.AmcConflictError):
             return ConflictError(f"AMC: {text}", code="amc_conflict")
         if isinstance(exc, ac.AmcAuthError):
-            # Not 401: that would tell the browser its own session expired.
-            return UpstreamError(
-                f"AMC refused our credentials; reconnect to Amazon Ads in Settings: {text}",
+            # Never 401 (the browser would think its own session expired). A refused grant or token is
+            # a settings problem (reconnect); a 403 names an advertiser/instance this login cannot use.
+            if exc.status == 403:
+                return ForbiddenError(f"AMC denied access: {text}", code="amc_forbidden")
+            return BadRequestError(
+                f"AMC refused the Amazon Ads authorization; reconnect in Settings: {text}",
                 code="amc_unauthorized",
             )
         return UpstreamError(f"AMC error: {text}", code="amc_error")

@@ -49,7 +49,15 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
     handler.setFormatter(JsonFormatter())
     root.handlers = [handler]
     root.setLevel(level)
-    # Third-party loggers that may print request URLs with query strings (OAuth codes) or bodies.
-    for name in ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer", "werkzeug", "mangum"):
+    quiet_third_party()
+
+
+# Third-party loggers that print request URLs with query strings (OAuth codes) or bodies (botocore logs
+# Secrets Manager responses at DEBUG): never below WARNING.
+NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer", "werkzeug", "mangum")
+
+
+def quiet_third_party() -> None:
+    for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True

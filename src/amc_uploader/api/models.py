@@ -26,6 +26,19 @@ class PiiTypeName(StrEnum):
     ZIP = "ZIP"
 
 
+class HashedPiiTypeName(StrEnum):
+    """PII types an AMC dataset column can declare (spec C.1; AMC has no full-name type)."""
+
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    ADDRESS = "ADDRESS"
+    CITY = "CITY"
+    STATE = "STATE"
+    ZIP = "ZIP"
+
+
 class ExternalIdType(StrEnum):
     LIVERAMP = "LIVERAMP"
     MAID = "MAID"
@@ -289,7 +302,7 @@ class ColumnDefinitionModel(ApiModel):
     description: Annotated[str, StringConstraints(max_length=512)] | None = None
     data_type: DataType = DataType.STRING
     column_type: ColumnType = ColumnType.DIMENSION
-    pii_type: PiiTypeName | None = None
+    pii_type: HashedPiiTypeName | None = None
     external_id_type: ExternalIdType | None = None
     is_main_event_time: bool = False
     nullable: bool = True
