@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def load_cdk_app() -> ModuleType:
 class Synth:
     outdir: Path
     template: dict[str, Any]
-    stack: Any  # AmcUploaderStack
+    stderr: str = ""
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.template["Resources"].items() if v["Type"] == type_}
@@ -64,12 +65,39 @@ def _synth(outdir: Path, context: dict[str, object]) -> Synth:
     app = load_cdk_app().build_app(outdir=outdir, context=context)
     assembly = app.synth()  # cdk-nag runs here: an open finding raises ValidationFailed
     artifact = assembly.get_stack_by_name(STACK_NAME)
-    return Synth(outdir=outdir, template=artifact.template, stack=app.node.find_child(STACK_NAME))
+    return Synth(outdir=outdir, template=artifact.template)
+
+
+OFFLINE_ENV = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    # Offline: any attempt to reach the network fails.
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 @pytest.fixture(scope="session")
-def synth(build_paths: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    yield _synth(tmp_path_factory.mktemp("cdk-default"), {})
+def synth(build_paths: Any) -> Iterator[Synth]:
+    """The default stack, synthesized the way other checks do it: `.venv/bin/python deploy/cdk/app.py`
+    from the repository root, offline, into deploy/cdk/cdk.out/ (cdk-nag included)."""
+    env = {**os.environ, **OFFLINE_ENV}
+    env.pop("CDK_OUTDIR", None)
+    env.pop("CDK_CONTEXT_JSON", None)
+    proc = subprocess.run(
+        [sys.executable, "deploy/cdk/app.py"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"deploy/cdk/app.py failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    outdir = CDK_DIR / "cdk.out"
+    template = json.loads((outdir / f"{STACK_NAME}.template.json").read_text())
+    yield Synth(outdir=outdir, template=template, stderr=proc.stderr)
 
 
 @pytest.fixture(scope="session")
