@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import logging
 import sys
 import tempfile
 import threading
@@ -116,13 +116,14 @@ def register(app: typer.Typer) -> None:
         AMC sandbox) and print the report and AMC's row counts. Exits non-zero if any step fails."""
         from rich.console import Console
 
+        from amc_uploader.api.logs import configure_logging
         from amc_uploader.local.demo import DemoError, run_demo
+        from amc_uploader.samples import sample_path
 
-        console = Console(file=sys.stdout)
-        # The bundled samples belong to the normalization work; imported by name so this module
-        # does not depend on their package at import time.
-        samples = importlib.import_module("amc_uploader.samples")
-        sample = Path(samples.sample_path(country.upper()))
+        configure_logging(logging.WARNING)
+        # Wide enough for the report table when the output is not a terminal (CI logs, pipes).
+        console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 132)
+        sample = Path(sample_path(country.upper()))
         with tempfile.TemporaryDirectory(prefix="amc-demo-") as tmp:
             target = state_dir or Path(tmp)
             try:

@@ -72,18 +72,14 @@ class _Api:
 
 
 def _columns(preview: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
-    """Dataset columns and job columns from the preview's suggestions."""
-    used: set[str] = set()
+    """Dataset columns and job columns from the preview's suggestions (each PII type once)."""
     dataset_cols: list[dict[str, Any]] = []
     job_cols: list[dict[str, Any]] = []
     event_time: str | None = None
     for col in preview["columns"]:
         name = col["name"]
         pii = col.get("suggestedPiiType")
-        if pii == "NAME":
-            pii = None  # AMC's hashed PII types have no full-name type
-        if pii and col.get("confidence", 0) >= MIN_CONFIDENCE and pii not in used:
-            used.add(pii)
+        if pii and pii != "NAME" and col.get("confidence", 0) >= MIN_CONFIDENCE:
             dataset_cols.append({"name": name, "dataType": "STRING", "piiType": pii, "nullable": True})
             job_cols.append({"name": name, "piiType": pii})
             continue

@@ -13,6 +13,7 @@ from amc_uploader.api.deps import Backend, BackendDep, UserDep
 from amc_uploader.api.errors import BadRequestError, UnprocessableError
 from amc_uploader.api.models import (
     ColumnPreview,
+    DataType,
     FileList,
     FilePreview,
     InputFormat,
@@ -170,17 +171,28 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     suggestions = suggest_pii_types(
         columns, {c: values[c][:200] for c in columns}, body.country_code.value if body.country_code else None
     )
+    # Each PII type is suggested for one column only: the most confident one.
+    best: dict[str, tuple[float, str]] = {}
+    for c, candidate in suggestions.items():
+        if candidate.pii_type is None:
+            continue
+        if candidate.confidence > best.get(str(candidate.pii_type), (-1.0, ""))[0]:
+            best[str(candidate.pii_type)] = (float(candidate.confidence), c)
     out: list[ColumnPreview] = []
     for c in columns:
         sug = suggestions.get(c)
         pii = PiiTypeName(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
+        reason = sug.reason if sug is not None else ""
+        if pii is not None and best[pii.value][1] != c:
+            reason = f"{pii.value} is more likely column {best[pii.value][1]}"
+            pii = None
         out.append(
             ColumnPreview(
                 name=c,
-                inferred_type=infer_type(values[c]) if pii is None else infer_type([]),
+                inferred_type=infer_type(values[c]) if pii is None else DataType.STRING,
                 suggested_pii_type=pii,
-                confidence=round(float(sug.confidence), 3) if sug is not None else 0.0,
-                reason=sug.reason if sug is not None else "",
+                confidence=round(float(sug.confidence), 3) if sug is not None and pii is not None else 0.0,
+                reason=reason,
                 fill_rate=round(len(values[c]) / len(rows), 4) if rows else 0.0,
                 non_null=len(values[c]),
                 samples=values[c][: body.sample_size] if with_samples else None,
