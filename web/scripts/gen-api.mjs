@@ -1,6 +1,7 @@
 // Generates src/api/schema.d.ts from web/openapi.json (committed by the backend, generated from FastAPI).
-//   npm run gen:api     rewrite the types
-//   npm run check:api   fail when the committed types are stale (run by `npm run build`)
+//   npm run gen:api     rewrite the types when the schema changed (run first by `npm run build`, so the
+//                       type-check always runs against the backend's current contract)
+//   npm run check:api   fail when the committed types are stale (for a strict CI step)
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -31,7 +32,9 @@ if (check) {
     process.exit(1);
   }
   console.log("gen-api: src/api/schema.d.ts is up to date");
+} else if (existsSync(outPath) && readFileSync(outPath, "utf8") === output) {
+  console.log("gen-api: src/api/schema.d.ts is up to date");
 } else {
   writeFileSync(outPath, output);
-  console.log(`gen-api: wrote ${outPath}`);
+  console.log(`gen-api: wrote ${outPath} (commit it)`);
 }
