@@ -173,12 +173,11 @@ def test_auth_without_threat_protection_uses_essentials() -> None:
     assert "UserPoolAddOns" not in pool
 
 
-def test_api_every_method_but_health_and_preflight_uses_the_cognito_authorizer(bundle_dir: Path) -> None:
+def test_api_every_method_but_health_uses_the_cognito_authorizer(bundle_dir: Path) -> None:
     stack = new_stack()
     keys = Keys(stack, "Keys")
     pool = cognito.UserPool(stack, "Pool")
     api = Api(stack, "Api", bundle_dir=bundle_dir, key=keys.key, user_pool=pool, environment={"A": "1"})
-    api.add_routes(allowed_origin="https://d111.cloudfront.net")
     t = Template.from_stack(stack)
     authorizer = only(t, "AWS::ApiGateway::Authorizer")["Properties"]
     assert authorizer["Type"] == "COGNITO_USER_POOLS"
@@ -190,16 +189,13 @@ def test_api_every_method_but_health_and_preflight_uses_the_cognito_authorizer(b
         props = method["Properties"]
         path = paths.get(props["ResourceId"]["Ref"], "/")
         seen.add((props["HttpMethod"], path))
-        if props["HttpMethod"] == "OPTIONS":
-            assert props["Integration"]["Type"] == "MOCK"  # CORS preflight never reaches the Lambda
-            assert props["AuthorizationType"] == "NONE"
-        elif (props["HttpMethod"], path) == ("GET", "health"):
+        if (props["HttpMethod"], path) == ("GET", "health"):
             assert props["AuthorizationType"] == "NONE"
         else:
             assert props["AuthorizationType"] == "COGNITO_USER_POOLS", (props["HttpMethod"], path)
             assert "AuthorizerId" in props
             assert props["Integration"]["Type"] == "AWS_PROXY"
-    assert {("ANY", "api"), ("ANY", "{proxy+}"), ("GET", "health")} <= seen
+    assert seen == {("ANY", "api"), ("ANY", "{proxy+}"), ("GET", "health")}
     stage = only(t, "AWS::ApiGateway::Stage")["Properties"]
     settings = stage["MethodSettings"][0]
     assert settings["ThrottlingRateLimit"] == 50
@@ -209,11 +205,9 @@ def test_api_every_method_but_health_and_preflight_uses_the_cognito_authorizer(b
     fn = only(t, "AWS::Lambda::Function")["Properties"]
     assert (fn["Runtime"], fn["Architectures"], fn["Handler"]) == ("python3.12", ["x86_64"], "api.handler")
     assert fn["Environment"]["Variables"] == {"A": "1"}
-    for gateway_response in t.find_resources("AWS::ApiGateway::GatewayResponse").values():
-        headers = gateway_response["Properties"]["ResponseParameters"]
-        assert (
-            headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://d111.cloudfront.net'"
-        )
+    t.resource_count_is("AWS::ApiGateway::GatewayResponse", 0)  # no CORS: same origin as the web app
+    assert render(stack.resolve(api.domain_name)).endswith(".execute-api.<AWS::Region>.<AWS::URLSuffix>")
+    assert api.stage_path == "/prod"
     for log_group in t.find_resources("AWS::Logs::LogGroup").values():
         assert "KmsKeyId" in log_group["Properties"]
 
@@ -299,7 +293,9 @@ def test_web_private_bucket_cloudfront_spa_and_security_headers() -> None:
         "Web",
         dist_dir=dist,
         logs_bucket=storage.logs_bucket,
-        connect_sources=["https://abc.execute-api.us-east-1.amazonaws.com", "https://cognito-idp.x"],
+        connect_sources=["https://cognito-idp.x", "https://auth.x"],
+        api_domain_name="abc.execute-api.us-east-1.amazonaws.com",
+        api_origin_path="/prod",
     )
     web.deploy({"apiBaseUrl": "https://api", "authMode": "cognito"})
     t = Template.from_stack(stack)
@@ -310,12 +306,25 @@ def test_web_private_bucket_cloudfront_spa_and_security_headers() -> None:
     errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
     assert set(errors) == {403, 404}
     assert all(e["ResponseCode"] == 200 and e["ResponsePagePath"] == "/index.html" for e in errors.values())
-    assert "OriginAccessControlId" in config["Origins"][0]
-    assert config["Origins"][0]["S3OriginConfig"]["OriginAccessIdentity"] == ""
+    origins = {o["Id"]: o for o in config["Origins"]}
+    s3_origin = origins[config["DefaultCacheBehavior"]["TargetOriginId"]]
+    assert "OriginAccessControlId" in s3_origin
+    assert s3_origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
+    (api_behavior,) = config["CacheBehaviors"]
+    assert api_behavior["PathPattern"] == "/api/*"
+    assert api_behavior["ViewerProtocolPolicy"] == "https-only"
+    assert "POST" in api_behavior["AllowedMethods"]
+    # Managed policies: CachingDisabled, AllViewerExceptHostHeader (forwards Authorization, not Host).
+    assert api_behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    assert api_behavior["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    api_origin = origins[api_behavior["TargetOriginId"]]
+    assert api_origin["DomainName"] == "abc.execute-api.us-east-1.amazonaws.com"
+    assert api_origin["OriginPath"] == "/prod"
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     headers = only(t, "AWS::CloudFront::ResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
     security = headers["SecurityHeadersConfig"]
     csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    assert "connect-src 'self' https://abc.execute-api.us-east-1.amazonaws.com https://cognito-idp.x" in csp
+    assert "connect-src 'self' https://cognito-idp.x https://auth.x;" in csp
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert security["FrameOptions"]["FrameOption"] == "DENY"
     assert security["ContentTypeOptions"]["Override"] is True

@@ -83,6 +83,7 @@ def test_parameters_and_outputs(synth: Synth) -> None:
     assert {
         "WebUrl",
         "ApiUrl",
+        "ApiGatewayUrl",
         "DataBucket",
         "ArtifactsBucket",
         "UserPoolId",
@@ -120,17 +121,18 @@ def test_encryption_at_rest_uses_the_stack_key(synth: Synth) -> None:
     assert render(queue["Properties"]["KmsMasterKeyId"]) == f"<{key_id}.Arn>"
 
 
-def test_every_api_method_is_authorized_except_health_and_preflight(synth: Synth) -> None:
+def test_every_api_method_is_authorized_except_health(synth: Synth) -> None:
     methods = synth.resources("AWS::ApiGateway::Method")
+    assert len(methods) == 3
     open_methods = []
     for logical_id, method in methods.items():
         props = method["Properties"]
         if props["AuthorizationType"] != "COGNITO_USER_POOLS":
-            open_methods.append(logical_id)
-            assert props["HttpMethod"] == "OPTIONS" or "health" in logical_id.lower(), logical_id
+            open_methods.append((logical_id, props["HttpMethod"]))
         else:
             assert props["AuthorizerId"]
-    assert sum(1 for m in open_methods if "health" in m.lower() and "OPTIONS" not in m) == 1
+    assert len(open_methods) == 1
+    assert "health" in open_methods[0][0].lower() and open_methods[0][1] == "GET"
 
 
 def test_runtime_config_and_csp_point_at_this_stack(synth: Synth) -> None:
@@ -140,7 +142,8 @@ def test_runtime_config_and_csp_point_at_this_stack(synth: Synth) -> None:
             "ContentSecurityPolicy"
         ]
     )
-    assert ".execute-api.<AWS::Region>.<AWS::URLSuffix>" in csp
+    assert "execute-api" not in csp  # the API is served under the site's own origin
+    assert "connect-src 'self' https://cognito-idp" in csp
     assert "https://cognito-idp.<AWS::Region>.<AWS::URLSuffix>" in csp
     assert ".auth.<AWS::Region>.amazoncognito.com" in csp
     web_deployments = [
@@ -150,8 +153,11 @@ def test_runtime_config_and_csp_point_at_this_stack(synth: Synth) -> None:
     ]
     assert len(web_deployments) == 1
     markers = json.dumps(web_deployments[0]["Properties"].get("SourceMarkers", []))
-    for ref in ("UserPool", "WebClient", "RestApi"):
+    for ref in ("UserPool", "WebClient", "WebDistribution"):
         assert ref in markers, ref
+    (dist,) = synth.resources("AWS::CloudFront::Distribution").values()
+    (api_behavior,) = dist["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    assert api_behavior["PathPattern"] == "/api/*"
 
 
 def test_glue_job_installs_the_built_wheels(synth: Synth, build_paths: Any) -> None:

@@ -22,12 +22,12 @@ UNAUTHENTICATED_ROUTES = ("GET /api/health",)
 
 
 class Api(Construct):
-    """`rest_api`, `handler` (PythonFunction), `url` (stage URL), `origin` (https://host, for the CSP);
-    `add_routes(allowed_origin=...)` once the web app's URL exists.
+    """`rest_api`, `handler` (PythonFunction), `url` (stage URL), `domain_name` + `stage_path` (for the
+    CloudFront origin that serves the API under the web app's own origin at /api/*).
 
     Routes: `ANY /api` and `ANY /api/{proxy+}` through the Cognito authorizer (ID token in the
-    `Authorization` header); `GET /api/health` unauthenticated (liveness only, no data);
-    `OPTIONS` preflights (CDK mock integrations, no Lambda) are unauthenticated as CORS requires.
+    `Authorization` header, `Bearer ` prefix accepted); `GET /api/health` unauthenticated (liveness
+    only, no data). No CORS: the browser reaches the API through the web app's origin.
     """
 
     def __init__(
@@ -41,7 +41,6 @@ class Api(Construct):
         environment: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
-        self._user_pool = user_pool
         self.handler = PythonFunction(
             self,
             "Handler",
@@ -92,47 +91,27 @@ class Api(Construct):
             ),
         )
         stack = Stack.of(self)
-        # From the RestApi resource only (not the stage), so the web distribution's CSP can name it
-        # while the API's CORS configuration names the distribution.
-        self.origin = f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"
+        # The web distribution forwards /api/* here (same origin for the browser: no CORS needed).
+        self.domain_name = f"{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"
+        self.stage_path = f"/{STAGE_NAME}"
         self.url = self.rest_api.url
 
-    def add_routes(self, *, allowed_origin: str) -> None:
-        """Routes and CORS for the web app at `allowed_origin` (https://host)."""
-        cors = apigw.CorsOptions(
-            allow_origins=[allowed_origin],
-            allow_methods=apigw.Cors.ALL_METHODS,
-            allow_headers=["Authorization", "Content-Type"],
-            max_age=Duration.hours(1),
-        )
-        # Authorizer and throttling answers come from API Gateway itself: give them CORS headers too,
-        # so the browser can read a 401/429 instead of reporting a CORS failure.
-        cors_headers = {
-            "Access-Control-Allow-Origin": f"'{allowed_origin}'",
-            "Access-Control-Allow-Headers": "'Authorization,Content-Type'",
-        }
-        for name, response_type in (
-            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
-            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
-        ):
-            self.rest_api.add_gateway_response(name, type=response_type, response_headers=cors_headers)
         validator = self.rest_api.add_request_validator(
             "Validator", validate_request_parameters=True, validate_request_body=True
         )
         authorizer = apigw.CognitoUserPoolsAuthorizer(
-            self, "Authorizer", cognito_user_pools=[self._user_pool], results_cache_ttl=Duration.minutes(5)
+            self, "Authorizer", cognito_user_pools=[user_pool], results_cache_ttl=Duration.minutes(5)
         )
         integration = apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False)
-        authorized = {
-            "authorizer": authorizer,
-            "authorization_type": apigw.AuthorizationType.COGNITO,
-            "request_validator": validator,
-        }
-        api_root = self.rest_api.root.add_resource("api", default_cors_preflight_options=cors)
-        api_root.add_method("ANY", integration, **authorized)  # type: ignore[arg-type]
-        proxy = api_root.add_resource("{proxy+}", default_cors_preflight_options=cors)
-        proxy.add_method("ANY", integration, **authorized)  # type: ignore[arg-type]
-        health = api_root.add_resource("health", default_cors_preflight_options=cors)
-        health.add_method(
+        api_root = self.rest_api.root.add_resource("api")
+        for resource in (api_root, api_root.add_resource("{proxy+}")):
+            resource.add_method(
+                "ANY",
+                integration,
+                authorizer=authorizer,
+                authorization_type=apigw.AuthorizationType.COGNITO,
+                request_validator=validator,
+            )
+        api_root.add_resource("health").add_method(
             "GET", integration, authorization_type=apigw.AuthorizationType.NONE, request_validator=validator
         )

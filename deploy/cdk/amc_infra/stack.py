@@ -186,12 +186,13 @@ class AmcUploaderStack(Stack):
             "Web",
             dist_dir=paths.web_dir,
             logs_bucket=storage.logs_bucket,
-            connect_sources=[api.origin, cognito_endpoint, auth.hosted_ui_url],
+            connect_sources=[cognito_endpoint, auth.hosted_ui_url],
+            api_domain_name=api.domain_name,
+            api_origin_path=api.stage_path,
             domain_name=config.web_domain_name,
             certificate_arn=config.web_certificate_arn,
         )
         client = auth.add_web_client(web.url)
-        api.add_routes(allowed_origin=web.url)
         redirect_uri = f"{web.url}{LWA_REDIRECT_PATH}"
         late_environment = {
             "AMC_COGNITO_CLIENT_ID": client.user_pool_client_id,
@@ -216,7 +217,8 @@ class AmcUploaderStack(Stack):
             )
         web.deploy(
             {
-                "apiBaseUrl": api.url,
+                # Same origin: CloudFront forwards /api/* to the API stage.
+                "apiBaseUrl": web.url,
                 "authMode": "cognito",
                 "region": self.region,
                 "userPoolId": auth.user_pool.user_pool_id,
@@ -373,7 +375,8 @@ class AmcUploaderStack(Stack):
         web, api, storage, auth, etl, data = u.web, u.api, u.storage, u.auth, u.etl, u.data
         outputs = {
             "WebUrl": (web.url, "The web app"),
-            "ApiUrl": (api.url, "REST API base URL (routes under /api)"),
+            "ApiUrl": (f"{web.url}/api", "REST API as the web app calls it (through CloudFront)"),
+            "ApiGatewayUrl": (api.url, "REST API stage URL (direct; routes under /api)"),
             "DataBucket": (storage.data_bucket.bucket_name, "Source files bucket (existing)"),
             "ArtifactsBucket": (storage.artifacts_bucket.bucket_name, "Glue code, job configs, staged data"),
             "LogsBucket": (storage.logs_bucket.bucket_name, "Access logs"),

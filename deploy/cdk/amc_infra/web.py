@@ -18,8 +18,8 @@ HSTS_MAX_AGE = Duration.days(730)
 
 
 def content_security_policy(connect_sources: list[str]) -> str:
-    """Scripts, styles, fonts and frames only from the site itself; XHR/fetch to the site, the API and
-    Cognito (`connect_sources`); no plugins, no framing of the site."""
+    """Scripts, styles, fonts and frames only from the site itself (which also serves the API under
+    /api); XHR/fetch to the site and Cognito (`connect_sources`); no plugins, no framing of the site."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -47,6 +47,8 @@ class Web(Construct):
         dist_dir: Path,
         logs_bucket: s3.IBucket,
         connect_sources: list[str],
+        api_domain_name: str,
+        api_origin_path: str,
         domain_name: str | None = None,
         certificate_arn: str | None = None,
     ) -> None:
@@ -99,6 +101,25 @@ class Web(Construct):
                 response_headers_policy=headers,
                 compress=True,
             ),
+            # The API under the same origin: no CORS, and the CSP needs no API host. Never cached;
+            # every viewer header but Host (API Gateway routes on its own host name) is forwarded,
+            # Authorization included (allowed when caching is disabled).
+            additional_behaviors={
+                "/api/*": cloudfront.BehaviorOptions(
+                    origin=origins.HttpOrigin(
+                        api_domain_name,
+                        origin_path=api_origin_path,
+                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                        origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                    ),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    response_headers_policy=headers,
+                    compress=True,
+                )
+            },
             # SPA routing: unknown paths (403 from S3 without ListBucket, or 404) serve the app.
             error_responses=[
                 cloudfront.ErrorResponse(
