@@ -201,6 +201,8 @@ def test_uploader_creates_one_upload_per_manifest(api_env: ApiEnv, lambdas: dict
         assert time.monotonic() < deadline, job
         time.sleep(0.2)
     assert job.instances[0].metrics and job.instances[0].metrics["OutputRowCount"] == 3
+    # The report the engine wrote next to the manifest is on the job.
+    assert job.report is not None and job.report["rows_out"] == 3
 
 
 def test_uploader_raises_so_lambda_retries(api_env: ApiEnv, lambdas: dict[str, ModuleType]) -> None:

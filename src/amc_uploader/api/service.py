@@ -306,6 +306,8 @@ class JobService:
         if _record_upload_id(record) != upload_id:
             record["upload_id"] = upload_id
             self._write_record(bucket, manifest_key, record)
+        if inst is not None:
+            self._adopt_report(job_id, bucket, record)
         if inst is not None and (inst.upload_id != upload_id or inst.status is not InstanceStatus.UPLOADING):
             self.jobs_repo.put_instance(
                 job_id,
@@ -320,6 +322,18 @@ class JobService:
                 ),
             )
         return upload_id
+
+    def _adopt_report(self, job_id: str, bucket: str, record: dict[str, Any]) -> None:
+        """Jobs staged elsewhere (Glue) leave their report next to the manifest: keep it on the job."""
+        report_key = _get(record, "report_key", "reportKey")
+        if not report_key or self.jobs_repo.get(job_id).report is not None:
+            return
+        try:
+            report = json.loads(self.aws.s3.get_object(Bucket=bucket, Key=str(report_key))["Body"].read())
+        except (ClientError, ValueError):
+            return
+        if isinstance(report, dict):
+            self.jobs_repo.update(job_id, lambda j: None if j.report is not None else {"report": report})
 
     # ---- status refresh
 
