@@ -65,7 +65,8 @@ def test_lambdas_share_runtime_architecture_and_backend_environment(synth: Synth
         assert props["Runtime"] == "python3.12", handler
         assert props["Architectures"] == ["x86_64"], handler
         env = props["Environment"]["Variables"]
-        assert set(env) == BACKEND_ENV, handler  # no customer key in the default variant
+        extra = {"AMC_MAX_UPLOAD_BYTES"} if handler == "api.handler" else set()
+        assert set(env) == BACKEND_ENV | extra, handler  # no customer key in the default variant
         assert env["AMC_ADMIN_GROUP"] == "admins"
         assert env["AMC_API_BASE_URL"] == "https://advertising-api.amazon.com"
         assert render(env["AMC_REDIRECT_URI"]).endswith(".cloudfront.net>/redirect") or render(
@@ -73,6 +74,11 @@ def test_lambdas_share_runtime_architecture_and_backend_environment(synth: Synth
         ).endswith("/redirect")
         assert render(env["AMC_DATA_BUCKET"]) == "<DataBucketName>"
         assert "LoggingConfig" in props
+    # The small-file upload route must fit Lambda's 6 MB request limit after base64 (4/3).
+    assert (
+        int(our_functions(synth)["api.handler"]["Environment"]["Variables"]["AMC_MAX_UPLOAD_BYTES"]) * 4 / 3
+        < 6e6
+    )
 
 
 def test_parameters_and_outputs(synth: Synth) -> None:

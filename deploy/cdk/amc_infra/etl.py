@@ -84,7 +84,6 @@ class Etl(Construct):
             "--enable-observability-metrics": "true",
             "--job-bookmark-option": "job-bookmark-disable",
             "--job-language": "python",
-            "--artifact_bucket": artifacts_bucket.bucket_name,
         }
         self.job = glue.CfnJob(
             self,

@@ -43,6 +43,7 @@ AMC_REGIONS = {
 # Where the API writes each run's JobConfig JSON (the Glue run gets --config_uri s3://<artifacts>/jobs/...).
 JOB_CONFIG_PREFIX = "jobs/"
 LWA_REDIRECT_PATH = "/redirect"
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
 TABLE_READ_WRITE = [
     "dynamodb:GetItem",
@@ -178,7 +179,8 @@ class AmcUploaderStack(Stack):
             bundle_dir=paths.lambda_dir,
             key=keys.key,
             user_pool=auth.user_pool,
-            environment=environment,
+            # Lambda takes at most 6 MB per request and API Gateway base64-encodes binary bodies.
+            environment={**environment, "AMC_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES)},
         )
         cognito_endpoint = f"https://cognito-idp.{self.region}.{self.url_suffix}"
         web = Web(
