@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from amc_normalize.core import (
     classify_missing,
+    get_batch_hash_function,
     get_hash_function,
     get_hasher,
     hash_detailed,
@@ -43,6 +44,7 @@ __all__ = [
     "UnknownPiiTypeError",
     "UnsupportedCountryError",
     "classify_missing",
+    "get_batch_hash_function",
     "get_hash_function",
     "get_hasher",
     "hash_detailed",

@@ -8,7 +8,7 @@ a value that normalizes to "" is invalid (None), never sha256("").
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from hashlib import sha256
 from types import ModuleType
@@ -122,11 +122,57 @@ def _build_hash_function(pii_type: PiiType, country_code: str) -> HashFunction:
                 return value
             data = value.encode().translate(table)
             if 0 in data:
-                data = data.translate(None, b"\0")
+                data = data.replace(b"\0", b"")
             return sha256(data).hexdigest() if data else None
         return hash_one(value)
 
     return hash_one_table
+
+
+BatchHashFunction = Callable[[Iterable[Any]], "list[str | None]"]
+
+
+@cache
+def get_batch_hash_function(pii_type: str | PiiType, country_code: str) -> BatchHashFunction:
+    """`get_hash_function` over a batch: values in, digests (or prehashed values, or None) out.
+
+    For column batches (pandas, Spark pandas UDFs); the hottest types loop without a call per value.
+    """
+    return _build_batch_hash_function(*resolve(pii_type, country_code))
+
+
+@cache
+def _build_batch_hash_function(pii_type: PiiType, country_code: str) -> BatchHashFunction:
+    rule = get_rule(pii_type, country_code)
+    if rule.batch_hash_function is not None:
+        return rule.batch_hash_function
+    hash_one = _build_hash_function(pii_type, country_code)
+    table = rule.ascii_table
+    if table is None:
+
+        def hash_batch(values: Iterable[Any]) -> list[str | None]:
+            return [hash_one(v) for v in values]
+
+        return hash_batch
+    hexset = _HEX
+
+    def hash_batch_table(values: Iterable[Any]) -> list[str | None]:
+        out: list[str | None] = []
+        append = out.append
+        for value in values:
+            if value.__class__ is str and value.isascii():
+                if len(value) == 64 and hexset.issuperset(value):
+                    append(value)
+                    continue
+                data = value.encode().translate(table)
+                if 0 in data:
+                    data = data.replace(b"\0", b"")
+                append(sha256(data).hexdigest() if data else None)
+            else:
+                append(hash_one(value))
+        return out
+
+    return hash_batch_table
 
 
 def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:

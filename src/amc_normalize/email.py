@@ -7,6 +7,7 @@ the reference accepts a value when it *starts with* `[\\w.+-]+@[\\w.+-]`, so tha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from hashlib import sha256
 from typing import Any
 
@@ -42,7 +43,7 @@ def _hash_email(value: Any) -> str | None:
     if value.__class__ is str and value.isascii():
         data = value.encode().translate(_ASCII_MAP)
         if 0 in data:  # characters to delete (whitespace, punctuation): rare
-            data = data.translate(None, b"\0")
+            data = data.replace(b"\0", b"")
         at = data.find(64)  # "@"
         if at > 0 and len(data) > at + 1 and data[at + 1] != 64:
             return sha256(data).hexdigest()
@@ -65,9 +66,36 @@ def _generic_hash(value: Any) -> str | None:
     return sha256(text.encode()).hexdigest() if text else None
 
 
+def _hash_emails(values: Iterable[Any]) -> list[str | None]:
+    # `_hash_email` over a batch, the loop inlined (no call per value): pandas/Spark UDF batches.
+    out: list[str | None] = []
+    append = out.append
+    table, digest, hexset = _ASCII_MAP, sha256, _HEX
+    for value in values:
+        if value.__class__ is str and value.isascii():
+            data = value.encode().translate(table)
+            if 0 in data:
+                data = data.replace(b"\0", b"")
+            at = data.find(64)
+            if at > 0 and len(data) > at + 1 and data[at + 1] != 64:
+                append(digest(data).hexdigest())
+            elif len(value) == 64 and hexset.issuperset(value):
+                append(value)
+            else:
+                append(None)
+        else:
+            append(_generic_hash(value))
+    return out
+
+
 _HEX = frozenset("0123456789abcdef")
 
-RULE = Rule(kernel=normalize_email, explain=_explain, hash_function=_hash_email)
+RULE = Rule(
+    kernel=normalize_email,
+    explain=_explain,
+    hash_function=_hash_email,
+    batch_hash_function=_hash_emails,
+)
 
 
 def build(country_code: str) -> Rule:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from amc_normalize.core import classify_missing, get_hash_function, get_rule
+from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
 from amc_normalize.records import ColumnSpec
 from amc_normalize.report import NormalizationReport
 from amc_normalize.types import Outcome, PiiType
@@ -42,15 +42,13 @@ def normalize_frame(
     out = df.copy()
     report = NormalizationReport()
     for name, pii_type in column_spec.items():
-        hash_one = get_hash_function(pii_type, country_code)
+        hash_batch = get_batch_hash_function(pii_type, country_code)
         rule = get_rule(pii_type, country_code)
-        values = df[name].tolist()
-        digests: list[str | None] = []
+        values = [None if cell is pd.NA or cell is pd.NaT else cell for cell in df[name].tolist()]
+        digests = hash_batch(values)
         nulls = prehashed = 0
         invalid: Counter[str] = Counter()
-        for cell in values:
-            value = None if cell is pd.NA or cell is pd.NaT else cell
-            digest = hash_one(value)
+        for value, digest in zip(values, digests, strict=True):
             if digest is None:
                 outcome, reason = classify_missing(rule, value)
                 if outcome is Outcome.NULL:
@@ -59,7 +57,6 @@ def normalize_frame(
                     invalid[reason or "unknown"] += 1
             elif digest is value:
                 prehashed += 1
-            digests.append(digest)
         out[name] = pd.Series(digests, index=df.index, dtype="object")
         report.add_counts(
             name, pii_type, rows=len(values), null=nulls, prehashed=prehashed, invalid_by_reason=dict(invalid)

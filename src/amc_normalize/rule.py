@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,8 @@ class Rule:
     #: Optional complete hash function (raw value -> digest, prehashed value, or None) replacing the
     #: generic one built by `core.get_hash_function`, for the hottest types.
     hash_function: Callable[[Any], str | None] | None = None
+    #: Optional batch form of `hash_function` (list in, list out, loop inlined).
+    batch_hash_function: Callable[[Iterable[Any]], list[str | None]] | None = None
 
 
 def ascii_delete_table(keep: bytes) -> bytes:
@@ -49,7 +51,7 @@ def ascii_filter(keep: bytes, case_table: bytes) -> Callable[[bytes], bytes]:
 
     def apply(data: bytes) -> bytes:
         out = data.translate(table)
-        return out.translate(None, b"\0") if 0 in out else out
+        return out.replace(b"\0", b"") if 0 in out else out
 
     return apply
 

@@ -183,3 +183,14 @@ def test_address_tokenizer_fast_path_equals_regex(value: str, cc: str) -> None:
 
     upper = value.strip().upper()
     assert tokenize(value) == [t for t in _DELIMITERS.split(upper) if t]
+
+
+@PROFILE
+@given(values=st.lists(anything, max_size=12), pii_type=st.sampled_from(TYPES), cc=st.sampled_from(COUNTRIES))
+def test_batch_hash_equals_per_value(values: list[str], pii_type: PiiType, cc: str) -> None:
+    from amc_normalize import get_batch_hash_function
+
+    batch = get_batch_hash_function(pii_type, cc)
+    assert batch([*values, None, 75236, 1.0]) == [
+        hash_value(v, pii_type, cc) for v in [*values, None, 75236, 1.0]
+    ]
