@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -60,4 +61,24 @@ def test_upload_through_api_starts_the_template_job_once(api_env: ApiEnv) -> Non
             # The same object delivered again starts nothing new.
             assert api_env.backend.jobs.on_new_object(api_env.names.data_bucket, key) == []
         finally:
+            c.delete(f"/api/triggers/{rule['ruleId']}")
+
+
+def test_local_scan_finds_objects_written_to_s3_directly(api_env: ApiEnv) -> None:
+    dataset_id = unique_dataset_id("scan")
+    create_dataset(api_env, dataset_id)
+    prefix = f"scan-{uuid.uuid4().hex[:6]}/"
+    api_env.put_file(f"{prefix}before.csv", SAMPLE_CSV)
+    time.sleep(1.1)  # S3 timestamps have second precision
+    with api_env.client() as c:
+        rule = c.post("/api/triggers", json=_rule(dataset_id, prefix)).json()
+    try:
+        api_env.put_file(f"{prefix}after.csv", SAMPLE_CSV)
+        started = api_env.backend.jobs.scan_for_new_objects()
+        assert len(started) == 1
+        assert api_env.backend.jobs_repo.get(started[0]).request.source_keys == [f"{prefix}after.csv"]
+        assert api_env.backend.jobs.scan_for_new_objects() == []
+        assert wait_job(api_env, started[0])["status"] == "SUCCEEDED"
+    finally:
+        with api_env.client() as c:
             c.delete(f"/api/triggers/{rule['ruleId']}")

@@ -37,8 +37,10 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
         title="AMC Uploader API",
         version=settings.version,
         description="Upload first-party data to Amazon Marketing Cloud: settings, files, datasets, jobs.",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # The live schema and docs only on the local stack (in AWS every /api route but health needs a
+        # token; the web app builds from the committed web/openapi.json).
+        openapi_url=f"{API_PREFIX}/openapi.json" if settings.local_mode else None,
+        docs_url=f"{API_PREFIX}/docs" if settings.local_mode else None,
         redoc_url=None,
     )
     app.state.backend = backend or build_backend(settings)

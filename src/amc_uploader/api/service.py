@@ -503,6 +503,27 @@ class JobService:
 
     # ---- S3 triggers
 
+    def scan_for_new_objects(self) -> list[str]:
+        """Local stack only (no S3 event notifications there): run the trigger path for objects under each
+        rule's prefix created after the rule. Deterministic job ids make repeated scans harmless."""
+        started: list[str] = []
+        for rule in self.triggers_repo.list():
+            if not rule.enabled or rule.bucket != self.settings.data_bucket:
+                continue
+            paginator = self.aws.s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=rule.bucket, Prefix=rule.prefix):
+                for obj in page.get("Contents", []):
+                    # S3 times have whole seconds.
+                    if not obj["Key"].endswith(rule.suffix) or obj["LastModified"] < rule.created_at.replace(
+                        microsecond=0
+                    ):
+                        continue
+                    try:
+                        started.extend(self.on_new_object(rule.bucket, obj["Key"]))
+                    except ApiError as exc:
+                        logger.warning("trigger failed", extra={"rule_id": rule.rule_id, "error": exc.code})
+        return started
+
     def on_new_object(self, bucket: str, key: str) -> list[str]:
         """Start the template job of every enabled rule whose prefix/suffix match; returns the job ids.
         The job id derives from rule, object and ETag, so a redelivered event starts nothing new."""

@@ -239,6 +239,7 @@ class LocalStack:
         assert self.backend is not None
         while not self._stop.wait(self.refresh_interval):
             try:
+                self.backend.jobs.scan_for_new_objects()
                 self.backend.jobs.refresh()
             except Exception as exc:
                 logger.warning("status refresh failed", extra={"error_type": type(exc).__name__})
