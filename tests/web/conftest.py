@@ -101,6 +101,49 @@ def local_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> I
         log.close()
 
 
+def production_csp() -> str:
+    """The Content-Security-Policy CloudFront sends in AWS (from the CDK web construct)."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    sys.path.insert(0, str(REPO_ROOT / "deploy" / "cdk"))
+    try:
+        from amc_infra.web import content_security_policy
+    finally:
+        sys.path.pop(0)
+    return str(content_security_policy(["https://example.auth.us-east-1.amazoncognito.com"]))
+
+
+@pytest.fixture(scope="session")
+def csp() -> str:
+    return production_csp()
+
+
+@pytest.fixture()
+def page(browser: Any, local_server: LocalServer, csp: str) -> Iterator[Any]:
+    """A 1280x720 page whose documents from the app carry the production CSP; the test fails on any
+    uncaught error or CSP violation in the page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    context.set_default_timeout(20_000)
+
+    def with_csp(route: Any) -> None:
+        if route.request.resource_type != "document":
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": csp})
+
+    context.route(f"{local_server.url}/**", with_csp)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    page.on(
+        "console",
+        lambda m: problems.append(f"csp: {m.text}") if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

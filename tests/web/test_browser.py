@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +48,6 @@ class Shots:
     def __call__(self, name: str, *, full_page: bool = True) -> None:
         self.n += 1
         self.page.screenshot(path=str(self.directory / f"{self.n:02d}-{name}.png"), full_page=full_page)
-
-
-@pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, tmp_path: Path) -> None:
