@@ -162,8 +162,16 @@ if [ "$SKIP_WEB" -eq 1 ]; then
   log "web app: skipped (--skip-web); the stack uses web/dist if built, else deploy/build/web-placeholder/"
 elif [ -f web/package.json ]; then
   web_digest="$(hash_inputs web deploy/build.sh)"
+  newer_sources() {
+    find web -newer web/dist/index.html -type f -not -path 'web/node_modules/*' -not -path 'web/dist/*' \
+      -not -path 'web/test-results/*' -print -quit
+  }
   if up_to_date web "$web_digest" && [ -f web/dist/index.html ]; then
     log "web app: up to date"
+  elif [ "$FORCE" -eq 0 ] && [ -f web/dist/index.html ] && [ -z "$(newer_sources)" ]; then
+    # Built just before (./dev builds the web app before calling this script): adopt that build.
+    log "web app: web/dist is newer than its sources"
+    stamp web "$web_digest"
   else
     log "web app: npm ci && npm run build"
     : >"$OUT/logs/web.log"
