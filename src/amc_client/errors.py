@@ -40,8 +40,19 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return _TOKEN_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
+def _restore(cls: type[AmcError], args: tuple[Any, ...], state: dict[str, Any]) -> AmcError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class AmcError(Exception):
-    """Base of every error raised by `amc_client`."""
+    """Base of every error raised by `amc_client`. Picklable with all fields (subclasses take keyword
+    arguments, which plain exception pickling would lose), e.g. across Spark or process pools."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
 
 class AmcConfigError(AmcError, ValueError):

@@ -200,3 +200,26 @@ def test_lwa_tokens_in_error_bodies_never_surface(token: str) -> None:
         )
         err = error_from_response(_response(401, body.encode(), "application/json"))
         assert f"{prefix}{token}" not in str(err) + repr(err)
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    from amc_client import AmcTransportError, DatasetDefinitionError
+
+    throttled = error_from_response(
+        _response(
+            429,
+            b'{"code": "TooManyRequests", "details": "slow down"}',
+            "application/json",
+            **{"Retry-After": "4"},
+        )
+    )
+    for err in (
+        throttled,
+        AmcTransportError("ConnectError", method="GET", url="/amc/x", sent=False),
+        DatasetDefinitionError(["a", "b"]),
+    ):
+        copy = pickle.loads(pickle.dumps(err))
+        assert type(copy) is type(err) and str(copy) == str(err) and copy.__dict__ == err.__dict__
+    assert pickle.loads(pickle.dumps(throttled)).retry_after == 4.0
