@@ -44,8 +44,10 @@ def _hash_email(value: Any) -> str | None:
         data = value.encode().translate(_ASCII_MAP)
         if 0 in data:  # characters to delete (whitespace, punctuation): rare
             data = data.replace(b"\0", b"")
-        at = data.find(64)  # "@"
-        if at > 0 and len(data) > at + 1 and data[at + 1] != 64:
+        # `_looks_like_address` on bytes; partition is the cheapest exact form measured
+        # (bytes.find parses its arguments the slow way).
+        local, _, domain = data.partition(b"@")
+        if local and domain and domain[0] != 64:
             return sha256(data).hexdigest()
         # A 64-hex digest has no "@", so the prehashed test belongs on this (rare) path only.
         if len(value) == 64 and _HEX.issuperset(value):
@@ -76,8 +78,8 @@ def _hash_emails(values: Iterable[Any]) -> list[str | None]:
             data = value.encode().translate(table)
             if 0 in data:
                 data = data.replace(b"\0", b"")
-            at = data.find(64)
-            if at > 0 and len(data) > at + 1 and data[at + 1] != 64:
+            local, _, domain = data.partition(b"@")
+            if local and domain and domain[0] != 64:
                 append(digest(data).hexdigest())
             elif len(value) == 64 and hexset.issuperset(value):
                 append(value)
