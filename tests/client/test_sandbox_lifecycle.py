@@ -402,3 +402,36 @@ def test_user_deletion_requests(amc_sandbox_clean: SandboxServer) -> None:
         }
         with pytest.raises(AmcValidationError, match="SHA-256"):
             ic.create_user_deletion_request([{"EMAIL": EMAILS[0]}])
+
+
+def test_from_env_with_secrets_manager_credentials(
+    amc_sandbox_clean: SandboxServer,
+    aws_env: dict[str, str],
+    moto_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lambda-style configuration: AMC_LWA_SECRET_ID instead of client id/secret/refresh token."""
+    import json
+
+    from amc_client.sandbox import SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
+    from tests.fixtures.aws import aws_client
+
+    secret_id = unique("amc-lwa")
+    aws_client("secretsmanager", moto_endpoint).create_secret(
+        Name=secret_id,
+        SecretString=json.dumps(
+            {
+                "client_id": SANDBOX_CLIENT_ID,
+                "client_secret": SANDBOX_CLIENT_SECRET,
+                "refresh_token": SANDBOX_REFRESH_TOKEN,
+            }
+        ),
+    )
+    for key, value in amc_sandbox_clean.env().items():
+        monkeypatch.setenv(key, value)
+    for key in ("AMC_CLIENT_ID", "AMC_CLIENT_SECRET", "AMC_REFRESH_TOKEN"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AMC_LWA_SECRET_ID", secret_id)
+    with AmcClient.from_env() as client:
+        assert SANDBOX_INSTANCE_ID in {i.instance_id for i in client.list_instances()}
+        assert client.token_provider.client_id == SANDBOX_CLIENT_ID
