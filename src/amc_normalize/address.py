@@ -103,7 +103,8 @@ def make_address_normalizer(words: dict[str, str]) -> Rule:
 
     def normalize_ascii(data: bytes) -> bytes:
         upper = data.translate(_ASCII_TOKENS)
-        if b"-" in upper or b"#" in upper or b"C/O" in upper:
+        # int needles (memchr) are several times cheaper than bytes needles for `in`.
+        if 45 in upper or 35 in upper or (47 in upper and b"C/O" in upper):  # "-", "#", "/"
             return normalize_address(data.decode()).encode()
         return b"".join([get_bytes(t, t) for t in upper.split()]).lower()
 
