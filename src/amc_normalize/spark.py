@@ -6,6 +6,7 @@ comes from an aggregation (``normalization_report``).
 How each type runs (byte-identical to the Python rules in this package):
 
 - native for ASCII values, pandas UDF for the rest: FIRST_NAME, LAST_NAME, NAME, CITY, EMAIL, STATE, ZIP.
+  (For ASCII input the ZIP rule's non-ASCII deletion is a no-op.)
   On ASCII text the Python rules only use ASCII case mapping and ASCII character classes, which Spark's
   ``translate`` and Java regexes reproduce exactly (``translate`` instead of ``lower``/``upper`` keeps
   it independent of the JVM locale: a Turkish locale lowercases ``I`` to a dotless ``ı``). Unicode
@@ -35,7 +36,6 @@ from amc_normalize.types import Outcome, PiiType
 __all__ = [
     "OUTCOME_SUFFIX",
     "column_strategy",
-    "hash_column",
     "hash_pii_columns",
     "normalization_report",
 ]
@@ -76,44 +76,53 @@ def _functions() -> Any:
     return functions
 
 
-def _ascii_kernel(F: Any, raw: Any, pii_type: PiiType, country_code: str) -> tuple[Any, Any]:
-    """(normalized text, invalid reason) column expressions, valid for ASCII ``raw`` only."""
+Finish = Callable[[Any], tuple[Any, Any]]
+
+
+def _native_parts(F: Any, raw: Any, pii_type: PiiType, country_code: str) -> tuple[Any, Finish]:
+    """The expensive part of the native rule (regex work, computed once per value) and a function that
+    finishes it into (normalized text, invalid reason). Valid for ASCII ``raw`` only."""
     if pii_type in (PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.CITY):
         # spec FIRST_NAME/CITY: lowercase, keep a-z0-9 (the transliterated letters are not ASCII)
-        text = F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9]", "")
-        reason = "city.no_letters" if pii_type is PiiType.CITY else "name.no_letters"
-        return text, F.lit(reason)
+        reason = F.lit("city.no_letters" if pii_type is PiiType.CITY else "name.no_letters")
+        return F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9]", ""), lambda text: (
+            text,
+            reason,
+        )
     if pii_type is PiiType.EMAIL:
         # spec EMAIL: lowercase, keep [\w.@+-] (ASCII \w = [A-Za-z0-9_]); `local@domain` = the first
         # "@" is not the first character and is followed by a character other than "@".
-        kept = F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9_.@+-]", "")
-        text = F.when(kept.rlike("^[^@]+@[^@]"), kept).otherwise(F.lit(""))
-        reason = F.when(F.instr(kept, "@") == 0, F.lit("email.no_at")).otherwise(F.lit("email.syntax"))
-        return text, reason
+        def finish_email(kept: Any) -> tuple[Any, Any]:
+            text = F.when(kept.rlike("^[^@]+@[^@]"), kept).otherwise(F.lit(""))
+            reason = F.when(F.instr(kept, "@") == 0, F.lit("email.no_at")).otherwise(F.lit("email.syntax"))
+            return text, reason
+
+        return F.regexp_replace(F.translate(raw, _UPPER, _LOWER), "[^a-z0-9_.@+-]", ""), finish_email
     if pii_type is PiiType.STATE:
         # spec STATE: uppercase, keep A-Z, full name -> code, else first two letters of a raw value
         # longer than two characters; lowercase.
-        letters = F.regexp_replace(F.translate(raw, _LOWER, _UPPER), "[^A-Z]", "")
         names = country_rules(country_code).state_names
-        fallback = F.when(F.length(raw) > 2, F.substring(letters, 1, 2)).otherwise(letters)
-        if names:
-            pairs = [F.lit(x) for item in sorted(names.items()) for x in item]
-            code = F.element_at(F.create_map(*pairs), letters)
-            # element_at on a missing key is null (spark.sql.ansi.enabled=false, as on Glue 5).
-            looked_up = F.when(letters == "", F.lit(None)).otherwise(code)
-            fallback = F.coalesce(looked_up, fallback)
-        return F.lower(fallback), F.lit("state.no_letters")
+
+        def finish_state(letters: Any) -> tuple[Any, Any]:
+            fallback = F.when(F.length(raw) > 2, F.substring(letters, 1, 2)).otherwise(letters)
+            if names:
+                pairs = [F.lit(x) for item in sorted(names.items()) for x in item]
+                # element_at on a missing key is null (spark.sql.ansi.enabled=false, as on Glue 5).
+                code = F.when(letters == "", F.lit(None)).otherwise(
+                    F.element_at(F.create_map(*pairs), letters)
+                )
+                fallback = F.coalesce(code, fallback)
+            return F.lower(fallback), F.lit("state.no_letters")
+
+        return F.regexp_replace(F.translate(raw, _LOWER, _UPPER), "[^A-Z]", ""), finish_state
+    if pii_type is PiiType.ZIP:
+        # spec ZIP: only ASCII letters/digits count; upper-case; keep; truncate; must match the pattern.
+        rule = country_rules(country_code).zip
+        keep = "[^0-9]" if rule.keep == "digits" else "[^A-Z0-9]"
+        kept = F.substring(F.regexp_replace(F.translate(raw, _LOWER, _UPPER), keep, ""), 1, rule.length)
+        pattern = f"^(?:{rule.pattern})\\z"
+        return kept, lambda k: (F.when(k.rlike(pattern), k).otherwise(F.lit("")), F.lit("zip.pattern"))
     raise ValueError(f"no native rule for {pii_type}")
-
-
-def _zip_kernel(F: Any, raw: Any, country_code: str) -> tuple[Any, Any]:
-    # spec ZIP: only ASCII letters/digits count; upper-case; keep; truncate; must match the pattern.
-    rule = country_rules(country_code).zip
-    ascii_only = F.regexp_replace(raw, r"[^\x00-\x7F]", "")
-    keep = "[^0-9]" if rule.keep == "digits" else "[^A-Z0-9]"
-    kept = F.substring(F.regexp_replace(F.translate(ascii_only, _LOWER, _UPPER), keep, ""), 1, rule.length)
-    text = F.when(kept.rlike(f"^(?:{rule.pattern})\\z"), kept).otherwise(F.lit(""))
-    return text, F.lit("zip.pattern")
 
 
 def _outcome_code(result: Any) -> str:
@@ -140,41 +149,6 @@ def _hash_udf(pii_type: PiiType, country_code: str) -> Any:
     return cast(Any, pandas_udf)(hash_udf, "hash string, outcome string")
 
 
-def hash_column(column: Any, pii_type: str | PiiType, country_code: str) -> tuple[Any, Any]:
-    """(hash, outcome code) column expressions for one raw column (any type; cast to string)."""
-    F = _functions()
-    t, cc = resolve(pii_type, country_code)
-    get_rule(t, cc)  # configuration errors now, not inside a task
-    raw = column.cast("string")
-    strategy = column_strategy(t)
-    if strategy == "udf":
-        result = _hash_udf(t, cc)(raw)
-        return result["hash"], result["outcome"]
-
-    is_null = raw.isNull() | raw.rlike(_BLANK)
-    prehashed = raw.rlike(_PREHASHED)
-    text, reason = _zip_kernel(F, raw, cc) if t is PiiType.ZIP else _ascii_kernel(F, raw, t, cc)
-    use_native = raw.isNull() | raw.rlike(_ASCII)
-    native_hash = (
-        F.when(is_null, F.lit(None))
-        .when(prehashed, raw)
-        .when(text == "", F.lit(None))
-        .otherwise(F.sha2(text, 256))
-    )
-    native_outcome = (
-        F.when(is_null, F.lit(Outcome.NULL.value))
-        .when(prehashed, F.lit(Outcome.PREHASHED.value))
-        .when(text == "", F.concat(F.lit("INVALID:"), reason))
-        .otherwise(F.lit(Outcome.OK.value))
-    )
-    # Only non-ASCII values reach Python; the others arrive as nulls (cheap to ship through Arrow).
-    udf_result = _hash_udf(t, cc)(F.when(~use_native, raw))
-    return (
-        F.when(use_native, native_hash).otherwise(udf_result["hash"]),
-        F.when(use_native, native_outcome).otherwise(udf_result["outcome"]),
-    )
-
-
 def hash_pii_columns(
     spec: ColumnSpec | Mapping[str, str | PiiType],
     country_code: str,
@@ -183,8 +157,17 @@ def hash_pii_columns(
     outcome_suffix: str = OUTCOME_SUFFIX,
 ) -> Callable[[Any], Any]:
     """A transform replacing each spec column by its hash (null for null/invalid); other columns are
-    untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code."""
+    untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code.
+
+    Two projections: the first computes each value's class (null, prehashed, native, Python), the
+    regex part of the native rule and the UDF result; the second derives hash and outcome from them.
+    Spark does not collapse a projection whose expensive expressions the next one uses twice, so each
+    regex runs once per value.
+    """
     columns = ColumnSpec.coerce(spec)
+    rules = {name: resolve(pii_type, country_code) for name, pii_type in columns.items()}
+    for t, cc in rules.values():
+        get_rule(t, cc)  # configuration errors now, not inside a task
 
     def transform(df: Any) -> Any:
         F = _functions()
@@ -193,13 +176,49 @@ def hash_pii_columns(
             from amc_normalize.errors import SchemaError
 
             raise SchemaError(f"columns not in the DataFrame: {', '.join(missing)}", columns=tuple(missing))
-        replacements: dict[str, Any] = {}
-        for name, pii_type in columns.items():
-            hashed, outcome = hash_column(F.col(f"`{name}`"), pii_type, country_code)
-            replacements[name] = hashed
+        first: dict[str, Any] = {}
+        second: dict[str, Any] = {}
+        temporary: list[str] = []
+        for i, (name, (t, cc)) in enumerate(rules.items()):
+            raw = F.col(f"`{name}`").cast("string")
+            cls, pre, udf = f"__amc_cls_{i}", f"__amc_pre_{i}", f"__amc_udf_{i}"
+            if column_strategy(t) == "udf":
+                first[udf] = _hash_udf(t, cc)(raw)
+                temporary.append(udf)
+                hashed, outcome = F.col(udf)["hash"], F.col(udf)["outcome"]
+            else:
+                expensive, finish = _native_parts(F, raw, t, cc)
+                klass = (
+                    F.when(raw.isNull() | raw.rlike(_BLANK), F.lit(0))
+                    .when(raw.rlike(_PREHASHED), F.lit(1))
+                    .when(raw.rlike(_ASCII), F.lit(2))
+                    .otherwise(F.lit(3))
+                )
+                first[cls] = klass
+                first[pre] = F.when(klass == 2, expensive)
+                # Only non-ASCII values reach Python; the others arrive as nulls (cheap through Arrow).
+                first[udf] = _hash_udf(t, cc)(F.when(klass == 3, raw))
+                temporary += [cls, pre, udf]
+                text, reason = finish(F.col(pre))
+                c = F.col(cls)
+                hashed = (
+                    F.when(c == 0, F.lit(None))
+                    .when(c == 1, raw)
+                    .when(c == 3, F.col(udf)["hash"])
+                    .when(text == "", F.lit(None))
+                    .otherwise(F.sha2(text, 256))
+                )
+                outcome = (
+                    F.when(c == 0, F.lit(Outcome.NULL.value))
+                    .when(c == 1, F.lit(Outcome.PREHASHED.value))
+                    .when(c == 3, F.col(udf)["outcome"])
+                    .when(text == "", F.concat(F.lit("INVALID:"), reason))
+                    .otherwise(F.lit(Outcome.OK.value))
+                )
+            second[name] = hashed
             if outcome_columns:
-                replacements[f"{name}{outcome_suffix}"] = outcome
-        return df.withColumns(replacements)
+                second[f"{name}{outcome_suffix}"] = outcome
+        return df.withColumns(first).withColumns(second).drop(*temporary)
 
     return transform
 

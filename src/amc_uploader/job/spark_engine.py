@@ -111,21 +111,20 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
     """Output columns, then one outcome column per PII column, then one failure flag per time column."""
     from pyspark.sql import functions as F
 
-    from amc_normalize.spark import hash_column
+    from amc_normalize.spark import hash_pii_columns
 
-    country = plan.country_code or ""
+    pii_columns = [c for c in plan.output_columns if c in plan.pii]
+    if pii_columns:
+        spec = {c: plan.pii[c] for c in pii_columns}
+        df = df.transform(
+            hash_pii_columns(spec, plan.country_code or "", outcome_columns=True, outcome_suffix=_OUTCOME)
+        )
     selected: list[Any] = []
-    outcome_cols: list[str] = []
     fail_cols: list[str] = []
-    extras: list[Any] = []
+    extras: list[Any] = [F.col(f"`{name}{_OUTCOME}`") for name in pii_columns]
     for name in plan.output_columns:
         col = F.col(f"`{name}`")
-        if name in plan.pii:
-            hashed, outcome = hash_column(col, plan.pii[name], country)
-            selected.append(hashed.alias(name))
-            outcome_cols.append(name)
-            extras.append(outcome.alias(f"{_OUTCOME}{name}"))
-        elif name in plan.timestamp_columns:
+        if name in plan.timestamp_columns:
             raw = col if plan.input_format is InputFormat.PARQUET else col.cast("string")
             converted = _timestamp_udf(plan.timestamp_columns[name])(raw)
             missing = raw.isNull() | (raw.cast("string") == "")
@@ -135,7 +134,7 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
             extras.append(failed.alias(f"{_TS_FAIL}{name}"))
         else:
             selected.append(col)
-    return df.select(*selected, *extras), outcome_cols, fail_cols
+    return df.select(*selected, *extras), pii_columns, fail_cols
 
 
 def _partition_writer(

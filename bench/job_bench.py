@@ -1,0 +1,170 @@
+"""Benchmark of the upload job end to end: CSV in (8 PII columns) -> staged gzip partitions out.
+
+    .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark
+    .venv/bin/python bench/job_bench.py --rows 10000000 --engines spark --keep-data
+
+Generates N seeded synthetic customers (9 countries, ~10% messy values), runs the job once per engine in
+a fresh child process (stage-only to a local directory) and prints rows/s, wall time and the peak RSS of
+the driver process (for Spark also the JVM's), then the share of per-row time spent in each PII rule,
+measured on a sample with the compiled hashers the engines use. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from amc_uploader.job.synthetic import COLUMNS, PII_SPEC, synthetic_rows
+
+
+def generate(path: Path, rows: int, seed: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in synthetic_rows(rows, seed=seed):
+            writer.writerow([row[c] for c in COLUMNS])
+
+
+def _jvm_peak_kb(spark: object) -> int | None:
+    try:
+        pid = spark._jvm.java.lang.ProcessHandle.current().pid()  # type: ignore[attr-defined]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except Exception:
+        return None
+    return None
+
+
+def run_engine(engine: str, data: Path, out: Path, country: str) -> dict[str, object]:
+    """Runs in the child process: one job, returns figures."""
+    from amc_uploader.job import JobConfig, run_job
+
+    config = JobConfig.from_mapping(
+        {
+            "inputs": [str(data)],
+            "dataset_id": "bench",
+            "country_code": country,
+            "pii": PII_SPEC,
+            "event_time": "purchase_ts",
+            "max_timestamp_failure_share": 1.0,
+            "instances": ["bench01"],
+            "output": str(out),
+            "stage_only": True,
+            "engine": engine,
+        }
+    )
+    spark = None
+    started = time.perf_counter()
+    if engine == "spark":
+        from amc_uploader.job.spark_engine import build_spark_session
+
+        spark = build_spark_session(master=os.environ.get("BENCH_SPARK_MASTER", "local[2]"))
+    session_s = time.perf_counter() - started
+    t0 = time.perf_counter()
+    result = run_job(config, spark=spark)
+    job_s = time.perf_counter() - t0
+    jvm_kb = _jvm_peak_kb(spark) if spark is not None else None
+    if spark is not None:
+        spark.stop()
+    return {
+        "engine": engine,
+        "rows_in": result.report.rows_in,
+        "rows_out": result.report.rows_out,
+        "partitions": result.report.partitions,
+        "bytes_written": result.report.bytes_written,
+        "session_start_s": round(session_s, 2),
+        "job_s": round(job_s, 2),
+        "rows_per_s": round(result.report.rows_in / job_s),
+        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "jvm_peak_rss_mb": round(jvm_kb / 1024, 1) if jvm_kb else None,
+    }
+
+
+def rule_shares(data: Path, country: str, sample: int) -> dict[str, float]:
+    """Seconds per PII rule over `sample` rows with the engines' compiled hashers, as shares of the sum."""
+    from amc_normalize import get_hasher
+
+    columns: dict[str, list[str | None]] = {c: [] for c in PII_SPEC}
+    with data.open(newline="", encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if i >= sample:
+                break
+            for c in PII_SPEC:
+                columns[c].append(row[c] or None)
+    seconds: dict[str, float] = {}
+    for column, pii_type in PII_SPEC.items():
+        hasher = get_hasher(pii_type, country)
+        values = columns[column]
+        t0 = time.perf_counter()
+        for value in values:
+            hasher(value)
+        seconds[pii_type] = time.perf_counter() - t0
+    total = sum(seconds.values())
+    return {t: round(s / total, 3) for t, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--engines", default="local,spark")
+    parser.add_argument("--country", default="US")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep-data", action="store_true")
+    parser.add_argument("--sample", type=int, default=100_000, help="rows for the per-rule time shares")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DATA", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        engine, data, out = args.child
+        print(json.dumps(run_engine(engine, Path(data), Path(out), args.country)))
+        return
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="amc-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"customers-{args.rows}.csv"
+    if not data.exists():
+        t0 = time.perf_counter()
+        generate(data, args.rows, args.seed)
+        size_mb = data.stat().st_size / 1e6
+        print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (shared machine: figures vary)")
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
+    for engine in args.engines.split(","):
+        out = workdir / f"out-{engine}"
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, __file__, "--country", args.country, "--child", engine, str(data), str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t0
+        if done.returncode != 0:
+            print(f"{engine}: failed\n{done.stderr[-3000:]}")
+            continue
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        figures["process_wall_s"] = round(wall, 1)
+        print(json.dumps(figures))
+        shutil.rmtree(out, ignore_errors=True)
+    print("time share per PII rule (compiled hashers, sample of", args.sample, "rows):")
+    print(json.dumps(rule_shares(data, args.country, args.sample)))
+    if not args.keep_data and args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
