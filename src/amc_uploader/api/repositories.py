@@ -247,6 +247,24 @@ class JobRepository:
             raise NotFoundError(f"Job {job_id} has no instance {instance_id}.", code="job_instance_not_found")
         return JobInstance.model_validate_json(raw)
 
+    def update_instance(
+        self, job_id: str, instance_id: str, change: Callable[[JobInstance], dict[str, Any] | None]
+    ) -> JobInstance | None:
+        """Like `update` for one instance item; None when the job has no such instance."""
+        sk = f"instance#{instance_id}"
+        for _ in range(20):
+            got = self._t.get_rev(job_id, sk)
+            if got is None:
+                return None
+            inst = JobInstance.model_validate_json(got[0])
+            fields = change(inst)
+            if not fields:
+                return inst
+            new = inst.model_copy(update={**fields, "updated_at": utcnow()})
+            if self._t.put_rev(job_id, sk, new.model_dump_json(), got[1]):
+                return new
+        raise ConflictError(f"Job {job_id} is being changed concurrently; try again.", code="busy")
+
     def put_instance(self, job_id: str, inst: JobInstance) -> JobInstance:
         inst = inst.model_copy(update={"updated_at": utcnow()})
         self._t.put(job_id, f"instance#{inst.instance_id}", inst.model_dump_json())

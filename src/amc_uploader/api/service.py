@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -170,13 +171,7 @@ class JobService:
             return
         self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.STAGED, "report": outcome.report})
         for staged in outcome.staged:
-            inst = self.jobs_repo.get_instance(job_id, staged.instance_id)
-            self.jobs_repo.put_instance(
-                job_id,
-                inst.model_copy(
-                    update={"status": InstanceStatus.STAGED, "manifest_key": staged.manifest_key}
-                ),
-            )
+            self.jobs_repo.update_instance(job_id, staged.instance_id, _mark_staged(staged.manifest_key))
         for staged in outcome.staged:
             if staged.manifest_key is None:
                 continue
@@ -193,12 +188,13 @@ class JobService:
         info = describe(exc)
         logger.warning("job failed", extra={"job_id": job_id, "error": info["error"]})
         job = self.jobs_repo.get(job_id)
+        failed = {"status": InstanceStatus.FAILED, "message": info["message"]}
         for inst in job.instances:
-            if inst.status in (InstanceStatus.PENDING, InstanceStatus.STAGED):
-                self.jobs_repo.put_instance(
-                    job_id,
-                    inst.model_copy(update={"status": InstanceStatus.FAILED, "message": info["message"]}),
-                )
+            self.jobs_repo.update_instance(
+                job_id,
+                inst.instance_id,
+                lambda i: failed if i.status in (InstanceStatus.PENDING, InstanceStatus.STAGED) else None,
+            )
         self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.FAILED, "error": info["message"]})
 
     # ---- uploader
@@ -274,9 +270,7 @@ class JobService:
             return None  # staged by the CLI or another tool: the record alone drives the upload
 
     def _mark_instance(self, job_id: str, instance_id: str, **fields: Any) -> None:
-        inst = self._job_instance(job_id, instance_id)
-        if inst is not None:
-            self.jobs_repo.put_instance(job_id, inst.model_copy(update=fields))
+        self.jobs_repo.update_instance(job_id, instance_id, lambda i: fields)
 
     def _process_manifest(
         self, bucket: str, manifest_key: str, dataset_id: str, job_id: str, instance_id: str
@@ -308,19 +302,20 @@ class JobService:
             self._write_record(bucket, manifest_key, record)
         if inst is not None:
             self._adopt_report(job_id, bucket, record)
-        if inst is not None and (inst.upload_id != upload_id or inst.status is not InstanceStatus.UPLOADING):
-            self.jobs_repo.put_instance(
-                job_id,
-                inst.model_copy(
-                    update={
-                        "status": InstanceStatus.UPLOADING,
-                        "upload_id": upload_id,
-                        "upload_status": inst.upload_status if inst.upload_id == upload_id else "SUBMITTED",
-                        "manifest_key": manifest_key,
-                        "message": None,
-                    }
-                ),
-            )
+        if inst is not None:
+
+            def uploading(i: JobInstance) -> dict[str, Any] | None:
+                if i.upload_id == upload_id and i.status is InstanceStatus.UPLOADING:
+                    return None
+                return {
+                    "status": InstanceStatus.UPLOADING,
+                    "upload_id": upload_id,
+                    "upload_status": i.upload_status if i.upload_id == upload_id else "SUBMITTED",
+                    "manifest_key": manifest_key,
+                    "message": None,
+                }
+
+            self.jobs_repo.update_instance(job_id, instance_id, uploading)
         return upload_id
 
     def _adopt_report(self, job_id: str, bucket: str, record: dict[str, Any]) -> None:
@@ -373,17 +368,21 @@ class JobService:
                 or state.status != inst.upload_status
                 or state.metrics != inst.metrics
             ):
-                self.jobs_repo.put_instance(
-                    job.job_id,
-                    inst.model_copy(
-                        update={
-                            "status": new_status,
-                            "upload_status": state.status,
-                            "message": state.message,
-                            "metrics": state.metrics,
-                        }
-                    ),
-                )
+                fields = {
+                    "status": new_status,
+                    "upload_status": state.status,
+                    "message": state.message,
+                    "metrics": state.metrics,
+                }
+                polled = inst.upload_id
+
+                def refreshed(
+                    i: JobInstance, f: dict[str, Any] = fields, u: str = polled
+                ) -> dict[str, Any] | None:
+                    # Only if nothing (a retry) replaced the upload meanwhile.
+                    return f if i.upload_id == u and i.status is InstanceStatus.UPLOADING else None
+
+                self.jobs_repo.update_instance(job.job_id, inst.instance_id, refreshed)
                 changed += 1
         self._refresh_glue(job)
         self.update_job_status(job.job_id)
@@ -400,11 +399,13 @@ class JobService:
         if state in ("FAILED", "ERROR", "TIMEOUT", "STOPPED"):
             # Glue's error text may quote data; the run id leads to the logs.
             msg = f"The Glue run {job.run_id} ended {state}; see its logs."
+            failed = {"status": InstanceStatus.FAILED, "message": msg}
             for inst in job.instances:
-                if inst.status is InstanceStatus.PENDING:
-                    self.jobs_repo.put_instance(
-                        job.job_id, inst.model_copy(update={"status": InstanceStatus.FAILED, "message": msg})
-                    )
+                self.jobs_repo.update_instance(
+                    job.job_id,
+                    inst.instance_id,
+                    lambda i: failed if i.status is InstanceStatus.PENDING else None,
+                )
             self.jobs_repo.update(job.job_id, lambda j: {"error": msg})
 
     def update_job_status(self, job_id: str) -> Job:
@@ -433,26 +434,30 @@ class JobService:
     # ---- retry / cancel
 
     def retry(self, job_id: str, instance_id: str) -> Job:
-        job = self.jobs_repo.get(job_id)
         inst = self.jobs_repo.get_instance(job_id, instance_id)
         if inst.status is not InstanceStatus.FAILED:
             raise ConflictError(f"Instance {instance_id} of job {job_id} has not failed.", code="not_failed")
-        if inst.manifest_key and self._manifest_exists(inst.manifest_key):
+        staged = bool(inst.manifest_key and self._manifest_exists(inst.manifest_key))
+        claimed = False
+
+        def reset(i: JobInstance) -> dict[str, Any] | None:
+            nonlocal claimed
+            claimed = i.status is InstanceStatus.FAILED
+            if not claimed:
+                return None
+            status = InstanceStatus.STAGED if staged else InstanceStatus.PENDING
+            return {"status": status, "upload_id": None, "upload_status": None, "message": None}
+
+        self.jobs_repo.update_instance(job_id, instance_id, reset)
+        if not claimed:
+            raise ConflictError(
+                f"Instance {instance_id} of job {job_id} is being retried.", code="not_failed"
+            )
+        if staged and inst.manifest_key:
             record = self._read_record(self.settings.artifact_bucket, inst.manifest_key)
             record.pop("upload_id", None)
             record.pop("uploadId", None)
             self._write_record(self.settings.artifact_bucket, inst.manifest_key, record)
-            self.jobs_repo.put_instance(
-                job_id,
-                inst.model_copy(
-                    update={
-                        "status": InstanceStatus.STAGED,
-                        "upload_id": None,
-                        "upload_status": None,
-                        "message": None,
-                    }
-                ),
-            )
             self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.STAGED, "error": None})
             try:
                 self.process_manifest(self.settings.artifact_bucket, inst.manifest_key)
@@ -460,10 +465,6 @@ class JobService:
                 self.update_job_status(job_id)
             return self.jobs_repo.get(job_id)
         # Nothing staged for it: run the job again for this instance only.
-        self.jobs_repo.put_instance(
-            job_id,
-            inst.model_copy(update={"status": InstanceStatus.PENDING, "message": None, "upload_id": None}),
-        )
         job = self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.QUEUED, "error": None})
         self._submit(job)
         return self.jobs_repo.get(job_id)
@@ -497,7 +498,9 @@ class JobService:
         if not cancelled:
             raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
         for inst in job.instances:
-            self.jobs_repo.put_instance(job_id, inst.model_copy(update={"status": InstanceStatus.CANCELLED}))
+            self.jobs_repo.update_instance(
+                job_id, inst.instance_id, lambda i: {"status": InstanceStatus.CANCELLED}
+            )
         logger.info("job cancelled", extra={"job_id": job_id})
         return self.jobs_repo.get(job_id)
 
@@ -547,6 +550,15 @@ class JobService:
             started.append(job_id)
             logger.info("trigger started job", extra={"rule_id": rule.rule_id, "job_id": job_id})
         return started
+
+
+def _mark_staged(manifest_key: str | None) -> Callable[[JobInstance], dict[str, Any] | None]:
+    def change(i: JobInstance) -> dict[str, Any] | None:
+        if i.status is not InstanceStatus.PENDING:
+            return None
+        return {"status": InstanceStatus.STAGED, "manifest_key": manifest_key}
+
+    return change
 
 
 def _get(record: dict[str, Any], *names: str) -> Any:
