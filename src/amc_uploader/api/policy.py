@@ -43,15 +43,13 @@ def merged_policy(
 
 
 def apply_bucket_policy(s3: S3Client, bucket: str, account_ids: list[str]) -> None:
-    policy = merged_policy(read_policy(s3, bucket), bucket, account_ids)
-    if policy is None or not policy.get("Statement"):
-        try:
-            s3.delete_bucket_policy(Bucket=bucket)
-        except ClientError:
-            logger.warning("bucket policy delete failed", extra={"bucket": bucket})
-        return
+    """The staging contract's read-merge-write of the AMC statement, with S3's refusals made 422."""
+    from amc_client import staging
+
     try:
-        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+        staging.apply_bucket_policy(s3, bucket, sorted(set(account_ids)))
+    except staging.StagingError as exc:
+        raise UnprocessableError(str(exc)[:300], code="bucket_policy_invalid") from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "ClientError")
         raise UnprocessableError(

@@ -118,6 +118,16 @@ class _Table:
                 return result
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
+    def scan_all(self) -> list[tuple[str, str, str]]:
+        kwargs: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        result: list[tuple[str, str, str]] = []
+        while True:
+            out = self._db.scan(**kwargs)
+            result.extend((i["pk"]["S"], i["sk"]["S"], i["data"]["S"]) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return result
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
     def scan_sk(self, sk: str) -> list[tuple[str, str]]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -220,10 +230,14 @@ class JobRepository:
         return job
 
     def list(self, limit: int = 100) -> list[Job]:
-        heads = self._t.scan_sk("job")
-        jobs = [Job.model_validate_json(d) for _, d in heads]
+        """Newest first; one scan of the table (heads and instance items), no query per job."""
+        by_job: dict[str, list[tuple[str, str]]] = {}
+        for pk, sk, data in self._t.scan_all():
+            if sk == "job" or sk.startswith("instance#"):
+                by_job.setdefault(pk, []).append((sk, data))
+        jobs = [job for pk, items in by_job.items() if (job := self._assemble(pk, items)) is not None]
         jobs.sort(key=lambda j: j.created_at, reverse=True)
-        return [self.get(j.job_id) for j in jobs[:limit]]
+        return jobs[:limit]
 
     def update(self, job_id: str, change: Callable[[Job], dict[str, Any] | None]) -> Job:
         """Apply `change` (head -> fields to set, or None for no change) to the job head, re-reading and

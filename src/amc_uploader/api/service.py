@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from amc_uploader.api.aws import TTL_ATTRIBUTE
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.errors import ApiError, ConflictError, NotFoundError, describe
+from amc_uploader.api.errors import ApiError, ConflictError, NotFoundError, describe, to_api_error
 from amc_uploader.api.models import (
     DryRunReport,
     InstanceStatus,
@@ -186,7 +186,13 @@ class JobService:
 
     def _fail_job(self, job_id: str, exc: BaseException) -> None:
         info = describe(exc)
-        logger.warning("job failed", extra={"job_id": job_id, "error": info["error"]})
+        if isinstance(exc, Exception) and to_api_error(exc) is None:
+            # Unexpected: type and stack locations are logged (never the exception text).
+            logger.error(
+                "job crashed", extra={"job_id": job_id}, exc_info=(type(exc), exc, exc.__traceback__)
+            )
+        else:
+            logger.warning("job failed", extra={"job_id": job_id, "error": info["error"]})
         job = self.jobs_repo.get(job_id)
         failed = {"status": InstanceStatus.FAILED, "message": info["message"]}
         for inst in job.instances:
