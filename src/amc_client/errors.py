@@ -133,8 +133,9 @@ class AmcApiError(AmcError):
         text = " ".join(parts)
         if self.details:
             text += f": {self.details}"
-        if self.errors:
-            text += " [" + "; ".join(self.errors) + "]"
+        extra = [e for e in self.errors if e and e != self.details]
+        if extra:
+            text += " [" + "; ".join(extra) + "]"
         if self.method and self.path:
             text += f" ({self.method} {self.path})"
         if self.request_id:

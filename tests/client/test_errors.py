@@ -223,3 +223,10 @@ def test_errors_survive_pickling() -> None:
         copy = pickle.loads(pickle.dumps(err))
         assert type(copy) is type(err) and str(copy) == str(err) and copy.__dict__ == err.__dict__
     assert pickle.loads(pickle.dumps(throttled)).retry_after == 4.0
+
+
+def test_errors_repeating_details_are_not_doubled() -> None:
+    body = b'{"code": "NOT_FOUND", "details": "Data set x not found", "errors": ["Data set x not found"]}'
+    err = error_from_response(_response(404, body, "application/json"))
+    assert str(err) == "HTTP 404 NOT_FOUND: Data set x not found"
+    assert err.errors == ["Data set x not found"]
