@@ -114,3 +114,20 @@ def test_preview_formats_and_errors(api_env: ApiEnv) -> None:
         missing = c.post("/api/files/preview", json={"keys": [f"{base}/none.csv"]})
         assert missing.status_code == 404
         assert c.post("/api/files/preview", json={"keys": []}).status_code == 422
+
+
+def test_preview_parquet(api_env: ApiEnv) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"email": ["a@example.com", None], "amount": [1, 2]}), buf)
+    key = f"formats/{uuid.uuid4().hex[:6]}.parquet"
+    api_env.put_file(key, buf.getvalue())
+    with api_env.client() as c:
+        body = c.post("/api/files/preview", json={"keys": [key]}).json()
+    assert body["fileFormat"] == "PARQUET"
+    cols = {col["name"]: col for col in body["columns"]}
+    assert cols["email"]["fillRate"] == 0.5 and cols["amount"]["inferredType"] == "INTEGER"

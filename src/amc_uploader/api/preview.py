@@ -184,7 +184,13 @@ def _lines(text: io.TextIOBase) -> Iterator[str]:
 def _read_parquet(body: Any, key: str, size: int, max_rows: int) -> FileHead:
     if size > MAX_PARQUET_BYTES:
         raise UnprocessableError(f"{key}: too large to preview here.", code="file_too_large")
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:  # the Lambda bundle has no pyarrow
+        raise UnprocessableError(
+            f"{key}: Parquet files cannot be previewed here; give the columns by hand.",
+            code="parquet_unavailable",
+        ) from None
 
     try:
         pf = pq.ParquetFile(io.BytesIO(body.read()))
