@@ -68,7 +68,19 @@ def test_no_pii_token_or_secret_in_logs(api_env: ApiEnv, captured: _Capture) -> 
             c.get("/api/me", headers={"Authorization": f"Bearer {api_env.expired_token}"}).status_code == 401
         )
 
+    # A failing AMC call on the worker's path is reported, never a crash.
+    failing = unique_dataset_id("logsfail")
+    create_dataset(api_env, failing)
+    api_env.sandbox.inject(method="POST", path_regex=f"/uploads/{failing}$", status=400, count=1)
+    try:
+        bad = start_sample_job(api_env, failing, f"logs/{uuid.uuid4().hex[:6]}-fail.csv")
+        assert wait_job(api_env, bad["jobId"])["status"] == "FAILED"
+    finally:
+        api_env.sandbox.clear_faults()
+
     text = "\n".join(captured.lines)
+    assert "upload request failed" in text
+    assert "crashed" not in text and "unhandled error" not in text
     assert len(captured.lines) > 20, "the capture saw the job"
     assert job["jobId"] in text  # ids are logged
     forbidden = [

@@ -180,7 +180,11 @@ class JobService:
             except Exception as exc:
                 logger.warning(
                     "upload request failed",
-                    extra={"job_id": job_id, "instance_id": staged.instance_id, **describe(exc)},
+                    extra={
+                        "job_id": job_id,
+                        "instance_id": staged.instance_id,
+                        "error": describe(exc)["error"],
+                    },
                 )
         self.update_job_status(job_id)
 
@@ -358,7 +362,11 @@ class JobService:
             except Exception as exc:
                 logger.warning(
                     "upload status poll failed",
-                    extra={"job_id": job.job_id, "instance_id": inst.instance_id, **describe(exc)},
+                    extra={
+                        "job_id": job.job_id,
+                        "instance_id": inst.instance_id,
+                        "error": describe(exc)["error"],
+                    },
                 )
                 continue
             status = (state.status or "").upper()
