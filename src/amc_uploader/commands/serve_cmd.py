@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--state-dir", help="Where the local AWS state, sandbox and login are kept.")
         ] = DEFAULT_STATE_DIR,
         host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+        web_dist: Annotated[
+            Path | None,
+            typer.Option("--web-dist", envvar="AMC_WEB_DIST", help="The built web app (default: web/dist)."),
+        ] = None,
     ) -> None:
         """Run the whole product locally: web app at http://HOST:PORT/, API at /api. Ctrl-C stops it."""
         from rich.console import Console
@@ -76,7 +80,7 @@ def register(app: typer.Typer) -> None:
 
         configure_logging()
         console = Console(file=sys.stdout)
-        stack = LocalStack(state_dir, host=host, port=port)
+        stack = LocalStack(state_dir, host=host, port=port, web_dist=web_dist)
         try:
             stack.start()
         except Exception as exc:
