@@ -144,6 +144,26 @@ def page(browser: Any, local_server: LocalServer, csp: str) -> Iterator[Any]:
     assert problems == [], problems
 
 
+AXE_JS = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core (WCAG 2.x A/AA rules) on the current page; one line per serious/critical finding."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => {
+            const tags = ["wcag2a", "wcag2aa", "wcag21aa"];
+            const r = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                            targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }));
+        }"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in result if v["impact"] in impacts
+    ]
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -204,3 +204,4 @@ def test_existing_dataset_triggers_instances_and_expiry(
     confirm.get_by_role("button", name="Delete dataset").click()
     expect(page.get_by_text(f"Dataset {dataset_id} deleted from amcsandbox01.")).to_be_visible()
     expect(page.get_by_role("button", name=dataset_id, exact=True)).to_have_count(0)
+    assert shot.a11y == [], "accessibility findings:\n" + "\n".join(shot.a11y)
