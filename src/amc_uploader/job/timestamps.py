@@ -27,6 +27,11 @@ _SLASH_FORMATS = (
 )
 # fromisoformat (3.11) accepts at most 6 fractional digits; AMC-style inputs may carry up to 9.
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+# Already in AMC's format: only the calendar needs checking.
+_AMC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# The spreadsheet style `M/d/yy H:mm` (and 4-digit years, seconds) without strptime's overhead;
+# two-digit years pivot like strptime's %y (69-99 -> 19xx, 00-68 -> 20xx).
+_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}) +(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
 @lru_cache(maxsize=65_536)
@@ -35,6 +40,16 @@ def parse_datetime(text: str) -> datetime | date | None:
     value = text.strip()
     if not value:
         return None
+    slash = _SLASH.fullmatch(value)
+    if slash is not None:
+        month, day, year, hour, minute, second = slash.groups()
+        y = int(year)
+        if len(year) == 2:
+            y += 1900 if y >= 69 else 2000
+        try:
+            return datetime(y, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC)
+        except ValueError:
+            return None
     if "/" in value:
         for fmt in _SLASH_FORMATS:
             try:
@@ -70,6 +85,12 @@ def _as_datetime(value: Any) -> datetime | date | None:
 
 def convert_timestamp(value: Any) -> str | None:
     """AMC TIMESTAMP text, or None when the value cannot be parsed (the caller counts it)."""
+    if value.__class__ is str and _AMC_TIMESTAMP.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return value
     parsed = _as_datetime(value)
     if parsed is None:
         return None

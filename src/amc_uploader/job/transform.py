@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from amc_normalize import NormalizationReport, get_hasher
+from amc_normalize import NormalizationReport, Outcome, classify_missing, get_hash_function
+from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
@@ -24,8 +25,17 @@ class RowTransformer:
         index = {name: i for i, name in enumerate(plan.header)}
         self.keep = [index[c] for c in plan.output_columns]
         country = plan.country_code or ""
-        self.pii: list[tuple[int, str, str, Callable[[str | None], Any]]] = [
-            (pos, column, plan.pii[column], get_hasher(plan.pii[column], country))
+        # (position, column, type, hash function, rule, [ok, null, prehashed], invalid by reason)
+        self.pii: list[tuple[int, str, str, Callable[[Any], str | None], Any, list[int], Counter[str]]] = [
+            (
+                pos,
+                column,
+                plan.pii[column],
+                get_hash_function(plan.pii[column], country),
+                get_rule(plan.pii[column], country),
+                [0, 0, 0],
+                Counter(),
+            )
             for pos, column in enumerate(plan.output_columns)
             if column in plan.pii
         ]
@@ -39,7 +49,6 @@ class RowTransformer:
             if column in plan.timestamp_columns
         ]
         self.event_time = plan.config.event_time
-        self.outcomes: Counter[tuple[str, str, str, str | None]] = Counter()
         self.timestamp_failures: Counter[str] = Counter()
         # Where each column first failed (file, line): reported without the value.
         self.first_failure: dict[str, tuple[str, int]] = {}
@@ -67,12 +76,20 @@ class RowTransformer:
             out[pos] = converted
         if dropped:
             return None
-        outcomes = self.outcomes
-        for pos, column, pii_type, hasher in self.pii:
+        for pos, _, _, hash_one, rule, counts, invalid in self.pii:
             raw = out[pos]
-            result = hasher(raw if raw is None or isinstance(raw, str) else str(raw))
-            outcomes[(column, pii_type, result.outcome, result.reason)] += 1
-            out[pos] = result.value
+            digest = hash_one(raw)
+            if digest is None:
+                outcome, reason = classify_missing(rule, raw)
+                if outcome is Outcome.NULL:
+                    counts[1] += 1
+                else:
+                    invalid[reason or "unknown"] += 1
+            elif digest is raw:  # prehashed values pass through as the same object
+                counts[2] += 1
+            else:
+                counts[0] += 1
+            out[pos] = digest
         self.rows_out += 1
         return out
 
@@ -82,8 +99,10 @@ class RowTransformer:
 
     def normalization_report(self) -> NormalizationReport:
         report = NormalizationReport()
-        for (column, pii_type, outcome, reason), count in sorted(
-            self.outcomes.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][3] or "")
-        ):
-            report.add(column, pii_type, outcome, reason, count)
+        for _, column, pii_type, _, _, (ok, null, prehashed), invalid in self.pii:
+            for outcome, count in ((Outcome.OK, ok), (Outcome.NULL, null), (Outcome.PREHASHED, prehashed)):
+                if count:
+                    report.add(column, pii_type, outcome, None, count)
+            for reason, count in sorted(invalid.items()):
+                report.add(column, pii_type, Outcome.INVALID, reason, count)
         return report
