@@ -7,7 +7,8 @@
 #                 minus what Glue ships), installed by the job through --additional-python-modules
 #   web-placeholder/  a one-page stand-in deployed when web/ has no package.json yet
 #   web/dist      (in web/) built with npm ci && npm run build when web/package.json exists
-# Idempotent: each step hashes its inputs into build/.stamps/ and is skipped when nothing changed.
+# Idempotent: each step hashes its inputs into build/.stamps/ and is skipped when nothing changed;
+# the Lambda and Glue dependency sets are cached in build/.cache/ and reused while the requirements hold.
 # pip/npm output goes to build/logs/<step>.log and is shown only when a step fails.
 # Usage: deploy/build.sh [--force] [--skip-web]
 set -euo pipefail
@@ -36,6 +37,7 @@ LAMBDA_EXTRA_REQS=("fastapi>=0.110" "mangum>=0.17" "pyjwt[crypto]>=2.8")
 RUNTIME_PROVIDED_RE='^(boto3|botocore|s3transfer|jmespath|urllib3|python_dateutil|six)-'
 
 log() { printf '==> %s\n' "$*" >&2; }
+trap 'printf "deploy/build.sh: failed at line %s (exit %s)\n" "$LINENO" "$?" >&2' ERR
 fail() { printf 'deploy/build.sh: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$PY" ] || fail "python not found at $PY (run ./dev setup first, or set PYTHON)"
@@ -100,21 +102,33 @@ for req in msg.get_all("Requires-Dist") or []:
 EOF
 }
 
+# The dependency sets change far less often than the library: each is cached under .cache/, keyed by
+# the requirement list, so a source change only rebuilds the wheel and swaps it in.
+mapfile -t LIB_REQS < <(library_requirements | grep -viE '^boto3([<>=!~ ]|$)')
+reqs_digest="$(printf '%s\n' "${LIB_REQS[@]}" "${LAMBDA_EXTRA_REQS[@]}" | sha256sum | cut -c1-16)"
+script_digest="$(hash_inputs deploy/build.sh)"
+
 # 2. Lambda bundle
-lambda_digest="$(hash_inputs "$WHEEL" deploy/lambdas deploy/build.sh)-$wheel_digest"
+lambda_deps_digest="lambda-deps-$reqs_digest-$script_digest"
+if ! up_to_date lambda-deps "$lambda_deps_digest" || [ ! -d "$OUT/.cache/lambda-deps" ]; then
+  log "lambda deps: installing for CPython 3.12 manylinux2014_x86_64"
+  rm -rf "$OUT/.cache/lambda-deps.tmp" && mkdir -p "$OUT/.cache/lambda-deps.tmp"
+  : >"$OUT/logs/lambda.log"
+  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile \
+    --target "$OUT/.cache/lambda-deps.tmp" "${LAMBDA_PLATFORM[@]}" "${LIB_REQS[@]}" "${LAMBDA_EXTRA_REQS[@]}"
+  rm -rf "$OUT/.cache/lambda-deps.tmp/bin"
+  find "$OUT/.cache/lambda-deps.tmp" -name '__pycache__' -type d -prune -exec rm -rf {} +
+  rm -rf "$OUT/.cache/lambda-deps" && mv "$OUT/.cache/lambda-deps.tmp" "$OUT/.cache/lambda-deps"
+  stamp lambda-deps "$lambda_deps_digest"
+fi
+lambda_digest="$(hash_inputs "$WHEEL" deploy/lambdas)-$wheel_digest-$lambda_deps_digest"
 if up_to_date lambda "$lambda_digest" && [ -d "$OUT/lambda" ]; then
   log "lambda bundle: up to date"
 else
-  log "lambda bundle: installing for CPython 3.12 manylinux2014_x86_64"
-  mapfile -t lib_reqs < <(library_requirements | grep -viE '^boto3([<>=!~ ]|$)')
-  rm -rf "$OUT/lambda.tmp" && mkdir -p "$OUT/lambda.tmp"
-  : >"$OUT/logs/lambda.log"
-  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --target "$OUT/lambda.tmp" \
-    "${LAMBDA_PLATFORM[@]}" "${lib_reqs[@]}" "${LAMBDA_EXTRA_REQS[@]}"
-  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --no-deps --upgrade \
+  log "lambda bundle: library wheel + handlers onto the cached dependencies"
+  rm -rf "$OUT/lambda.tmp" && cp -a "$OUT/.cache/lambda-deps" "$OUT/lambda.tmp"
+  run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --no-deps \
     --target "$OUT/lambda.tmp" "${LAMBDA_PLATFORM[@]}" "$WHEEL"
-  rm -rf "$OUT/lambda.tmp/bin"
-  find "$OUT/lambda.tmp" -name '__pycache__' -type d -prune -exec rm -rf {} +
   handlers=0
   for f in deploy/lambdas/*.py; do
     [ -e "$f" ] || continue
@@ -126,17 +140,26 @@ else
 fi
 
 # 3. Glue files: entry script + wheel set for --additional-python-modules
-glue_digest="$(hash_inputs "$WHEEL" glue_entry deploy/build.sh)-$wheel_digest"
+glue_deps_digest="glue-deps-$reqs_digest-$script_digest"
+if ! up_to_date glue-deps "$glue_deps_digest" || [ ! -d "$OUT/.cache/glue-wheels" ]; then
+  log "glue deps: downloading wheels for CPython 3.11 manylinux2014_x86_64"
+  rm -rf "$OUT/.cache/glue-wheels.tmp" && mkdir -p "$OUT/.cache/glue-wheels.tmp"
+  : >"$OUT/logs/glue.log"
+  run_logged glue "$PY" -m pip download --disable-pip-version-check --dest "$OUT/.cache/glue-wheels.tmp" \
+    "${GLUE_PLATFORM[@]}" "${LIB_REQS[@]}"
+  find "$OUT/.cache/glue-wheels.tmp" -maxdepth 1 -type f -printf '%f\n' | grep -E "$RUNTIME_PROVIDED_RE" \
+    | while read -r w; do rm -f "$OUT/.cache/glue-wheels.tmp/$w"; done || true
+  rm -rf "$OUT/.cache/glue-wheels" && mv "$OUT/.cache/glue-wheels.tmp" "$OUT/.cache/glue-wheels"
+  stamp glue-deps "$glue_deps_digest"
+fi
+glue_digest="$(hash_inputs "$WHEEL" glue_entry)-$wheel_digest-$glue_deps_digest"
 if up_to_date glue "$glue_digest" && [ -d "$OUT/glue/wheels" ]; then
   log "glue files: up to date"
 else
-  log "glue files: downloading wheels for CPython 3.11 manylinux2014_x86_64"
-  rm -rf "$OUT/glue.tmp" && mkdir -p "$OUT/glue.tmp/wheels"
-  : >"$OUT/logs/glue.log"
-  run_logged glue "$PY" -m pip download --disable-pip-version-check --dest "$OUT/glue.tmp/wheels" \
-    "${GLUE_PLATFORM[@]}" "$WHEEL"
-  find "$OUT/glue.tmp/wheels" -maxdepth 1 -type f -printf '%f\n' | grep -E "$RUNTIME_PROVIDED_RE" \
-    | while read -r w; do rm -f "$OUT/glue.tmp/wheels/$w"; done
+  log "glue files: library wheel + entry script + cached dependency wheels"
+  rm -rf "$OUT/glue.tmp" && mkdir -p "$OUT/glue.tmp"
+  cp -a "$OUT/.cache/glue-wheels" "$OUT/glue.tmp/wheels"
+  cp "$WHEEL" "$OUT/glue.tmp/wheels/"
   if [ -f glue_entry/amc_transformations.py ]; then
     cp glue_entry/amc_transformations.py "$OUT/glue.tmp/amc_transformations.py"
   else
