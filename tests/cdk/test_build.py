@@ -99,3 +99,43 @@ def test_app_synthesizes_offline_from_the_build_output(synth: Synth) -> None:
     for path in staged:
         assert (synth.outdir / path).exists(), path
     assert "!!" not in synth.stderr  # the Node end-of-life banner is silenced
+
+
+def make_build(root: Path, *, web_dist: bool) -> None:
+    build = root / "deploy" / "build"
+    (build / "lambda").mkdir(parents=True)
+    (build / "glue" / "wheels").mkdir(parents=True)
+    (build / "glue" / "amc_transformations.py").write_text("")
+    for wheel in ("zzz-1.0-py3-none-any.whl", "amc_uploader-0.1.0-py3-none-any.whl"):
+        (build / "glue" / "wheels" / wheel).write_bytes(b"")
+    (build / "web-placeholder").mkdir()
+    (build / "web-placeholder" / "index.html").write_text("placeholder")
+    if web_dist:
+        (root / "web" / "dist").mkdir(parents=True)
+        (root / "web" / "dist" / "index.html").write_text("app")
+
+
+def test_build_paths_prefer_the_built_web_app_over_the_placeholder(tmp_path: Path) -> None:
+    from amc_infra.paths import BuildPaths
+
+    make_build(tmp_path / "without", web_dist=False)
+    make_build(tmp_path / "with", web_dist=True)
+    assert (
+        BuildPaths.from_repo(tmp_path / "without").web_dir
+        == tmp_path / "without/deploy/build/web-placeholder"
+    )
+    paths = BuildPaths.from_repo(tmp_path / "with")
+    assert paths.web_dir == tmp_path / "with/web/dist"
+    assert paths.glue_wheels == ["amc_uploader-0.1.0-py3-none-any.whl", "zzz-1.0-py3-none-any.whl"]
+
+
+def test_build_paths_name_the_build_script_when_output_is_missing(tmp_path: Path) -> None:
+    from amc_infra.paths import BuildOutputMissingError, BuildPaths
+
+    try:
+        BuildPaths.from_repo(tmp_path)
+    except BuildOutputMissingError as exc:
+        assert "deploy/build.sh" in str(exc)
+        assert "lambda" in str(exc)
+    else:
+        raise AssertionError("missing build output was not reported")
