@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from amc_uploader.cli import app
@@ -87,3 +89,22 @@ def test_errors_exit_non_zero_with_one_line(tmp_path: Path) -> None:
     assert bad_type.exit_code == 2 and "unknown PII type" in bad_type.output
     no_output = runner.invoke(app, ["run", "--input", str(src), "--dataset-id", "d", "--instance", "i"])
     assert no_output.exit_code == 2 and "output is required" in no_output.output
+
+
+def test_upload_without_amc_credentials_fails_before_staging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str], s3: Any
+) -> None:
+    for name in ("AMC_CLIENT_ID", "AMC_CLIENT_SECRET", "AMC_REFRESH_TOKEN", "AMC_LWA_SECRET_ID"):
+        monkeypatch.delenv(name, raising=False)
+    s3.create_bucket(Bucket="cli-no-creds")
+    src = write_csv(tmp_path / "c.csv", list(synthetic_rows(20)))
+    outcome = CliRunner().invoke(
+        app,
+        [
+            *["run", "--input", str(src), "--country", "US", "--pii", "email=EMAIL", "--dataset-id", "d"],
+            *["--instance", "amcsandbox01", "--output", "s3://cli-no-creds/stage"],
+        ],
+    )
+    assert outcome.exit_code == 1
+    assert "AMC_CLIENT_ID" in outcome.output
+    assert s3.list_objects_v2(Bucket="cli-no-creds").get("KeyCount") == 0

@@ -121,6 +121,11 @@ def run_job(
             )
     # Validation before any output is written (and before any AMC call).
     plan = build_plan(config, job_id, s3_client=s3_client)
+    if uploading and amc is None:
+        # Settings errors (missing AMC_* variables) surface now, before anything is staged.
+        from amc_client import AmcClient
+
+        amc = AmcClient.from_env()
     stages: dict[str, InstanceStage] = {}
     existing: dict[str, JobRecord | None] = {}
     if target is not None:
@@ -140,10 +145,6 @@ def run_job(
     results: list[InstanceResult] = []
     if config.dry_run:
         return JobResult(job_id, report, results)
-    if uploading and amc is None:
-        from amc_client import AmcClient
-
-        amc = AmcClient.from_env()
     emit("upload" if uploading else "stage")
     for instance in config.instances:
         record = existing.get(instance) or records[instance]
