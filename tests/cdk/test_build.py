@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import sysconfig
 import time
 import zipfile
 from pathlib import Path
@@ -139,3 +141,39 @@ def test_build_paths_name_the_build_script_when_output_is_missing(tmp_path: Path
         assert "lambda" in str(exc)
     else:
         raise AssertionError("missing build output was not reported")
+
+
+def test_lambda_bundle_alone_imports_the_handlers_and_answers_health(build_paths: Any) -> None:
+    handlers = sorted(p.stem for p in (REPO_ROOT / "deploy" / "lambdas").glob("*.py"))
+    assert handlers, "deploy/lambdas/*.py missing (owned by the backend); nothing to check"
+    site = sysconfig.get_paths()["purelib"]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AMC_COGNITO_USER_POOL_ID": "us-east-1_smoke",
+        "AMC_COGNITO_REGION": "us-east-1",
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(Path(__file__).with_name("bundle_smoke.py")),
+            str(build_paths.lambda_dir),
+            site,
+            *handlers,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=build_paths.lambda_dir,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["imported"] == handlers
+    assert (
+        result["outside_bundle"] == []
+    )  # nothing but the runtime's boto3 and native builds came from the venv
+    if "api" in handlers:
+        assert result["health"]["status"] == 200
