@@ -165,6 +165,7 @@ def api_env(
         max_upload_bytes=64 * 1024,
         amc_max_attempts=2,
         amc_max_retry_seconds=5,
+        status_refresh_seconds=0.5,
     )
     backend = build_backend(settings, aws=aws)
     runner = LocalJobRunner(backend.jobs.execute, queue_delay=0.3)

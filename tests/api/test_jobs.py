@@ -174,3 +174,22 @@ def test_cancel_before_staging(api_env: ApiEnv) -> None:
     assert final["status"] == "CANCELLED"
     staged = api_env.aws.s3.list_objects_v2(Bucket=api_env.names.artifact_bucket, Prefix=f"amc/{dataset_id}/")
     assert staged.get("KeyCount", 0) == 0
+
+
+def test_get_job_polls_amc_itself(api_env: ApiEnv) -> None:
+    """No refresher runs here: reading the job is enough to follow the upload to SUCCESS."""
+    import time
+
+    dataset_id = unique_dataset_id("poll")
+    create_dataset(api_env, dataset_id)
+    job = start_sample_job(api_env, dataset_id, f"jobs/{uuid.uuid4().hex[:6]}/poll.csv")
+    deadline = time.monotonic() + 60
+    with api_env.client() as c:
+        while True:
+            got = c.get(f"/api/jobs/{job['jobId']}").json()
+            if got["status"] in ("SUCCEEDED", "FAILED"):
+                break
+            assert time.monotonic() < deadline, got
+            time.sleep(0.3)
+    assert got["status"] == "SUCCEEDED"
+    assert got["instances"][0]["uploadStatus"] == "SUCCESS"

@@ -47,6 +47,8 @@ class ApiSettings(BaseSettings):
     # AMC client retry budget (429/5xx); Lambda and the browser wait for it.
     amc_max_attempts: int = 4
     amc_max_retry_seconds: float = 30.0
+    # GET /api/jobs/{id} polls AMC itself when the stored upload state is older than this (seconds).
+    status_refresh_seconds: float = 10.0
     # Rows read to preview a file.
     preview_rows: int = 1000
     version: str = __version__

@@ -80,6 +80,7 @@ class JobService:
         self.triggers_repo = triggers_repo
         self.amc = amc
         self.runner: JobRunner | None = runner
+        self._polled: dict[str, float] = {}
 
     # ---- starting jobs
 
@@ -350,6 +351,28 @@ class JobService:
                 continue
             changed += self.refresh_job(job)
         return changed
+
+    def fresh(self, job_id: str) -> Job:
+        """The job, with AMC upload states polled first when the last poll is older than
+        `status_refresh_seconds`."""
+        max_age = self.settings.status_refresh_seconds
+        job = self.jobs_repo.get(job_id)
+        now = utcnow()
+        stale = [
+            i
+            for i in job.instances
+            if i.status is InstanceStatus.UPLOADING
+            and (i.updated_at is None or (now - i.updated_at).total_seconds() > max_age)
+        ]
+        if job.status in TERMINAL_JOB or not stale:
+            return job
+        # At most one poll per job and `max_age` from this process, however often the browser asks.
+        last = self._polled.get(job_id, 0.0)
+        if time.monotonic() - last < max_age:
+            return job
+        self._polled[job_id] = time.monotonic()
+        self.refresh_job(job)
+        return self.jobs_repo.get(job_id)
 
     def refresh_job(self, job: Job) -> int:
         changed = 0

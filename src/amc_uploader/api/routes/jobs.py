@@ -33,7 +33,9 @@ def list_jobs(
 
 @router.get("/{job_id}", response_model=Job, operation_id="getJob")
 def get_job(job_id: str, backend: BackendDep, user: UserDep) -> Job:
-    return backend.jobs_repo.get(job_id)
+    """The job; AMC upload states older than a few seconds are refreshed on read (the scheduled
+    refresher runs only every few minutes in AWS)."""
+    return backend.jobs.fresh(job_id)
 
 
 @router.post("/{job_id}/instances/{instance_id}/retry", response_model=Job, operation_id="retryJobInstance")
