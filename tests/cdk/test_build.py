@@ -177,3 +177,43 @@ def test_lambda_bundle_alone_imports_the_handlers_and_answers_health(build_paths
     )  # nothing but the runtime's boto3 and native builds came from the venv
     if "api" in handlers:
         assert result["health"]["status"] == 200
+
+
+# What AWS Glue 5.0 ships that our wheels may depend on (boto3 and its dependencies).
+GLUE_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+
+
+def test_glue_wheel_set_is_closed_under_its_requirements(build_paths: Any) -> None:
+    """Every requirement of every wheel (Python 3.11 on Linux) is in the set or in Glue 5.0 itself, so
+    `--additional-python-modules` never has to reach PyPI for a missing dependency."""
+    from email.parser import Parser
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    environment = {
+        "python_version": "3.11",
+        "python_full_version": "3.11.9",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "os_name": "posix",
+        "extra": "",
+    }
+    wheel_dir = build_paths.glue_dir / "wheels"
+    present = {canonicalize_name(w.split("-")[0]) for w in build_paths.glue_wheels}
+    missing = set()
+    for wheel in build_paths.glue_wheels:
+        with zipfile.ZipFile(wheel_dir / wheel) as zf:
+            meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            message = Parser().parsestr(zf.read(meta).decode())
+        for line in message.get_all("Requires-Dist") or []:
+            req = Requirement(line)
+            if req.marker is not None and not req.marker.evaluate(environment):
+                continue
+            name = canonicalize_name(req.name)
+            if name not in present and name not in GLUE_PROVIDED:
+                missing.add(f"{wheel}: {req}")
+    assert missing == set()
