@@ -256,3 +256,22 @@ def test_s3_input_and_output_two_instances(s3: Any, moto_endpoint: str, tmp_path
             for u in uris
         )
         assert body.count(b"\n") == 500 + len(uris)  # one header per partition
+
+
+def test_format_detected_from_content(tmp_path: Path) -> None:
+    rows = [{"email": "a@b.com", "n": "1"}, {"email": "c@d.org", "n": "2"}]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "export_0001").write_bytes(
+        gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode())
+    )
+    (tmp_path / "in" / "_SUCCESS").write_text("")  # hidden marker files are skipped
+    result = run_job(_config(tmp_path, [str(tmp_path / "in")], pii={"email": "EMAIL"}))
+    assert result.report.input_format == "JSONL" and result.report.rows_out == 2
+    staged = read_staged_jsonl(find_manifest(tmp_path / "out"))
+    assert [r["n"] for r in staged] == ["1", "2"]
+
+    csv_no_ext = tmp_path / "plain"
+    csv_no_ext.write_text("email,n\na@b.com,1\n")
+    out2 = tmp_path / "out2"
+    result2 = run_job(_config(tmp_path, [str(csv_no_ext)], pii={"email": "EMAIL"}, output=str(out2)))
+    assert result2.report.input_format == "CSV" and result2.report.file_format == "CSV"
