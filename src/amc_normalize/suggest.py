@@ -71,15 +71,43 @@ def _key(column: str) -> str:
     return _NOT_ALNUM.sub("", column.lower())
 
 
+# Hints too generic to count inside a longer name (`last_login`, `mailing_opt_in`, `region_id`).
+_EXACT_ONLY = frozenset(
+    {"first", "last", "mail", "cap", "tel", "cell", "region", "county", "postal", "line1"}
+)
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
 def _name_guess(column: str) -> tuple[PiiType | None, float]:
     key = _key(column)
     if key in _EXACT:
         return _EXACT[key], 0.9
-    # Prefix/suffix forms: `billing_zip`, `customer_email`, `zip_code_5`.
-    for hint, t in sorted(_EXACT.items(), key=lambda kv: -len(kv[0])):
-        if len(hint) >= 4 and (key.startswith(hint) or key.endswith(hint)):
-            return t, 0.7
+    # A run of whole words at either end: `billing_zip`, `customerEmail`, `zip_code_5`, `e_mail_2`.
+    words = [w.lower() for w in _WORDS.findall(column)]
+    for size in range(len(words) - 1, 0, -1):
+        for part in ("".join(words[-size:]), "".join(words[:size])):
+            t = _EXACT.get(part)
+            if t is not None and part not in _EXACT_ONLY:
+                return t, 0.75
     return None, 0.0
+
+
+def _fits(pii_type: PiiType, value: str, country_code: str | None) -> bool:
+    """Does one sample value look like this type (used to temper a name-based guess)?"""
+    if pii_type is PiiType.EMAIL:
+        return _EMAIL_SHAPE.search(value) is not None
+    if pii_type is PiiType.PHONE:
+        return _PHONE_SHAPE.search(value) is not None
+    if pii_type is PiiType.ZIP:
+        if country_code in SUPPORTED_COUNTRIES:
+            assert country_code is not None
+            return bool(get_rule(PiiType.ZIP, country_code).kernel(value))
+        return len(value) <= 12 and any(c.isdigit() for c in value)
+    if pii_type is PiiType.STATE:
+        return len(value) <= 40 and not any(c.isdigit() for c in value)
+    if pii_type is PiiType.ADDRESS:
+        return any(c.isalpha() for c in value)
+    return _NAME_SHAPE.search(value) is not None
 
 
 def _share(values: Sequence[str], test: re.Pattern[str]) -> float:
@@ -162,16 +190,10 @@ def suggest_pii_types(
                     by_name, name_conf * 0.7, f"column name; values look like {by_value.value}"
                 )
         elif by_name is not None:
-            fits = (
-                _NAME_SHAPE.search
-                if by_name in (PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.CITY)
-                else None
-            )
-            if fits is not None and values:
-                share = sum(1 for v in values if fits(v)) / len(values)
-                conf = name_conf * (0.6 + 0.4 * share)
-            else:
-                conf = name_conf
+            conf = name_conf
+            if values:
+                share = sum(1 for v in values if _fits(by_name, v, cc)) / len(values)
+                conf = name_conf * (0.4 + 0.6 * share)
             result[column] = Suggestion(by_name, round(conf, 3), "column name")
         elif by_value is not None:
             result[column] = Suggestion(

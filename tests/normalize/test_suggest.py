@@ -24,6 +24,10 @@ from amc_normalize import NormalizationConfigError, PiiType, suggest_pii_types
         ("billing_city", PiiType.CITY),
         ("province", PiiType.STATE),
         ("customer_email", PiiType.EMAIL),
+        ("customerEmail", PiiType.EMAIL),
+        ("billing_zip", PiiType.ZIP),
+        ("zip_code_5", PiiType.ZIP),
+        ("Shipping Address", PiiType.ADDRESS),
     ],
 )
 def test_names(column: str, expected: PiiType) -> None:
@@ -67,3 +71,15 @@ def test_prehashed_columns_rely_on_the_name() -> None:
 def test_unknown_country() -> None:
     with pytest.raises(NormalizationConfigError):
         suggest_pii_types(["zip"], {}, "XX")
+
+
+@pytest.mark.parametrize("column", ["last_login", "mailing_opt_in", "region_id", "first_seen", "order_total"])
+def test_generic_words_inside_other_names_are_not_pii(column: str) -> None:
+    assert suggest_pii_types([column], {column: ["2024-01-01", "x"]})[column].pii_type is None
+
+
+def test_values_that_do_not_fit_the_name_lower_confidence() -> None:
+    good = suggest_pii_types(["zip"], {"zip": ["75236", "10001"]}, "US")["zip"]
+    bad = suggest_pii_types(["zip"], {"zip": ["n/a", "unknown"]}, "US")["zip"]
+    assert good.pii_type is bad.pii_type is PiiType.ZIP
+    assert good.confidence >= 0.9 > 0.5 > bad.confidence
