@@ -71,8 +71,8 @@ class Upload(Construct):
             key=key,
             environment=environment,
             timeout=Duration.minutes(5),
-            # One poll at a time: overlapping runs would only repeat the same requests.
-            reserved_concurrent_executions=1,
+            # No reserved concurrency: new accounts (10 concurrent executions) cannot reserve any. A run
+            # takes seconds, the schedule is 5 minutes; the next run retries what failed.
             retry_attempts=0,
         )
         events.Rule(
