@@ -82,7 +82,9 @@ class RecordReader:
         except OSError as exc:
             raise RecordFileError(self.path, f"cannot open: {exc.strerror or exc}") from None
         self.size = os.fstat(self._raw.fileno()).st_size
-        self._stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=self._raw, mode="rb") if self.kind.gzip else self._raw
+        self._stream: IO[bytes] | gzip.GzipFile = (
+            gzip.GzipFile(fileobj=self._raw, mode="rb") if self.kind.gzip else self._raw
+        )
         self._first: dict[str, Any] | None = None
         self.columns: list[str] = []
         try:
