@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from amc_uploader.api.logs import configure_logging
-        from amc_uploader.local import LocalStack
+        from amc_uploader.local import LocalStack, LocalStackError
 
         configure_logging()
         console = Console(file=sys.stdout)
@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
             stack.start()
         except Exception as exc:
             stack.stop()
-            console.print(f"[red]local stack failed to start: {type(exc).__name__}[/red]")
+            reason = str(exc) if isinstance(exc, LocalStackError) else type(exc).__name__
+            console.print(f"[red]local stack failed to start: {reason}[/red]")
             raise typer.Exit(1) from None
         assert stack.admin is not None
         console.print(f"AMC Uploader is running: [bold]{stack.url}/[/bold]  (API: {stack.url}/api)")

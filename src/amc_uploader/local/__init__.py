@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from amc_uploader.local.bootstrap import StackNames
-from amc_uploader.local.stack import AdminLogin, LocalStack
+from amc_uploader.local.stack import AdminLogin, LocalStack, LocalStackError
 
-__all__ = ["AdminLogin", "LocalStack", "StackNames"]
+__all__ = ["AdminLogin", "LocalStack", "LocalStackError", "StackNames"]

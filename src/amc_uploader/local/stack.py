@@ -39,6 +39,10 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
+class LocalStackError(RuntimeError):
+    """The local stack cannot start (the message says why)."""
+
+
 @dataclass(frozen=True)
 class AdminLogin:
     username: str
@@ -81,6 +85,7 @@ class LocalStack:
         self._server: uvicorn.Server | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
+        self._snapshot_lock = threading.Lock()
         self._socket: socket.socket | None = None
         self.backend: Backend | None = None
         self.admin: AdminLogin | None = None
@@ -145,7 +150,10 @@ class LocalStack:
 
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self.host, self._port))
+        try:
+            self._socket.bind((self.host, self._port))
+        except OSError as exc:
+            raise LocalStackError(f"cannot listen on {self.host}:{self._port} ({exc.strerror})") from None
         port = int(self._socket.getsockname()[1])
         self.url = f"http://{self.host}:{port}"
 
@@ -249,12 +257,13 @@ class LocalStack:
             self.snapshot()
 
     def snapshot(self) -> None:
-        if self.backend is None:
+        if self.backend is None or self._moto is None:
             return
-        try:
-            persist.save(self.backend.aws, self.names, self.state_dir / "aws")
-        except Exception as exc:
-            logger.warning("state snapshot failed", extra={"error_type": type(exc).__name__})
+        with self._snapshot_lock:
+            try:
+                persist.save(self.backend.aws, self.names, self.state_dir / "aws")
+            except Exception as exc:
+                logger.warning("state snapshot failed", extra={"error_type": type(exc).__name__})
 
     def stop(self) -> None:
         self._stop.set()
@@ -264,10 +273,10 @@ class LocalStack:
             runner = self.backend.runner
             if isinstance(runner, LocalJobRunner):
                 runner.shutdown()
-            self.snapshot()
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        self.snapshot()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
