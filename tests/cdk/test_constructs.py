@@ -345,4 +345,6 @@ def test_content_security_policy_allows_only_self_and_named_sources() -> None:
     directives = dict(d.split(" ", 1) for d in csp.split("; "))
     assert directives["connect-src"] == "'self' https://api.example https://auth.example"
     assert directives["script-src"] == "'self'"
-    assert "unsafe-inline" not in csp and "*" not in csp
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert "unsafe-eval" not in csp and "*" not in csp

@@ -18,13 +18,15 @@ HSTS_MAX_AGE = Duration.days(730)
 
 
 def content_security_policy(connect_sources: list[str]) -> str:
-    """Scripts, styles, fonts and frames only from the site itself (which also serves the API under
-    /api); XHR/fetch to the site and Cognito (`connect_sources`); no plugins, no framing of the site."""
+    """Scripts, styles and fonts only from the site itself (which also serves the API under /api; inline
+    styles allowed); XHR/fetch to the site and Cognito (`connect_sources`); no plugins, no framing."""
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            # Vue inserts hoisted static markup (style="..." attributes included) through innerHTML,
+            # which a strict style-src blocks; scripts stay strictly 'self'.
+            "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self'",
             "connect-src " + " ".join(["'self'", *connect_sources]),
