@@ -40,3 +40,10 @@ export function lastSegment(key: string): string {
   const parts = key.split("/").filter(Boolean);
   return parts[parts.length - 1] ?? key;
 }
+
+/** The format a key's name implies ("CSV", "JSONL", "PARQUET"), or null when the name does not tell. */
+export function formatOfKey(key: string): "CSV" | "JSONL" | "PARQUET" | null {
+  const m = key.toLowerCase().match(/\.(csv|tsv|json|jsonl|ndjson|parquet)(\.gz|\.gzip)?$/);
+  if (!m) return null;
+  return m[1] === "parquet" ? "PARQUET" : m[1] === "csv" || m[1] === "tsv" ? "CSV" : "JSONL";
+}
