@@ -67,7 +67,7 @@ def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, t
     page.get_by_label("Username").fill(local_server.username)
     page.get_by_label("Password").fill("wrong-password-1A!")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#signin-error")).not_to_be_empty()
+    expect(page.locator("#signin-error")).to_have_text("The username or password is not correct.")
     shot("signin-error")
     page.get_by_label("Password").fill(local_server.password)
     page.get_by_role("button", name="Sign in").click()
