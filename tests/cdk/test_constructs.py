@@ -143,6 +143,10 @@ def test_auth_admin_only_pool_with_pkce_client() -> None:
     assert pool["UserPoolTier"] == "PLUS"
     assert pool["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    risk = only(t, "AWS::Cognito::UserPoolRiskConfigurationAttachment")["Properties"]
+    actions = risk["AccountTakeoverRiskConfiguration"]["Actions"]
+    assert actions["HighAction"]["EventAction"] == "MFA_REQUIRED"
+    assert risk["CompromisedCredentialsRiskConfiguration"]["Actions"]["EventAction"] == "BLOCK"
     t.has_resource_properties("AWS::Cognito::UserPoolGroup", {"GroupName": ADMIN_GROUP})
     t.has_resource_properties(
         "AWS::Cognito::UserPoolUser",
@@ -168,9 +172,11 @@ def test_auth_admin_only_pool_with_pkce_client() -> None:
 def test_auth_without_threat_protection_uses_essentials() -> None:
     stack = new_stack()
     Auth(stack, "Auth", admin_email="admin@example.com", domain_prefix="amc-test", threat_protection=False)
-    pool = only(Template.from_stack(stack), "AWS::Cognito::UserPool")["Properties"]
+    t = Template.from_stack(stack)
+    pool = only(t, "AWS::Cognito::UserPool")["Properties"]
     assert pool["UserPoolTier"] == "ESSENTIALS"
     assert "UserPoolAddOns" not in pool
+    t.resource_count_is("AWS::Cognito::UserPoolRiskConfigurationAttachment", 0)
 
 
 def test_api_every_method_but_health_uses_the_cognito_authorizer(bundle_dir: Path) -> None:

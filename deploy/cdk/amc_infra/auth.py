@@ -56,6 +56,32 @@ class Auth(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        if threat_protection:
+            # Adaptive authentication: risky sign-ins must pass MFA (high risk even without enrolment,
+            # which blocks them); sign-ins with credentials known to be leaked are blocked.
+            risk = cognito.CfnUserPoolRiskConfigurationAttachment
+            cognito.CfnUserPoolRiskConfigurationAttachment(
+                self,
+                "RiskConfiguration",
+                user_pool_id=self.user_pool.user_pool_id,
+                client_id="ALL",
+                account_takeover_risk_configuration=risk.AccountTakeoverRiskConfigurationTypeProperty(
+                    actions=risk.AccountTakeoverActionsTypeProperty(
+                        high_action=risk.AccountTakeoverActionTypeProperty(
+                            event_action="MFA_REQUIRED", notify=False
+                        ),
+                        medium_action=risk.AccountTakeoverActionTypeProperty(
+                            event_action="MFA_IF_CONFIGURED", notify=False
+                        ),
+                        low_action=risk.AccountTakeoverActionTypeProperty(
+                            event_action="MFA_IF_CONFIGURED", notify=False
+                        ),
+                    )
+                ),
+                compromised_credentials_risk_configuration=risk.CompromisedCredentialsRiskConfigurationTypeProperty(
+                    actions=risk.CompromisedCredentialsActionsTypeProperty(event_action="BLOCK")
+                ),
+            )
         self.domain = self.user_pool.add_domain(
             "HostedUi", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
         )
