@@ -185,6 +185,7 @@ def _calling_code_plan(country_code: int) -> tuple[str, _Plan] | None:
 _Result = tuple[str, str | None]
 _UNPARSABLE: _Result = ("", "phone.unparsable")
 _NOT_POSSIBLE: _Result = ("", "phone.not_possible")
+_AMBIGUOUS: _Result = ("", "phone.ambiguous")
 
 
 def _finish(country_code: int, national: str, plan: _Plan) -> _Result:
@@ -201,6 +202,13 @@ def _finish(country_code: int, national: str, plan: _Plan) -> _Result:
         raise _Fallback
     if main[1].test_length(national) not in _POSSIBLE:
         return _NOT_POSSIBLE
+    # Spec (PHONE): output re-read as `"+" + output` must give the output again. parse strips a national
+    # prefix even after `+cc`, so a national number that itself starts with one (`+43 000000` ->
+    # `4300000` -> `430000`) has no stable E.164 form: it is invalid, never a moving target. Real
+    # numbers never start with their country's trunk prefix; the conformance data has no such case.
+    again = main[1].strip_national_prefix(national)
+    if again != national and main[1].test_length(again) not in _KEEP_ORIGINAL:
+        return _AMBIGUOUS
     # The national significant number keeps its leading zeros (italian_leading_zero), so it is `national`.
     return f"{country_code}{national}", None
 
@@ -251,7 +259,17 @@ def slow_phone(digits: str, plus: bool, region: str) -> tuple[str, str | None]:
         return "", "phone.unparsable"
     if not phonenumbers.is_possible_number(number):
         return "", "phone.not_possible"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:], None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # The stability rule of `_finish`, checked here by really parsing the output again.
+    try:
+        again = phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.E164
+        )
+    except NumberParseException:
+        again = ""
+    if again != e164:
+        return "", "phone.ambiguous"
+    return e164[1:], None
 
 
 def phone_result(digits: str, plus: bool, region: str, plan: _Plan | None) -> _Result:

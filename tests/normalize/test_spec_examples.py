@@ -203,6 +203,7 @@ def test_hash_is_sha256_of_normalized_text() -> None:
         ("12", "PHONE", "US", "phone.not_possible"),
         ("n/a", "PHONE", "US", "phone.no_digits"),
         ("1", "PHONE", "US", "phone.unparsable"),
+        ("+43 000000", "PHONE", "CA", "phone.ambiguous"),  # re-read as +4300000 it would lose a 0
         ("123", "ZIP", "US", "zip.pattern"),
         ("---", "FIRST_NAME", "US", "name.no_letters"),
         ("42", "STATE", "US", "state.no_letters"),
