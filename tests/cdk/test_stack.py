@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .cfn import render
@@ -248,3 +249,10 @@ def test_default_variant_has_no_trigger_grants(synth: Synth) -> None:
         for n in synth.resources("Custom::S3BucketNotifications").values()
     ]
     assert "<DataBucketName>" not in notifications
+
+
+def test_template_is_account_and_region_agnostic(synth: Synth) -> None:
+    """One template deploys anywhere: no account ids or region names baked in."""
+    text = json.dumps(synth.template)
+    assert re.findall(r"\b\d{12}\b", text) == []
+    assert re.findall(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b", text) == []
