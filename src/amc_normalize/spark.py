@@ -137,10 +137,15 @@ def _hash_udf(pii_type: PiiType, country_code: str) -> Any:
 
     def hash_udf(values: pd.Series) -> pd.DataFrame:
         hasher = get_hasher(pii_type, country_code)
+        null_code = Outcome.NULL.value
         hashes: list[str | None] = []
         outcomes: list[str] = []
         for value in values:
-            result = hasher(value if value is None or isinstance(value, str) else None)
+            if value is None:  # hybrid columns send the values handled natively as nulls
+                hashes.append(None)
+                outcomes.append(null_code)
+                continue
+            result = hasher(value if isinstance(value, str) else None)
             hashes.append(result.value)
             outcomes.append(_outcome_code(result))
         return pd.DataFrame({"hash": hashes, "outcome": outcomes})

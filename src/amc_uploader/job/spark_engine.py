@@ -153,6 +153,7 @@ def _partition_writer(
 
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
         from pyspark import TaskContext
 
         context = TaskContext.get()
@@ -175,21 +176,24 @@ def _partition_writer(
         failures: Counter[str] = Counter()
         rows_in = rows_out = 0
         try:
-            for batch in batches:
-                data = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-                for row in zip(*data, strict=True):
-                    rows_in += 1
-                    failed = False
+            for incoming in batches:
+                batch = incoming
+                rows_in += batch.num_rows
+                # Counting is vectorized (Arrow compute); only serialization walks the rows in Python.
+                if fail_cols:
+                    failed_any = None
                     for j, name in enumerate(fail_cols):
-                        if row[first_fail + j]:
-                            failures[name] += 1
-                            failed = True
-                    if failed:
-                        continue
-                    for j, name in enumerate(outcome_cols):
-                        outcomes[f"{name}\t{row[first_outcome + j]}"] += 1
-                    writer.write(serialize(row[:n_out]))
-                    rows_out += 1
+                        flags = pc.fill_null(batch.column(first_fail + j), False)
+                        failures[name] += pc.sum(flags).as_py() or 0
+                        failed_any = flags if failed_any is None else pc.or_(failed_any, flags)
+                    batch = batch.filter(pc.invert(failed_any))
+                for j, name in enumerate(outcome_cols):
+                    for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
+                        outcomes[f"{name}\t{item['values']}"] += item["counts"]
+                data = [batch.column(i).to_pylist() for i in range(n_out)]
+                for row in zip(*data, strict=True):
+                    writer.write(serialize(row))
+                rows_out += batch.num_rows
             writer.close()
         finally:
             writer.discard()
