@@ -221,7 +221,11 @@ def test_upload_needs_s3_output(tmp_path: Path) -> None:
         run_job(_config(tmp_path, [str(src)], stage_only=False))
 
 
-def test_s3_input_and_output_two_instances(s3: Any, moto_endpoint: str, tmp_path: Path) -> None:
+def test_s3_input_and_output_two_instances(
+    s3: Any, moto_endpoint: str, tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the configured endpoint leads to moto: inputs and output both have to honour it.
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
     bucket = f"job-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(Bucket=bucket)
     rows = list(synthetic_rows(500, seed=11))
@@ -236,7 +240,7 @@ def test_s3_input_and_output_two_instances(s3: Any, moto_endpoint: str, tmp_path
         instances=["amcsandbox01", "amcsandbox02"],
         partition_cap_bytes=20_000,
     )
-    result = run_job(config, s3_client=s3)
+    result = run_job(config)
     assert [i.instance_id for i in result.instances] == ["amcsandbox01", "amcsandbox02"]
     for item in result.instances:
         record = item.record

@@ -110,6 +110,11 @@ def run_job(
             progress(JobProgress(phase=phase))
 
     emit("validate")
+    if s3_client is None and config.s3_endpoint_url:
+        # One client for inputs and output, so s3:// inputs also go to the configured endpoint.
+        import boto3
+
+        s3_client = boto3.client("s3", endpoint_url=config.s3_endpoint_url)
     target: StagingTarget | None = None
     if not config.dry_run:
         assert config.output is not None
