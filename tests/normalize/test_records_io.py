@@ -84,3 +84,20 @@ def test_writer_commits_or_leaves_nothing(tmp_path: Path) -> None:
         w.write({"a": "1"})
         w.write({"a": "1", "c": "2"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.gz"]
+
+
+@pytest.mark.parametrize(("sep", "expected"), [(";", ";"), ("\t", "\t"), ("|", "|"), (",", ",")])
+def test_delimiter_is_sniffed_from_the_header(tmp_path: Path, sep: str, expected: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(f"name{sep}zip\nAnn{sep}10115\n", encoding="utf-8")
+    with RecordReader(path) as reader:
+        assert reader.delimiter == expected
+        assert list(reader) == [{"name": "Ann", "zip": "10115"}]
+
+
+def test_explicit_delimiter_wins(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a;b,c\n1;2,3\n", encoding="utf-8")
+    with RecordReader(path, delimiter=";") as reader:
+        assert reader.columns == ["a", "b,c"]
+        assert list(reader) == [{"a": "1", "b,c": "2,3"}]

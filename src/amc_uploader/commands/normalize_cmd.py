@@ -51,6 +51,10 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[
             bool, typer.Option("--quiet", "-q", help="No progress bar and no report table.")
         ] = False,
+        delimiter: Annotated[
+            str | None,
+            typer.Option("--delimiter", help="Input CSV delimiter (default: from the header line)."),
+        ] = None,
     ) -> None:
         """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged."""
         from rich.console import Console
@@ -73,7 +77,7 @@ def register(app: typer.Typer) -> None:
         report = NormalizationReport()
         with ExitStack() as stack:
             try:
-                reader = stack.enter_context(RecordReader(input_path, in_kind))
+                reader = stack.enter_context(RecordReader(input_path, in_kind, delimiter=delimiter))
                 spec.check_columns(reader.columns, source=str(input_path))
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:

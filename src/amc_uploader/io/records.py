@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import os
 import zlib
@@ -72,7 +73,9 @@ class RecordReader:
     file as stored (compressed bytes for gzip).
     """
 
-    def __init__(self, path: str | Path, kind: FileKind | None = None) -> None:
+    def __init__(
+        self, path: str | Path, kind: FileKind | None = None, *, delimiter: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.kind = kind or detect_kind(self.path)
         self.line = 0
@@ -87,9 +90,14 @@ class RecordReader:
         )
         self._first: dict[str, Any] | None = None
         self.columns: list[str] = []
+        self.delimiter = ","
         try:
             if self.kind.format is RecordFormat.CSV:
-                self._csv = csv.reader(self._lines(), strict=True)
+                lines = self._lines()
+                first = next(lines, None)
+                head: list[str] = [] if first is None else [first]
+                self.delimiter = delimiter or sniff_delimiter(first or "")
+                self._csv = csv.reader(itertools.chain(head, lines), delimiter=self.delimiter, strict=True)
                 self.columns = self._read_header()
             else:
                 self._json_lines = self._lines()
@@ -216,9 +224,18 @@ class RecordReader:
         self.close()
 
 
-def open_records(path: str | Path) -> RecordReader:
+def open_records(path: str | Path, *, delimiter: str | None = None) -> RecordReader:
     """Open a CSV / JSON-lines file (plain or gzip) for streaming; raises RecordFileError."""
-    return RecordReader(path)
+    return RecordReader(path, delimiter=delimiter)
+
+
+def sniff_delimiter(header: str) -> str:
+    """`,` unless the header line has none and uses `;`, tab or `|` instead (European exports)."""
+    if "," in header:
+        return ","
+    counts = {d: header.count(d) for d in (";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _cell(value: Any) -> str:
