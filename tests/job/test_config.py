@@ -65,6 +65,8 @@ birthday = "DATE"
         ({"unknown_key": 1}, "unknown_key"),
         ({"csv": {"encoding": "nope"}}, "unknown encoding"),
         ({"csv": {"header": False}}, "column_names is required"),
+        ({"job_id": "../etc"}, "invalid job id"),
+        ({"instances": ["a/b"]}, "invalid instance id"),
     ],
 )
 def test_invalid_configs(change: dict[str, object], message: str) -> None:

@@ -10,7 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from amc_client.staging import DEFAULT_PARTITION_CAP, MAX_PARTITION_CAP, MIN_PARTITION_CAP
+from amc_client.staging import (
+    DEFAULT_PARTITION_CAP,
+    MAX_PARTITION_CAP,
+    MIN_PARTITION_CAP,
+    StagingError,
+    StagingLayout,
+)
 from amc_uploader.job.errors import JobConfigError
 
 __all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
@@ -154,8 +160,13 @@ class JobConfig(BaseModel):
                 problems.append("at least one AMC instance is required unless dry_run")
         if len(set(self.instances)) != len(self.instances):
             problems.append("instances are listed more than once")
+        for instance in self.instances or ["instance"]:
+            try:  # ids become S3 key segments (staging contract)
+                StagingLayout(self.dataset_id, self.job_id or "job", instance)
+            except StagingError as exc:
+                problems.append(str(exc))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("; ".join(dict.fromkeys(problems)))
         return self
 
     @property
