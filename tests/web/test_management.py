@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,17 @@ from tests.web.test_browser import Shots
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _api(server: LocalServer) -> httpx.Client:
+@pytest.fixture()
+def api(local_server: LocalServer) -> Iterator[httpx.Client]:
     """An API client signed in as the admin, for test setup only (the UI is what is under test)."""
     tokens = httpx.post(
-        f"{server.url}/api/auth/local-login",
-        json={"username": server.username, "password": server.password},
+        f"{local_server.url}/api/auth/local-login",
+        json={"username": local_server.username, "password": local_server.password},
         timeout=10,
     ).json()
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {tokens['idToken']}"}, timeout=30
-    )
+    headers = {"Authorization": f"Bearer {tokens['idToken']}"}
+    with httpx.Client(base_url=local_server.url, headers=headers, timeout=30) as client:
+        yield client
 
 
 def _sign_in_with_keyboard(page: Any, server: LocalServer, path: str) -> None:
@@ -42,7 +44,7 @@ def _sign_in_with_keyboard(page: Any, server: LocalServer, path: str) -> None:
 
 
 def test_existing_dataset_triggers_instances_and_expiry(
-    page: Any, local_server: LocalServer, artifacts: Path, tmp_path: Path
+    page: Any, api: httpx.Client, local_server: LocalServer, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -53,34 +55,33 @@ def test_existing_dataset_triggers_instances_and_expiry(
     dataset_id = f"web_existing_{uuid.uuid4().hex[:6]}"
     key = f"incoming/{dataset_id}.csv"
 
-    with _api(local_server) as api:
-        if not api.get("/api/settings/credentials").json()["connected"]:
-            # A previous test saved new credentials: connect through the sandbox's consent page.
-            consent = api.post("/api/settings/oauth/consent-url", json={}).json()
-            answer = httpx.get(consent["url"], follow_redirects=False, timeout=10)
-            code = httpx.URL(answer.headers["location"]).params["code"]
-            api.post("/api/settings/oauth/callback", json={"code": code, "state": consent["state"]})
-        created = api.post(
-            "/api/instances/amcsandbox01/datasets",
-            json={
-                "datasetId": dataset_id,
-                "period": "P1D",
-                "countryCode": "US",
-                "columns": [
-                    {"name": "email", "piiType": "EMAIL", "nullable": True},
-                    {
-                        "name": "purchase_time",
-                        "dataType": "TIMESTAMP",
-                        "isMainEventTime": True,
-                        "nullable": False,
-                    },
-                    {"name": "amount", "dataType": "DECIMAL", "columnType": "METRIC"},
-                ],
-            },
-        )
-        assert created.status_code == 201, created.text
-        body = "email,purchase_time,amount,note\nann@example.com,2024-05-01T10:00:00Z,1.50,hello\n"
-        assert api.put("/api/files/content", params={"key": key}, content=body.encode()).status_code == 201
+    if not api.get("/api/settings/credentials").json()["connected"]:
+        # A previous test saved new credentials: connect through the sandbox's consent page.
+        consent = api.post("/api/settings/oauth/consent-url", json={}).json()
+        answer = httpx.get(consent["url"], follow_redirects=False, timeout=10)
+        code = httpx.URL(answer.headers["location"]).params["code"]
+        api.post("/api/settings/oauth/callback", json={"code": code, "state": consent["state"]})
+    created = api.post(
+        "/api/instances/amcsandbox01/datasets",
+        json={
+            "datasetId": dataset_id,
+            "period": "P1D",
+            "countryCode": "US",
+            "columns": [
+                {"name": "email", "piiType": "EMAIL", "nullable": True},
+                {
+                    "name": "purchase_time",
+                    "dataType": "TIMESTAMP",
+                    "isMainEventTime": True,
+                    "nullable": False,
+                },
+                {"name": "amount", "dataType": "DECIMAL", "columnType": "METRIC"},
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = "email,purchase_time,amount,note\nann@example.com,2024-05-01T10:00:00Z,1.50,hello\n"
+    assert api.put("/api/files/content", params={"key": key}, content=body.encode()).status_code == 201
 
     # Keyboard-only sign-in straight into step 1.
     _sign_in_with_keyboard(page, local_server, "/wizard/files")
@@ -140,9 +141,19 @@ def test_existing_dataset_triggers_instances_and_expiry(
     page.get_by_role("button", name="Create rule").click()
     expect(page.get_by_text(f"Rule “{dataset_id} rule” created")).to_be_visible()
     shot("step5-trigger-rule")
+    # AMC refuses the first upload request: the monitor shows the failure and retries on request.
+    sandbox = api.get("/api/settings").json()["apiBaseUrl"]
+    fault = {"method": "POST", "path_regex": f"/uploads/{dataset_id}$", "status": 400, "count": 1}
+    httpx.post(f"{sandbox}/sandbox/faults", json=fault, timeout=10).raise_for_status()
     page.get_by_role("button", name="Submit upload").click()
     job_card = page.locator("section[data-job]").first
     expect(job_card.get_by_role("heading", name=dataset_id)).to_be_visible()
+    row = job_card.locator('tr[data-instance="amcsandbox01"]')
+    expect(row.get_by_text("FAILED", exact=True)).to_be_visible(timeout=60_000)
+    expect(row.get_by_text("AMC refused the upload request")).to_be_visible()
+    expect(row.get_by_role("button", name="Retry")).to_be_visible()
+    shot("monitor-failed")
+    row.get_by_role("button", name="Retry").click()
     expect(job_card.get_by_test_id("upload-status")).to_have_text("SUCCESS", timeout=120_000)
     expect(job_card).to_contain_text("FULL_REPLACE")
 

@@ -49,6 +49,7 @@ describe("status", () => {
   it("gives advice for known AMC failures only", () => {
     expect(adviceFor("AMC refused our credentials; reconnect")).toMatch(/reconnect to Amazon Ads/);
     expect(adviceFor("Access Denied reading s3://b/k")).toMatch(/data upload AWS account id/);
+    expect(adviceFor("AMC rejected the request: BAD_REQUEST Bad request")).toMatch(/refused the upload request/);
     expect(adviceFor("something odd")).toBeNull();
     expect(adviceFor(null)).toBeNull();
   });

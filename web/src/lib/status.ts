@@ -55,6 +55,9 @@ export function adviceFor(message: string | null | undefined): string | null {
   if (m.includes("column") && (m.includes("missing") || m.includes("schema"))) {
     return "The file's columns do not match the dataset. Check the column definitions.";
   }
+  if (m.includes("rejected the request") || m.includes("bad_request")) {
+    return "AMC refused the upload request (its reason is below). Check that the dataset and the file's columns match, then retry.";
+  }
   if (m.includes("timestamp") || m.includes("date format")) {
     return "Some dates or times are not in a format AMC accepts (yyyy-MM-ddTHH:mm:ssZ or yyyy-MM-dd).";
   }
