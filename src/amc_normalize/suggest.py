@@ -6,6 +6,7 @@ Used by the CLI `inspect` command and the web wizard. Values are only tested, ne
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -59,6 +60,47 @@ _NAME_HINTS: dict[PiiType, tuple[str, ...]] = {
     PiiType.STATE: ("state", "province", "region", "county", "stateprovince", "statecode", "prefecture"),
     PiiType.ZIP: ("zip", "zipcode", "postcode", "postalcode", "postal", "plz", "cap", "pincode", "zip5"),
 }
+# Common column names in the other supported languages (DE, FR, ES, IT), compared the same way.
+_LOCAL_HINTS: dict[PiiType, tuple[str, ...]] = {
+    PiiType.EMAIL: ("mail", "courriel", "correo", "correoelectronico", "posta", "emailadresse"),
+    PiiType.PHONE: (
+        "telefon",
+        "telefonnummer",
+        "handy",
+        "mobil",
+        "telephone",
+        "portable",
+        "telefono",
+        "movil",
+        "cellulare",
+    ),
+    PiiType.FIRST_NAME: ("vorname", "prenom", "nombre", "nome"),
+    PiiType.LAST_NAME: (
+        "nachname",
+        "familienname",
+        "nom",
+        "nomdefamille",
+        "apellido",
+        "apellidos",
+        "cognome",
+    ),
+    PiiType.ADDRESS: (
+        "strasse",
+        "strae",
+        "anschrift",
+        "adresse",
+        "rue",
+        "direccion",
+        "calle",
+        "indirizzo",
+        "via",
+    ),
+    PiiType.CITY: ("ort", "stadt", "wohnort", "ville", "ciudad", "localidad", "citta", "comune"),
+    PiiType.STATE: ("bundesland", "departement", "provincia", "regione", "estado"),
+    PiiType.ZIP: ("postleitzahl", "codepostal", "cp", "codigopostal", "cap"),
+}
+for _t, _hints in _LOCAL_HINTS.items():
+    _NAME_HINTS[_t] = _NAME_HINTS[_t] + tuple(h for h in _hints if h not in _NAME_HINTS[_t])
 _EXACT = {hint: t for t, hints in _NAME_HINTS.items() for hint in hints}
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,7 +110,9 @@ _ADDRESS_SHAPE = re.compile(r"^\s*\d+[a-zA-Z]?\s+\S+|\S+\s+\d+[a-zA-Z]?\s*$")
 
 
 def _key(column: str) -> str:
-    return _NOT_ALNUM.sub("", column.lower())
+    # Accents dropped (`teléfono` -> `telefono`), then letters and digits only.
+    decomposed = unicodedata.normalize("NFKD", column.lower())
+    return _NOT_ALNUM.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 # Hints too generic to count inside a longer name (`last_login`, `mailing_opt_in`, `region_id`).
@@ -83,7 +127,7 @@ def _name_guess(column: str) -> tuple[PiiType | None, float]:
     if key in _EXACT:
         return _EXACT[key], 0.9
     # A run of whole words at either end: `billing_zip`, `customerEmail`, `zip_code_5`, `e_mail_2`.
-    words = [w.lower() for w in _WORDS.findall(column)]
+    words = [_key(w) for w in _WORDS.findall(column)]
     for size in range(len(words) - 1, 0, -1):
         for part in ("".join(words[-size:]), "".join(words[:size])):
             t = _EXACT.get(part)

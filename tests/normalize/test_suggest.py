@@ -28,6 +28,12 @@ from amc_normalize import NormalizationConfigError, PiiType, suggest_pii_types
         ("billing_zip", PiiType.ZIP),
         ("zip_code_5", PiiType.ZIP),
         ("Shipping Address", PiiType.ADDRESS),
+        ("Vorname", PiiType.FIRST_NAME),
+        ("Straße", PiiType.ADDRESS),
+        ("PLZ", PiiType.ZIP),
+        ("code_postal", PiiType.ZIP),
+        ("teléfono", PiiType.PHONE),
+        ("cognome", PiiType.LAST_NAME),
     ],
 )
 def test_names(column: str, expected: PiiType) -> None:
