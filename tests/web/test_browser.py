@@ -163,6 +163,17 @@ def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, t
     for column, pii in prefilled:
         expect(page.get_by_label(f"Role of {column}")).to_have_value("PII")
         expect(page.get_by_label(f"PII type of {column}")).to_have_value(pii)
+    # Each PII type once: the message sits in the row of the field, and the step cannot be left.
+    page.get_by_label("PII type of first_name").select_option("EMAIL")
+    first_name_row = page.locator('tr[data-column="first_name"]')
+    duplicate = "Email is used by email, first_name; each PII type can be used once."
+    expect(first_name_row.get_by_text(duplicate)).to_be_visible()
+    page.get_by_role("button", name="Next →").click()
+    expect(page.get_by_text("2 problem(s) to fix above.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Step 4: Define columns")).to_be_visible()
+    shot("step4-duplicate-pii-type")
+    page.get_by_label("PII type of first_name").select_option("FIRST_NAME")
+    expect(first_name_row.get_by_text("each PII type can be used once")).to_have_count(0)
     shot("step4-columns")
     page.get_by_role("button", name="Next →").click()
 
