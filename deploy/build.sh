@@ -121,7 +121,7 @@ if ! up_to_date lambda-deps "$lambda_deps_digest" || [ ! -d "$OUT/.cache/lambda-
   rm -rf "$OUT/.cache/lambda-deps" && mv "$OUT/.cache/lambda-deps.tmp" "$OUT/.cache/lambda-deps"
   stamp lambda-deps "$lambda_deps_digest"
 fi
-lambda_digest="$(hash_inputs "$WHEEL" deploy/lambdas)-$wheel_digest-$lambda_deps_digest"
+lambda_digest="$(hash_inputs "${WHEEL#"$ROOT"/}" deploy/lambdas)-$wheel_digest-$lambda_deps_digest"
 if up_to_date lambda "$lambda_digest" && [ -d "$OUT/lambda" ]; then
   log "lambda bundle: up to date"
 else
@@ -152,7 +152,7 @@ if ! up_to_date glue-deps "$glue_deps_digest" || [ ! -d "$OUT/.cache/glue-wheels
   rm -rf "$OUT/.cache/glue-wheels" && mv "$OUT/.cache/glue-wheels.tmp" "$OUT/.cache/glue-wheels"
   stamp glue-deps "$glue_deps_digest"
 fi
-glue_digest="$(hash_inputs "$WHEEL" glue_entry)-$wheel_digest-$glue_deps_digest"
+glue_digest="$(hash_inputs "${WHEEL#"$ROOT"/}" glue_entry)-$wheel_digest-$glue_deps_digest"
 if up_to_date glue "$glue_digest" && [ -d "$OUT/glue/wheels" ]; then
   log "glue files: up to date"
 else
