@@ -186,6 +186,9 @@ def test_uploader_creates_one_upload_per_manifest(api_env: ApiEnv, lambdas: dict
     inst = api_env.backend.jobs_repo.get_instance(job_id, "amcsandbox01")
     api_env.backend.jobs_repo.put_instance(job_id, inst.model_copy(update={"upload_id": None}))
     assert handler(event, None)["uploads"][manifest_key] == upload_id
+    # A direct call (e.g. from a script after staging) takes the same path.
+    direct = {"bucket": api_env.names.artifact_bucket, "key": manifest_key}
+    assert handler(direct, None)["uploads"][manifest_key] == upload_id
     assert _upload_posts(api_env, dataset_id) == 1
     with api_env.client() as c:
         uploads = c.get(f"/api/instances/amcsandbox01/datasets/{dataset_id}/uploads").json()["items"]
