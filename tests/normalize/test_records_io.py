@@ -101,3 +101,15 @@ def test_explicit_delimiter_wins(tmp_path: Path) -> None:
     with RecordReader(path, delimiter=";") as reader:
         assert reader.columns == ["a", "b,c"]
         assert list(reader) == [{"a": "1", "b,c": "2,3"}]
+
+
+@pytest.mark.parametrize("columns", [[], ["a"], ["a", "b"]])
+def test_writer_any_width(tmp_path: Path, columns: list[str]) -> None:
+    target = tmp_path / "o.csv"
+    with RecordWriter(target, columns) as writer:
+        writer.write(dict.fromkeys(columns, "1"))
+        writer.write({})  # missing columns are empty cells
+    lines = target.read_text().splitlines()
+    # A lone empty field is quoted so the row is not mistaken for a blank line.
+    empty = '""' if len(columns) == 1 else ",".join("" for _ in columns)
+    assert lines[1:] == [",".join("1" for _ in columns), empty]
