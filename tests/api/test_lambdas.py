@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -79,9 +80,14 @@ def lambdas(api_env: ApiEnv) -> Iterator[dict[str, ModuleType]]:
         mp.setenv(k, v)
     mp.delenv("AMC_GLUE_JOB_NAME", raising=False)
     default_backend.cache_clear()
+    # The handlers configure JSON logging on import (as in Lambda): undone afterwards for the session.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         yield {name: _load(name) for name in ("api", "uploader", "refresher")}
     finally:
+        root.handlers = handlers
+        root.setLevel(level)
         default_backend.cache_clear()
         mp.undo()
 
