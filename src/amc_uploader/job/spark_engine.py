@@ -61,7 +61,6 @@ def build_spark_session(master: str = "local[*]", app_name: str = "amc-uploader"
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.files.maxPartitionBytes", str(32 * 1024 * 1024))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -235,29 +234,40 @@ def run_spark(
             )
     if progress is not None:
         progress(JobProgress(phase="spark", total_bytes=plan.total_bytes))
-    df = _read(spark, plan)
-    if plan.input_format is InputFormat.PARQUET:
-        missing = [c for c in plan.header if c not in df.columns]
-        if missing:
-            raise InputError(plan.inputs[0].name, "column not found by Spark", column=missing[0])
     parallelism = spark.sparkContext.defaultParallelism
-    if df.rdd.getNumPartitions() < parallelism:
-        # One big gzip file is a single split: spread the (expensive) hashing over every core.
-        df = df.repartition(parallelism)
-    transformed, outcome_cols, fail_cols = _transform(df, plan)
-    targets = [(stage.target.spec, stage.layout) for stage in stages]
-    write = _partition_writer(
-        output_format=plan.output_format,
-        columns=plan.output_columns,
-        outcome_cols=outcome_cols,
-        fail_cols=fail_cols,
-        cap=plan.config.partition_cap_bytes,
-        targets=targets,
-    )
+    # Splits small enough for a few tasks per core (the work per byte is high: hashing in Python), so
+    # the last wave does not leave cores idle. Set for this job only, then restored.
+    key = "spark.sql.files.maxPartitionBytes"
+    previous = spark.conf.get(key, None)
+    if plan.total_bytes and plan.input_format is not InputFormat.PARQUET:
+        spark.conf.set(key, str(max(4 << 20, min(128 << 20, plan.total_bytes // (parallelism * 4) + 1))))
     try:
-        meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
-    except Exception as exc:
-        raise _translate_spark_error(plan, exc) from None
+        df = _read(spark, plan)
+        if plan.input_format is InputFormat.PARQUET:
+            missing = [c for c in plan.header if c not in df.columns]
+            if missing:
+                raise InputError(plan.inputs[0].name, "column not found by Spark", column=missing[0])
+        if df.rdd.getNumPartitions() < parallelism:
+            # One big gzip file is a single split: spread the (expensive) hashing over every core.
+            df = df.repartition(parallelism)
+        transformed, outcome_cols, fail_cols = _transform(df, plan)
+        write = _partition_writer(
+            output_format=plan.output_format,
+            columns=plan.output_columns,
+            outcome_cols=outcome_cols,
+            fail_cols=fail_cols,
+            cap=plan.config.partition_cap_bytes,
+            targets=[(stage.target.spec, stage.layout) for stage in stages],
+        )
+        try:
+            meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
+        except Exception as exc:
+            raise _translate_spark_error(plan, exc) from None
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
     return _collect(plan, stages, meta, outcome_cols)
 
 
