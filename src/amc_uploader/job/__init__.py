@@ -1,4 +1,30 @@
-"""The upload job: read, normalize, stage and upload, locally (streaming) or on Spark / AWS Glue."""
+"""The upload job: read, normalize, stage and upload, locally (streaming) or on Spark / AWS Glue.
+
+    from amc_uploader.job import JobConfig, run_job
+
+    config = JobConfig.load("job.toml")          # or JobConfig(...) / JobConfig.from_mapping({...})
+    result = run_job(config)                      # amc=AmcClient.from_env() when an upload is due
+    result.report.rows_out, result.upload_ids    # report JSON also staged next to the files
+
+job.toml::
+
+    inputs = ["data/customers-*.csv.gz"]          # paths, globs, directories, s3:// URIs
+    dataset_id = "customers"
+    country_code = "US"
+    event_time = "purchase_ts"                    # FACT dataset; TIMESTAMP -> yyyy-MM-ddTHH:mm:ssZ
+    drop = ["internal_note"]
+    instances = ["amcinstance01"]
+    output = "s3://my-artifact-bucket"            # or a local directory (file:// manifest)
+    engine = "local"                              # or "spark" (CLI / Glue entry start the session)
+    [pii]
+    email = "EMAIL"
+    phone = "PHONE"
+    [column_types]
+    birthday = "DATE"
+
+CLI: ``amc-uploader run --config job.toml`` or the same fields as flags (``--input``, ``--pii
+email=EMAIL``, ``--dry-run``, ``--stage-only``, ...). Glue: ``glue_entry/amc_transformations.py``.
+"""
 
 from __future__ import annotations
 
