@@ -43,7 +43,13 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--country", "-c", help="ISO-3166 country code of the records.")
         ],
         pii: Annotated[
-            list[str], typer.Option("--pii", "-p", help="COLUMN=TYPE (repeatable), e.g. email=EMAIL.")
+            list[str],
+            typer.Option(
+                "--pii",
+                "-p",
+                help="COLUMN=TYPE (repeatable), e.g. email=EMAIL; TYPE: FIRST_NAME LAST_NAME NAME EMAIL"
+                " PHONE ADDRESS CITY STATE ZIP.",
+            ),
         ],
         report_path: Annotated[
             Path | None, typer.Option("--report", help="Also write the report as JSON.")
