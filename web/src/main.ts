@@ -13,7 +13,9 @@ async function boot(): Promise<void> {
   configureSession(config);
   const url = new URL(window.location.href);
   const returnTo = await completeCognitoSignIn(config, url);
-  if (returnTo) window.history.replaceState(null, "", returnTo);
+  // The router read the address (with ?code=&state=) when it was created: navigate explicitly, which
+  // also drops the code from the address bar and history.
+  if (returnTo) await router.replace(returnTo);
   createApp(App).use(router).mount("#app");
 }
 
