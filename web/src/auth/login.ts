@@ -65,11 +65,16 @@ export async function startCognitoSignIn(config: RuntimeConfig, returnTo: string
 export async function completeCognitoSignIn(config: RuntimeConfig, url: URL): Promise<string | null> {
   const code = url.searchParams.get("code");
   const state = url.searchParams.get("state");
+  const failure = url.searchParams.get("error");
   const saved = sessionStorage.getItem(PKCE_KEY);
-  if (config.authMode !== "cognito" || !code || !state || !saved) return null;
+  if (config.authMode !== "cognito" || !state || !saved || (!code && !failure)) return null;
   const pkce = JSON.parse(saved) as { verifier: string; state: string; returnTo: string };
   if (pkce.state !== state) return null;
   sessionStorage.removeItem(PKCE_KEY);
+  if (!code) {
+    // Cancelled or refused at the hosted UI: back to the sign-in page with the reason.
+    return `/signin?${new URLSearchParams({ next: pkce.returnTo || "/", error: failure ?? "error" }).toString()}`;
+  }
   session.accept(
     await cognitoToken(config, {
       grant_type: "authorization_code",
