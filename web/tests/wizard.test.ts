@@ -8,6 +8,7 @@ import {
   rememberReturn,
   selectionKey,
   setFiles,
+  claimWizard,
   startNewUpload,
   stepStatuses,
   takeReturn,
@@ -66,6 +67,21 @@ describe("wizard persistence", () => {
     toggleKey(w, "y.csv");
     expect(w.keys).toEqual(["x.csv", "y.csv"]);
     expect(w.columns).toEqual([]);
+  });
+});
+
+describe("claimWizard", () => {
+  it("keeps the wizard for the same user and starts fresh for another one", () => {
+    const w = emptyWizard();
+    setFiles(w, "b", ["ann.csv"]);
+    claimWizard(w, "ann");
+    expect(w.owner).toBe("ann");
+    claimWizard(w, "ann");
+    expect(w.keys).toEqual(["ann.csv"]);
+    claimWizard(w, "");
+    expect(w.keys).toEqual(["ann.csv"]);
+    claimWizard(w, "bob");
+    expect(w).toMatchObject({ owner: "bob", keys: [] });
   });
 });
 

@@ -26,6 +26,8 @@ export interface DatasetChoice {
 
 export interface WizardState {
   version: 1;
+  /** The user the wizard belongs to: another user signing in on this browser starts fresh. */
+  owner: string;
   bucket: string;
   prefix: string;
   keys: string[];
@@ -47,6 +49,7 @@ const RETURN_TTL_MS = 60 * 60 * 1000;
 export function emptyWizard(): WizardState {
   return {
     version: 1,
+    owner: "",
     bucket: "",
     prefix: "",
     keys: [],
@@ -91,6 +94,7 @@ export function parseWizard(text: string | null): WizardState {
   const format = s(data.fileFormat, fresh.fileFormat);
   return {
     version: 1,
+    owner: s(data.owner, ""),
     bucket: s(data.bucket, ""),
     prefix: s(data.prefix, ""),
     keys: strings(data.keys),
@@ -232,9 +236,17 @@ export function createWizardStore(storage: Storage | null): WizardState {
   return state;
 }
 
+/** Bind the wizard to the signed-in user; a different user gets a fresh wizard (no one else's files). */
+export function claimWizard(state: WizardState, username: string): void {
+  if (!username || state.owner === username) return;
+  if (state.owner) replaceWizard(state, emptyWizard());
+  state.owner = username;
+}
+
 /** A fresh wizard for the next upload; keeps the chosen instances, bucket folder, format and country. */
 export function startNewUpload(state: WizardState): void {
   const fresh = emptyWizard();
+  fresh.owner = state.owner;
   fresh.instances = [...state.instances];
   fresh.prefix = state.prefix;
   fresh.fileFormat = state.fileFormat;
