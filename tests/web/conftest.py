@@ -164,6 +164,24 @@ def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critica
     ]
 
 
+class Shots:
+    """Numbered full-page screenshots of each step, each screen also checked with axe-core (serious and
+    critical WCAG findings are collected in `a11y` and asserted on at the end of the test)."""
+
+    def __init__(self, page: Any, directory: Path) -> None:
+        self.page = page
+        self.directory = directory
+        self.n = 0
+        self.a11y: list[str] = []
+        for old in directory.glob("[0-9][0-9]-*.png"):
+            old.unlink()
+
+    def __call__(self, name: str, *, full_page: bool = True) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(self.directory / f"{self.n:02d}-{name}.png"), full_page=full_page)
+        self.a11y += [f"{name}: {v}" for v in axe_violations(self.page)]
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

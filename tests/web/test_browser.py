@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import LocalServer, axe_violations
+from tests.web.conftest import LocalServer, Shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,24 +33,6 @@ def _sample_csv(path: Path) -> Path:
     lines += [",".join(row) for row in SAMPLE_ROWS]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-class Shots:
-    """Numbered full-page screenshots of each step, each screen also checked with axe-core (serious and
-    critical WCAG findings are collected in `a11y` and asserted on at the end of the test)."""
-
-    def __init__(self, page: Any, directory: Path) -> None:
-        self.page = page
-        self.directory = directory
-        self.n = 0
-        self.a11y: list[str] = []
-        for old in directory.glob("[0-9][0-9]-*.png"):
-            old.unlink()
-
-    def __call__(self, name: str, *, full_page: bool = True) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.directory / f"{self.n:02d}-{name}.png"), full_page=full_page)
-        self.a11y += [f"{name}: {v}" for v in axe_violations(self.page)]
 
 
 def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, tmp_path: Path) -> None:

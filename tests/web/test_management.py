@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import LocalServer
-from tests.web.test_browser import Shots
+from tests.web.conftest import LocalServer, Shots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
