@@ -13,6 +13,7 @@ describe("format helpers", () => {
 
   it("formats shares, descriptions and key names", () => {
     expect(formatPercent(0.25)).toBe("25%");
+    expect(formatPercent(0)).toBe("0%");
     expect(formatPercent(0.0004)).toBe("<0.1%");
     expect(formatPercent(0.031)).toBe("3.1%");
     expect(defaultDescription("purchase_date")).toBe("Purchase date");

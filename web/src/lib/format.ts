@@ -21,6 +21,7 @@ export function formatDate(iso: string | null | undefined): string {
 export function formatPercent(share: number): string {
   if (!Number.isFinite(share)) return "–";
   const pct = share * 100;
+  if (pct === 0) return "0%";
   if (pct > 0 && pct < 0.1) return "<0.1%";
   return `${pct.toFixed(pct < 10 ? 1 : 0)}%`;
 }
