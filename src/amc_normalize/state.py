@@ -1,8 +1,11 @@
 """STATE (spec: normalization.md, section STATE).
 
 Uppercase and keep `A-Z`; a full name in the country's table becomes its code; otherwise a raw value
-longer than two characters keeps its first two letters; lowercase. The length test uses the raw value,
-as the reference does (`Île-de-France` -> `LEDEFRANCE` -> `le`).
+longer than two characters keeps its first two letters; lowercase (`Île-de-France` -> `LEDEFRANCE` -> `le`).
+
+The reference tests the length of the raw value. Testing the length of the kept letters gives the same
+result for every value whose uppercase does not grow (a raw value of at most two characters keeps at most
+two letters), and stays idempotent where it does grow: `aß` -> `ASS` -> `as`, not `ass`.
 """
 
 from __future__ import annotations
@@ -25,9 +28,7 @@ def make_state_normalizer(names: Mapping[str, str]) -> Rule:
         code = table.get(letters)
         if code is not None:
             return code.lower()
-        if len(value) > 2:
-            return letters[:2].lower()
-        return letters.lower()
+        return letters[:2].lower()
 
     def explain(value: str) -> str:
         return "state.no_letters"
