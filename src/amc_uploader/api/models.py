@@ -9,21 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
+from amc_client.models import ColumnType, DataType, UpdateStrategy
+from amc_normalize import PiiType
+
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class PiiTypeName(StrEnum):
-    FIRST_NAME = "FIRST_NAME"
-    LAST_NAME = "LAST_NAME"
-    NAME = "NAME"
-    EMAIL = "EMAIL"
-    PHONE = "PHONE"
-    ADDRESS = "ADDRESS"
-    CITY = "CITY"
-    STATE = "STATE"
-    ZIP = "ZIP"
 
 
 class HashedPiiTypeName(StrEnum):
@@ -45,31 +36,10 @@ class ExternalIdType(StrEnum):
     EXPERIAN = "EXPERIAN"
 
 
-class DataType(StrEnum):
-    STRING = "STRING"
-    DECIMAL = "DECIMAL"
-    INTEGER = "INTEGER"
-    LONG = "LONG"
-    TIMESTAMP = "TIMESTAMP"
-    DATE = "DATE"
-
-
-class ColumnType(StrEnum):
-    DIMENSION = "DIMENSION"
-    METRIC = "METRIC"
-
-
 class Period(StrEnum):
     PT1H = "PT1H"
     P1D = "P1D"
     P1M = "P1M"
-
-
-class UpdateStrategy(StrEnum):
-    ADDITIVE = "ADDITIVE"
-    FULL_REPLACE = "FULL_REPLACE"
-    OVERLAP_REPLACE = "OVERLAP_REPLACE"
-    OVERLAP_KEEP = "OVERLAP_KEEP"
 
 
 class CountryCode(StrEnum):
@@ -276,7 +246,7 @@ class PreviewRequest(ApiModel):
 class ColumnPreview(ApiModel):
     name: str
     inferred_type: DataType
-    suggested_pii_type: PiiTypeName | None
+    suggested_pii_type: PiiType | None
     confidence: float
     reason: str
     fill_rate: float
@@ -383,7 +353,7 @@ class UploadList(ApiModel):
 
 class JobColumn(ApiModel):
     name: ColumnName
-    pii_type: PiiTypeName | None = None
+    pii_type: PiiType | None = None
     data_type: DataType = DataType.STRING
     drop: bool = False
     is_main_event_time: bool = False

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from amc_client.models import DataType
 from amc_uploader.api.errors import NotFoundError, UnprocessableError
-from amc_uploader.api.models import DataType, InputFormat
+from amc_uploader.api.models import InputFormat
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

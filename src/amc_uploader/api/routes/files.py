@@ -9,15 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from amc_client.models import DataType
+from amc_normalize import PiiType
 from amc_uploader.api.deps import Backend, BackendDep, UserDep
 from amc_uploader.api.errors import BadRequestError, UnprocessableError
 from amc_uploader.api.models import (
     ColumnPreview,
-    DataType,
     FileList,
     FilePreview,
     InputFormat,
-    PiiTypeName,
     PreviewRequest,
     S3Object,
     UploadedFile,
@@ -181,7 +181,7 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     out: list[ColumnPreview] = []
     for c in columns:
         sug = suggestions.get(c)
-        pii = PiiTypeName(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
+        pii = PiiType(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
         reason = sug.reason if sug is not None else ""
         if pii is not None and best[pii.value][1] != c:
             reason = f"{pii.value} is more likely column {best[pii.value][1]}"
