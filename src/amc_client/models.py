@@ -291,9 +291,12 @@ class UploadDataSource(WireModel):
         )
 
 
+CompressionFormat = Literal["GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"]
+
+
 class UploadRequest(RequestModel):
     update_strategy: UpdateStrategy = UpdateStrategy.ADDITIVE
-    compression_format: Literal["GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"] = "GZIP"
+    compression_format: CompressionFormat = "GZIP"
     country_code: str | None = None
     data_source: UploadDataSource
     file_format: UploadFileFormat
@@ -307,15 +310,10 @@ class UploadRequest(RequestModel):
         update_strategy: UpdateStrategy | str = UpdateStrategy.ADDITIVE,
         country_code: str | None = None,
         *,
-        compression_format: Literal["GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"] = "GZIP",
+        compression_format: CompressionFormat = "GZIP",
     ) -> UploadRequest:
-        return cls(
-            update_strategy=UpdateStrategy(update_strategy),
-            compression_format=compression_format,
-            country_code=country_code,
-            data_source=UploadDataSource(source_s3_bucket=bucket, source_manifest_s3_key=manifest_key),
-            file_format=UploadFileFormat.of(file_format),
-        )
+        source = UploadDataSource(source_s3_bucket=bucket, source_manifest_s3_key=manifest_key)
+        return cls._of(source, file_format, update_strategy, country_code, compression_format)
 
     @classmethod
     def from_file(
@@ -326,15 +324,10 @@ class UploadRequest(RequestModel):
         update_strategy: UpdateStrategy | str = UpdateStrategy.ADDITIVE,
         country_code: str | None = None,
         *,
-        compression_format: Literal["GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"] = "GZIP",
+        compression_format: CompressionFormat = "GZIP",
     ) -> UploadRequest:
-        return cls(
-            update_strategy=UpdateStrategy(update_strategy),
-            compression_format=compression_format,
-            country_code=country_code,
-            data_source=UploadDataSource(source_s3_bucket=bucket, source_file_s3_key=key),
-            file_format=UploadFileFormat.of(file_format),
-        )
+        source = UploadDataSource(source_s3_bucket=bucket, source_file_s3_key=key)
+        return cls._of(source, file_format, update_strategy, country_code, compression_format)
 
     @classmethod
     def from_prefix(
@@ -345,13 +338,25 @@ class UploadRequest(RequestModel):
         update_strategy: UpdateStrategy | str = UpdateStrategy.ADDITIVE,
         country_code: str | None = None,
         *,
-        compression_format: Literal["GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"] = "GZIP",
+        compression_format: CompressionFormat = "GZIP",
+    ) -> UploadRequest:
+        source = UploadDataSource(source_s3_bucket=bucket, source_s3_prefix=prefix)
+        return cls._of(source, file_format, update_strategy, country_code, compression_format)
+
+    @classmethod
+    def _of(
+        cls,
+        source: UploadDataSource,
+        file_format: str,
+        update_strategy: UpdateStrategy | str,
+        country_code: str | None,
+        compression_format: CompressionFormat,
     ) -> UploadRequest:
         return cls(
             update_strategy=UpdateStrategy(update_strategy),
             compression_format=compression_format,
             country_code=country_code,
-            data_source=UploadDataSource(source_s3_bucket=bucket, source_s3_prefix=prefix),
+            data_source=source,
             file_format=UploadFileFormat.of(file_format),
         )
 
