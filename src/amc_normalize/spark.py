@@ -44,11 +44,10 @@ OUTCOME_SUFFIX = "__outcome"
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
-# Python's str.strip() whitespace within ASCII (str.isspace): space, \t \n \v \f \r and \x1c-\x1f.
-# Java's \s lacks \x1c-\x1f, so the class is spelled out. `\z` (not `$`): `$` also matches before a
-# final line terminator in Java.
-_BLANK = r"^[ \t\n\x0B\x0C\r\x1C-\x1F]*\z"
-_ASCII = r"^[\x00-\x7F]*\z"
+# Python's str.strip() whitespace within ASCII (str.isspace): space, \t \n \v \f \r and \x1c-\x1f
+# (Java's \s lacks \x1c-\x1f). Values made of these only are NULL; other Unicode blanks go to the UDF.
+_ASCII_BLANKS = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+# `\z` (not `$`): `$` also matches before a final line terminator in Java.
 _PREHASHED = r"^[0-9a-f]{64}\z"
 
 _HYBRID = frozenset(
@@ -193,10 +192,11 @@ def hash_pii_columns(
                 hashed, outcome = F.col(udf)["hash"], F.col(udf)["outcome"]
             else:
                 expensive, finish = _native_parts(F, raw, t, cc)
+                # Cheap tests first: a string is ASCII iff its UTF-8 byte length equals its length.
                 klass = (
-                    F.when(raw.isNull() | raw.rlike(_BLANK), F.lit(0))
-                    .when(raw.rlike(_PREHASHED), F.lit(1))
-                    .when(raw.rlike(_ASCII), F.lit(2))
+                    F.when(raw.isNull() | (F.btrim(raw, F.lit(_ASCII_BLANKS)) == ""), F.lit(0))
+                    .when((F.length(raw) == 64) & raw.rlike(_PREHASHED), F.lit(1))
+                    .when(F.octet_length(raw) == F.length(raw), F.lit(2))
                     .otherwise(F.lit(3))
                 )
                 first[cls] = klass
