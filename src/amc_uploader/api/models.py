@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from amc_client.models import ColumnType, DataType, UpdateStrategy
 from amc_normalize import PiiType
+from amc_uploader.job.config import InputFormat
 
 
 class ApiModel(BaseModel):
@@ -52,12 +53,6 @@ class CountryCode(StrEnum):
     IT = "IT"
     JP = "JP"
     IN = "IN"
-
-
-class InputFormat(StrEnum):
-    CSV = "CSV"
-    JSONL = "JSONL"
-    PARQUET = "PARQUET"
 
 
 class OutputFormat(StrEnum):

@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 
 from amc_client.models import DataType
 from amc_uploader.api.errors import NotFoundError, UnprocessableError
-from amc_uploader.api.models import InputFormat
+from amc_uploader.job.config import InputFormat
+from amc_uploader.job.inputs import format_from_name
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,13 +30,9 @@ _US_TS = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(:\d{2})?$")
 
 
 def detect_format(key: str, content_type: str | None = None) -> InputFormat:
-    name = key.lower().removesuffix(".gz").removesuffix(".gzip")
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        return InputFormat.JSONL
-    if name.endswith((".parquet", ".pq")):
-        return InputFormat.PARQUET
-    if name.endswith((".csv", ".txt", ".tsv")):
-        return InputFormat.CSV
+    by_name = format_from_name(key)
+    if by_name is not None:
+        return by_name
     ct = (content_type or "").lower()
     if "json" in ct:
         return InputFormat.JSONL

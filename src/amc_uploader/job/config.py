@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from amc_client.models import DataType, UpdateStrategy
 from amc_client.staging import (
     DEFAULT_PARTITION_CAP,
     MAX_PARTITION_CAP,
@@ -17,12 +18,13 @@ from amc_client.staging import (
     StagingError,
     StagingLayout,
 )
+from amc_normalize import PiiType
 from amc_uploader.job.errors import JobConfigError
 
 __all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
 
-PII_TYPES = ("FIRST_NAME", "LAST_NAME", "NAME", "EMAIL", "PHONE", "ADDRESS", "CITY", "STATE", "ZIP")
-UPDATE_STRATEGIES = ("ADDITIVE", "FULL_REPLACE", "OVERLAP_REPLACE", "OVERLAP_KEEP")
+PII_TYPES = tuple(PiiType)
+UPDATE_STRATEGIES = tuple(UpdateStrategy)
 
 
 class InputFormat(StrEnum):
@@ -31,15 +33,7 @@ class InputFormat(StrEnum):
     PARQUET = "PARQUET"
 
 
-class ColumnDataType(StrEnum):
-    """AMC column data types (spec C.1)."""
-
-    STRING = "STRING"
-    DECIMAL = "DECIMAL"
-    INTEGER = "INTEGER"
-    LONG = "LONG"
-    TIMESTAMP = "TIMESTAMP"
-    DATE = "DATE"
+ColumnDataType = DataType  # AMC column data types (spec C.1), as the client defines them
 
 
 OutputFormat = Literal["CSV", "JSONL"]

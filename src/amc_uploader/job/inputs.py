@@ -31,6 +31,7 @@ __all__ = [
     "TableReader",
     "detect_format",
     "discover_inputs",
+    "format_from_name",
     "open_reader",
 ]
 
@@ -195,6 +196,14 @@ def _head(source: InputFile, s3_client: Any, n: int = 65_536) -> tuple[bytes, bo
         raise InputError(source.name, "corrupt gzip data") from None
 
 
+def format_from_name(name: str) -> InputFormat | None:
+    """The format a file name's extension says (a `.gz`/`.gzip` suffix is looked through), if any."""
+    name = name.lower()
+    for suffix in (".gz", ".gzip"):
+        name = name.removesuffix(suffix)
+    return _EXTENSION_FORMATS.get(os.path.splitext(name)[1])
+
+
 def detect_format(
     source: InputFile, declared: InputFormat | None, *, s3_client: Any = None
 ) -> tuple[InputFormat, bool]:
@@ -202,12 +211,9 @@ def detect_format(
     head, gzipped = _head(source, s3_client)
     if declared is not None:
         return declared, gzipped
-    name = source.uri.lower()
-    for suffix in (".gz", ".gzip"):
-        name = name.removesuffix(suffix)
-    ext = os.path.splitext(name)[1]
-    if ext in _EXTENSION_FORMATS:
-        return _EXTENSION_FORMATS[ext], gzipped
+    by_name = format_from_name(source.uri)
+    if by_name is not None:
+        return by_name, gzipped
     if head.startswith(b"PAR1"):
         return InputFormat.PARQUET, gzipped
     text = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")

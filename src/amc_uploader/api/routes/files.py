@@ -17,12 +17,12 @@ from amc_uploader.api.models import (
     ColumnPreview,
     FileList,
     FilePreview,
-    InputFormat,
     PreviewRequest,
     S3Object,
     UploadedFile,
 )
 from amc_uploader.api.preview import FileHead, infer_type, read_head
+from amc_uploader.job.config import InputFormat
 
 router = APIRouter(prefix="/files", tags=["files"])
 logger = logging.getLogger(__name__)
