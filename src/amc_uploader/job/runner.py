@@ -237,16 +237,7 @@ def _report(
 ) -> JobReport:
     config = plan.config
     return JobReport(
-        job_id=plan.job_id,
-        engine=config.engine,
-        dataset_id=config.dataset_id,
-        country_code=config.country_code,
-        inputs=[f.name for f in plan.inputs],
-        input_format=str(plan.input_format),
-        file_format=plan.output_format,
-        output_columns=plan.output_columns,
-        pii_columns=plan.pii,
-        timestamp_columns={c: str(t) for c, t in plan.timestamp_columns.items()},
+        **_plan_fields(plan),
         rows_in=result.rows_in,
         rows_out=result.rows_out,
         rows_dropped=result.rows_in - result.rows_out,
@@ -271,19 +262,26 @@ def _existing_report(
         if raw:
             return JobReport.model_validate_json(raw)
     return JobReport(
-        job_id=plan.job_id,
-        engine=plan.config.engine,
-        dataset_id=plan.config.dataset_id,
-        country_code=plan.config.country_code,
-        inputs=[f.name for f in plan.inputs],
-        input_format=str(plan.input_format),
-        file_format=plan.output_format,
-        output_columns=plan.output_columns,
-        pii_columns=plan.pii,
-        timestamp_columns={c: str(t) for c, t in plan.timestamp_columns.items()},
+        **_plan_fields(plan),
         started_at=started_at,
         duration_seconds=round(time.monotonic() - clock, 3),
     )
+
+
+def _plan_fields(plan: JobPlan) -> dict[str, Any]:
+    """The report fields that the plan alone decides."""
+    return {
+        "job_id": plan.job_id,
+        "engine": plan.config.engine,
+        "dataset_id": plan.config.dataset_id,
+        "country_code": plan.config.country_code,
+        "inputs": [f.name for f in plan.inputs],
+        "input_format": str(plan.input_format),
+        "file_format": plan.output_format,
+        "output_columns": plan.output_columns,
+        "pii_columns": plan.pii,
+        "timestamp_columns": {c: str(t) for c, t in plan.timestamp_columns.items()},
+    }
 
 
 def _create_upload(amc: AmcLike, instance: str, record: JobRecord, *, look_up_first: bool) -> str:
