@@ -136,6 +136,18 @@ def _name_guess(column: str) -> tuple[PiiType | None, float]:
     return None, 0.0
 
 
+# Last words that name an identifier, a key or a count: values alone never make such a column PII
+# (`customer_id` = `CUS00001` looks like a US ZIP, `order_number` like a phone number).
+_IDENTIFIER_WORDS = frozenset(
+    {"id", "ids", "uuid", "guid", "key", "sku", "ref", "number", "num", "no", "count"}
+)
+
+
+def _is_identifier(column: str) -> bool:
+    words = [_key(w) for w in _WORDS.findall(column)]
+    return bool(words) and words[-1] in _IDENTIFIER_WORDS
+
+
 def _fits(pii_type: PiiType, value: str, country_code: str | None) -> bool:
     """Does one sample value look like this type (used to temper a name-based guess)?"""
     if pii_type is PiiType.EMAIL:
@@ -239,6 +251,10 @@ def suggest_pii_types(
                 share = sum(1 for v in values if _fits(by_name, v, cc)) / len(values)
                 conf = name_conf * (0.4 + 0.6 * share)
             result[column] = Suggestion(by_name, round(conf, 3), "column name")
+        elif by_value is not None and _is_identifier(column):
+            result[column] = Suggestion(
+                None, 0.0, f"identifier column (values look like {by_value.value}, the name says otherwise)"
+            )
         elif by_value is not None:
             result[column] = Suggestion(
                 by_value, round(value_conf * 0.8, 3), f"values look like {by_value.value}"

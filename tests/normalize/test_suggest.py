@@ -42,6 +42,20 @@ def test_names(column: str, expected: PiiType) -> None:
     assert 0.5 <= s.confidence <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("customer_id", ["CUS00001", "CUS00002", "CUS00003", "CUS00004"]),
+        ("orderId", ["10001", "10002", "10003", "10004"]),
+        ("order_number", ["2065550114", "2065550115", "2065550116", "2065550117"]),
+    ],
+)
+def test_identifier_columns_are_not_pii_by_their_values(column: str, values: list[str]) -> None:
+    s = suggest_pii_types([column], {column: values}, "US")[column]
+    assert s.pii_type is None
+    assert s.confidence == 0.0
+
+
 def test_values_decide_when_names_say_nothing() -> None:
     samples = {
         "c1": ["john@example.com", "jane.doe@example.org", "x@example.net", None],
