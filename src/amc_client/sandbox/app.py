@@ -87,6 +87,14 @@ def _request_id(request: Request) -> str:
     return str(rid) if rid else str(uuid.uuid4())
 
 
+def _page(key: str, items: list[Any], next_token: str | None) -> JSONResponse:
+    """One page of a list answer: `nextToken` only while more pages follow."""
+    body: dict[str, Any] = {key: items}
+    if next_token:
+        body["nextToken"] = next_token
+    return _json(body)
+
+
 def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
@@ -372,10 +380,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         page, token = paginate(
             records, request.query_params.get("nextToken"), page_size(request.query_params.get("maxResults"))
         )
-        body: dict[str, Any] = {"amcAccounts": [public(a) for a in page]}
-        if token:
-            body["nextToken"] = token
-        return _json(body)
+        return _page("amcAccounts", [public(a) for a in page], token)
 
     @app.get("/amc/instances")
     async def list_instances(request: Request) -> JSONResponse:
@@ -384,10 +389,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         records = [{**i, "_seq": n} for n, i in enumerate(state.instances_for(advertiser_id))]
         size = page_size(request.query_params.get("limit") or request.query_params.get("maxResults"))
         page, token = paginate(records, request.query_params.get("nextToken"), size)
-        body: dict[str, Any] = {"instances": [_instance_view(i, request) for i in page]}
-        if token:
-            body["nextToken"] = token
-        return _json(body)
+        return _page("instances", [_instance_view(i, request) for i in page], token)
 
     @app.get("/amc/instances/{instance_id}")
     async def get_instance(instance_id: str, request: Request) -> JSONResponse:
@@ -406,10 +408,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         page, token = paginate(
             state.list_datasets(instance_id), q.get("nextToken"), page_size(q.get("maxResults"))
         )
-        body: dict[str, Any] = {"dataSets": [_dataset_view(d) for d in page]}
-        if token:
-            body["nextToken"] = token
-        return _json(body)
+        return _page("dataSets", [_dataset_view(d) for d in page], token)
 
     @app.post(base + "/dataSets")
     async def create_dataset(instance_id: str, request: Request) -> JSONResponse:
@@ -482,10 +481,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
         page, token = paginate(
             uploads, params.get("nextToken"), page_size(params.get("maxResults")), descending=True
         )
-        body: dict[str, Any] = {"uploads": [_upload_view(u) for u in page]}
-        if token:
-            body["nextToken"] = token
-        return _json(body)
+        return _page("uploads", [_upload_view(u) for u in page], token)
 
     @app.post(base + "/uploads/{dataset_id}")
     async def create_upload(instance_id: str, dataset_id: str, request: Request) -> JSONResponse:
@@ -522,10 +518,7 @@ def create_app(ctx: SandboxContext) -> FastAPI:
             page_size(q.get("maxResults")),
             descending=True,
         )
-        body: dict[str, Any] = {"userDeletions": [public(d) for d in page]}
-        if token:
-            body["nextToken"] = token
-        return _json(body)
+        return _page("userDeletions", [public(d) for d in page], token)
 
     @app.get(base + "/userDeletionRequest/{request_id}")
     async def get_deletion(instance_id: str, request_id: str, request: Request) -> JSONResponse:
