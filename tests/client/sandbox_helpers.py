@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import uuid
 from typing import Any
 
 from amc_client import AmcClient, AmcSettings, RetryPolicy
 from amc_client.sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SandboxServer
 from tests.fixtures.aws import aws_client
+from tests.sandbox.helpers import amc_policy
 
 # Clear-text PII used in the lifecycle; only their hashes are uploaded. The log test checks neither
 # appears anywhere.
@@ -57,25 +57,7 @@ def make_bucket(
 ) -> Any:
     s3 = aws_client("s3", moto_endpoint)
     s3.create_bucket(Bucket=bucket)
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowDataUploadFromAmc",
-                "Effect": "Allow",
-                "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
-                "Action": [
-                    "s3:GetObject",
-                    "s3:GetObjectVersion",
-                    "s3:ListBucket",
-                    "s3:GetObjectTagging",
-                    "s3:GetBucketTagging",
-                ],
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-            }
-        ],
-    }
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    s3.put_bucket_policy(Bucket=bucket, Policy=amc_policy(bucket, *accounts))
     return s3
 
 
