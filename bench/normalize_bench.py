@@ -45,14 +45,12 @@ SPEC = {
 }
 
 
-def shared_dir() -> Path:
-    env = os.environ.get("AMC_SHARED_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+CONFORMANCE_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "conformance"
 
 
 def load_rows(target: int) -> dict[str, list[dict[str, Any]]]:
     base: dict[str, list[dict[str, Any]]] = {}
-    for directory in sorted((shared_dir() / "conformance").iterdir()):
+    for directory in sorted(CONFORMANCE_DIR.iterdir()):
         with (directory / "raw.jsonl").open(encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
         for row in rows:

@@ -1,6 +1,6 @@
 """Normalization and SHA-256 hashing of PII exactly as Amazon Marketing Cloud matches it.
 
-The rules are `../shared/spec/normalization.md`; every module names the section it implements.
+The rules are `docs/normalization.md`; every module names the section it implements.
 Pure: stdlib + phonenumbers. pandas and pyspark are imported only by `amc_normalize.pandas` and
 `amc_normalize.spark`.
 """

@@ -1,4 +1,4 @@
-"""Every row of every `<shared>/conformance/<cc>/` through `hash_value` (spec: Conformance data)."""
+"""Every row of every `tests/data/conformance/<cc>/` through `hash_value` (spec: Conformance data)."""
 
 from __future__ import annotations
 

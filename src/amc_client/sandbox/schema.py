@@ -1,6 +1,6 @@
 """What AMC checks on request bodies: pure functions over parsed JSON, no I/O.
 
-Every rule names its source in the spec (`/shared/spec/amc-api.md`, sections B and C). The functions take
+Every rule names its source in the spec (`docs/amc-api.md`, sections B and C). The functions take
 the raw JSON the client sent (never the client's models: the sandbox checks the wire format on its own)
 and return the normalized record the sandbox stores, or raise `SandboxApiError` (HTTP 400) listing every
 problem found.
