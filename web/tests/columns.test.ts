@@ -1,12 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { ExternalIdentityType, HashedPiiType } from "../src/api/enums";
 import {
+  allowedDataTypes,
   checkColumns,
   compareWithDataset,
   draftFromFile,
   exportColumns,
   freePiiTypes,
+  IDENTITY_ROLES,
   importColumns,
+  isExternalIdRole,
   issuesFor,
+  PII_TYPES,
+  ROLES,
+  SINGLE_USE_ROLES,
   withRole,
   type ColumnDraft,
 } from "../src/lib/columns";
@@ -182,5 +189,21 @@ describe("compareWithDataset", () => {
       extra: ["extra"],
     });
     expect(compareWithDataset(["email"], ["user_id", "email"]).compatible).toBe(true);
+  });
+});
+
+describe("enums from the API schema", () => {
+  it("offers every hashed PII type of the API except the per-row country code", () => {
+    expect([...PII_TYPES, "COUNTRY_CODE"].sort()).toEqual([...HashedPiiType].sort());
+  });
+
+  it("offers every external id type of the API as a single-use identity role", () => {
+    for (const t of ExternalIdentityType) {
+      expect(ROLES).toContain(t);
+      expect(SINGLE_USE_ROLES.has(t)).toBe(true);
+      expect(IDENTITY_ROLES.has(t)).toBe(true);
+      expect(allowedDataTypes(t)).toEqual(["STRING"]);
+    }
+    expect(isExternalIdRole("PII")).toBe(false);
   });
 });

@@ -148,7 +148,7 @@ class ClientAmcGateway:
             columns,
             description=request.description,
             period=request.period.value if request.period else None,
-            country_code=request.country_code.value if request.country_code else None,
+            country_code=str(request.country_code) if request.country_code else None,
             kms_key_arn=self._settings.kms_key_arn,
         )
         return self._instance(instance).create_dataset(dataset).to_wire()

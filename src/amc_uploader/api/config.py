@@ -5,12 +5,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from amc_client.settings import API_BASE_URLS, DEFAULT_SCOPE, LWA_CONSENT_URLS, LWA_TOKEN_URLS, Region
 from amc_uploader import __version__
-
-NA_API_BASE_URL = "https://advertising-api.amazon.com"
-NA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105
-NA_CONSENT_URL = "https://www.amazon.com/ap/oa"
-DEFAULT_SCOPE = "profile advertising::campaign_management"
 
 
 class ApiSettings(BaseSettings):
@@ -30,9 +26,9 @@ class ApiSettings(BaseSettings):
     cognito_region: str = "us-east-1"
     admin_group: str = "admins"
     kms_key_arn: str | None = None
-    api_base_url: str = NA_API_BASE_URL
-    lwa_token_url: str = NA_TOKEN_URL
-    lwa_consent_url: str = NA_CONSENT_URL
+    api_base_url: str = API_BASE_URLS[Region.NA]
+    lwa_token_url: str = LWA_TOKEN_URLS[Region.NA]
+    lwa_consent_url: str = LWA_CONSENT_URLS[Region.NA]
     lwa_scope: str = DEFAULT_SCOPE
     redirect_uri: str | None = None
     aws_endpoint_url: str | None = Field(

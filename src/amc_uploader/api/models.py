@@ -4,63 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-from amc_client.models import ColumnType, DataType, UpdateStrategy
-from amc_normalize import PiiType
-from amc_uploader.job.config import InputFormat
+from amc_client.dataset import DATASET_ID_PATTERN
+from amc_client.models import (
+    ColumnType,
+    DataType,
+    ExternalIdentityType,
+    HashedPiiType,
+    Period,
+    UpdateStrategy,
+)
+from amc_normalize import SUPPORTED_COUNTRIES, PiiType
+from amc_uploader.job.config import InputFormat, OutputFormat
 
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class HashedPiiTypeName(StrEnum):
-    """PII types an AMC dataset column can declare (spec C.1; AMC has no full-name type)."""
-
-    FIRST_NAME = "FIRST_NAME"
-    LAST_NAME = "LAST_NAME"
-    EMAIL = "EMAIL"
-    PHONE = "PHONE"
-    ADDRESS = "ADDRESS"
-    CITY = "CITY"
-    STATE = "STATE"
-    ZIP = "ZIP"
+if TYPE_CHECKING:
+    CountryCode = str
+else:
+    # One member per country the library has rules for: its table is the one source of the list.
+    CountryCode = StrEnum("CountryCode", {code: code for code in sorted(SUPPORTED_COUNTRIES)})
 
 
-class ExternalIdType(StrEnum):
-    LIVERAMP = "LIVERAMP"
-    MAID = "MAID"
-    EXPERIAN = "EXPERIAN"
-
-
-class Period(StrEnum):
-    PT1H = "PT1H"
-    P1D = "P1D"
-    P1M = "P1M"
-
-
-class CountryCode(StrEnum):
-    US = "US"
-    GB = "GB"
-    CA = "CA"
-    DE = "DE"
-    FR = "FR"
-    ES = "ES"
-    IT = "IT"
-    JP = "JP"
-    IN = "IN"
-
-
-class OutputFormat(StrEnum):
-    CSV = "CSV"
-    JSONL = "JSONL"
-
-
-DatasetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]+$", max_length=128)]
+DatasetId = Annotated[str, StringConstraints(pattern=DATASET_ID_PATTERN.pattern, max_length=128)]
 InstanceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
 S3Key = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -267,8 +240,8 @@ class ColumnDefinitionModel(ApiModel):
     description: Annotated[str, StringConstraints(max_length=512)] | None = None
     data_type: DataType = DataType.STRING
     column_type: ColumnType = ColumnType.DIMENSION
-    pii_type: HashedPiiTypeName | None = None
-    external_id_type: ExternalIdType | None = None
+    pii_type: HashedPiiType | None = None
+    external_id_type: ExternalIdentityType | None = None
     is_main_event_time: bool = False
     nullable: bool = True
 
@@ -362,7 +335,7 @@ class JobTemplate(ApiModel):
     update_strategy: UpdateStrategy = UpdateStrategy.ADDITIVE
     country_code: CountryCode | None = None
     file_format: InputFormat | None = None
-    output_format: OutputFormat = OutputFormat.CSV
+    output_format: OutputFormat = "CSV"
     columns: list[JobColumn] = Field(default_factory=list, max_length=500)
 
     @model_validator(mode="after")

@@ -1,7 +1,9 @@
 // Column definition rules of the wizard's step 4. Source: spec amc-api.md C.1-C.4 and E.3 (Step 4).
 // Pure functions: the view shows each message next to the field it names.
+// The enums come from the API's schema (src/api/enums.ts, generated): labels are the only thing added here.
+import { DataType as API_DATA_TYPES, ExternalIdentityType, HashedPiiType, Period as API_PERIODS } from "../api/enums";
 
-export const DATA_TYPES = ["STRING", "DECIMAL", "INTEGER", "LONG", "TIMESTAMP", "DATE"] as const;
+export const DATA_TYPES = API_DATA_TYPES;
 export type DataType = (typeof DATA_TYPES)[number];
 
 export const DATA_TYPE_LABELS: Record<DataType, string> = {
@@ -13,9 +15,10 @@ export const DATA_TYPE_LABELS: Record<DataType, string> = {
   DATE: "Date",
 };
 
-/** Hashed PII types AMC matches on (spec C.1 HashedPiiType, as the old app offered them). */
-export const PII_TYPES = ["EMAIL", "FIRST_NAME", "LAST_NAME", "PHONE", "ADDRESS", "CITY", "STATE", "ZIP"] as const;
-export type PiiType = (typeof PII_TYPES)[number];
+/** Hashed PII types AMC matches on (spec C.1 HashedPiiType) that a column can be hashed as; the per-row
+ * country column (COUNTRY_CODE) is not a hashing choice. */
+export type PiiType = Exclude<HashedPiiType, "COUNTRY_CODE">;
+export const PII_TYPES: readonly PiiType[] = HashedPiiType.filter((t): t is PiiType => t !== "COUNTRY_CODE");
 
 export const PII_LABELS: Record<PiiType, string> = {
   EMAIL: "Email",
@@ -28,16 +31,14 @@ export const PII_LABELS: Record<PiiType, string> = {
   ZIP: "ZIP / postal code",
 };
 
-export const ROLES = [
-  "PII",
-  "DIMENSION",
-  "METRIC",
-  "MAIN_EVENT_TIME",
-  "LIVERAMP",
-  "MAID",
-  "EXPERIAN",
-] as const;
+export type ExternalIdRole = ExternalIdentityType;
+export const EXTERNAL_ID_ROLES: readonly ExternalIdRole[] = ExternalIdentityType;
+export const ROLES = ["PII", "DIMENSION", "METRIC", "MAIN_EVENT_TIME", ...ExternalIdentityType] as const;
 export type Role = (typeof ROLES)[number];
+
+export function isExternalIdRole(role: Role): role is ExternalIdRole {
+  return (EXTERNAL_ID_ROLES as readonly string[]).includes(role);
+}
 
 export const ROLE_LABELS: Record<Role, string> = {
   PII: "PII (hashed)",
@@ -47,16 +48,22 @@ export const ROLE_LABELS: Record<Role, string> = {
   LIVERAMP: "LiveRamp ID",
   MAID: "Mobile ad ID",
   EXPERIAN: "Experian ID",
+  IDFA: "Apple IDFA",
+  KANTAR: "Kantar ID",
+  MERKLE: "Merkle ID",
+  NEUSTAR: "Neustar ID",
+  REALID: "RealID",
+  SAMBATV: "Samba TV ID",
 };
 
 /** Roles a dataset may use at most once (spec E.3 Step 4). */
-export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", "LIVERAMP", "MAID", "EXPERIAN"]);
+export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", ...EXTERNAL_ID_ROLES]);
 /** Roles that identify a person: AMC adds user_id / user_type when any exists (spec C.2). */
-export const IDENTITY_ROLES: ReadonlySet<Role> = new Set(["PII", "LIVERAMP", "MAID", "EXPERIAN"]);
+export const IDENTITY_ROLES: ReadonlySet<Role> = new Set(["PII", ...EXTERNAL_ID_ROLES]);
 /** Columns AMC fills itself on identity resolution: a file must not bring them (spec C.2). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(["user_id", "user_type", "user_id_type"]);
 
-export const PERIODS = ["DIMENSION", "PT1H", "P1D", "P1M"] as const;
+export const PERIODS = ["DIMENSION", ...API_PERIODS] as const;
 export type Period = (typeof PERIODS)[number];
 
 export interface Suggestion {
@@ -82,14 +89,11 @@ export function allowedDataTypes(role: Role): readonly DataType[] {
     case "MAIN_EVENT_TIME":
       return ["TIMESTAMP", "DATE"];
     case "PII":
-    case "LIVERAMP":
-    case "MAID":
-    case "EXPERIAN":
       return ["STRING"];
     case "METRIC":
       return ["DECIMAL", "INTEGER", "LONG"];
     default:
-      return DATA_TYPES;
+      return isExternalIdRole(role) ? ["STRING"] : DATA_TYPES;
   }
 }
 

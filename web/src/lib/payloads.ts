@@ -1,6 +1,7 @@
 // Builds the API request bodies from the wizard state (shapes of the backend's DatasetCreate and
 // JobRequest models; the generated types check them where they are sent).
 import type { components } from "../api/schema";
+import { isExternalIdRole } from "./columns";
 import type { WizardState } from "../state/wizard";
 
 type Schemas = components["schemas"];
@@ -28,7 +29,7 @@ export function datasetBody(state: WizardState): DatasetBody {
         dataType: c.dataType,
         columnType: c.role === "METRIC" ? "METRIC" : "DIMENSION",
         piiType: c.role === "PII" ? c.piiType : null,
-        externalIdType: c.role === "LIVERAMP" || c.role === "MAID" || c.role === "EXPERIAN" ? c.role : null,
+        externalIdType: isExternalIdRole(c.role) ? c.role : null,
         isMainEventTime: c.role === "MAIN_EVENT_TIME",
         nullable: c.nullable,
       })),

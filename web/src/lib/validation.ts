@@ -1,11 +1,12 @@
 // Pure validation rules shared by the forms. Each returns a message for the user or null when valid.
 // Sources: spec amc-api.md A.3 (LwA credentials), B.5 (dataset ids), E.3 (Settings and wizard screens).
+import { fieldLimits } from "../api/enums";
 
-/** AMC dataset ids: lowercase letter first, then lowercase letters, digits, underscores (spec B.5). */
-export const DATASET_ID_PATTERN = /^[a-z][_a-z0-9]+$/;
-export const DATASET_ID_MAX_LENGTH = 128;
+/** AMC dataset ids: lowercase letter first, then lowercase letters, digits, underscores (spec B.5): the API's rule. */
+export const DATASET_ID_PATTERN = new RegExp(fieldLimits["DatasetCreate.datasetId"].pattern);
+export const DATASET_ID_MAX_LENGTH: number = fieldLimits["DatasetCreate.datasetId"].maxLength;
 /** LwA client id and secret: letters, digits, dashes and periods (spec A.3). */
-export const LWA_CREDENTIAL_PATTERN = /^[a-zA-Z0-9\-.]+$/;
+export const LWA_CREDENTIAL_PATTERN = new RegExp(fieldLimits["CredentialsUpdate.clientId"].pattern);
 /** AWS account ids are exactly 12 digits (spec E.3, data upload account id). */
 export const AWS_ACCOUNT_ID_PATTERN = /^\d{12}$/;
 /** The old app refused more than 259 instances: the bucket policy has to stay below 20 KB (spec D.6). */

@@ -2,16 +2,17 @@
 // expiry (re-login) or the Amazon Ads OAuth round trip never loses the user's work (the old app lost it,
 // spec E.2).
 import { reactive, watch } from "vue";
+import { CountryCode, InputFormat, UpdateStrategy as API_UPDATE_STRATEGIES } from "../api/enums";
 import { checkColumns, PERIODS, type ColumnDraft, type Period } from "../lib/columns";
 import { datasetIdError } from "../lib/validation";
 
-export const UPDATE_STRATEGIES = ["ADDITIVE", "FULL_REPLACE", "OVERLAP_REPLACE", "OVERLAP_KEEP"] as const;
+export const UPDATE_STRATEGIES = API_UPDATE_STRATEGIES;
 export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
 
-export const FILE_FORMATS = ["AUTO", "CSV", "JSONL", "PARQUET"] as const;
+export const FILE_FORMATS = ["AUTO", ...InputFormat] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
-export const COUNTRIES = ["US", "CA", "GB", "DE", "FR", "ES", "IT", "JP", "IN"] as const;
+export const COUNTRIES = CountryCode;
 
 export interface DatasetChoice {
   mode: "new" | "existing";

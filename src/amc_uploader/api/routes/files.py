@@ -169,7 +169,7 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     if body.include_samples and not allowed:
         warnings.append("Sample values are disabled by the administrator.")
     suggestions = suggest_pii_types(
-        columns, {c: values[c][:200] for c in columns}, body.country_code.value if body.country_code else None
+        columns, {c: values[c][:200] for c in columns}, str(body.country_code) if body.country_code else None
     )
     # Each PII type is suggested for one column only: the most confident one.
     best: dict[str, tuple[float, str]] = {}
