@@ -105,6 +105,9 @@ EOF
 # The dependency sets change far less often than the library: each is cached under .cache/, keyed by
 # the requirement list, so a source change only rebuilds the wheel and swaps it in.
 mapfile -t LIB_REQS < <(library_requirements | grep -viE '^boto3([<>=!~ ]|$)')
+# The command line (typer, rich and its pygments) is for people at a shell: the Lambda functions never run
+# it. (Glue installs the wheel with its requirements, so its wheel set keeps them.)
+mapfile -t LAMBDA_LIB_REQS < <(printf '%s\n' "${LIB_REQS[@]}" | grep -viE '^(typer|rich)([<>=!~ [;]|$)')
 reqs_digest="$(printf '%s\n' "${LIB_REQS[@]}" "${LAMBDA_EXTRA_REQS[@]}" | sha256sum | cut -c1-16)"
 script_digest="$(hash_inputs deploy/build.sh)"
 
@@ -115,7 +118,7 @@ if ! up_to_date lambda-deps "$lambda_deps_digest" || [ ! -d "$OUT/.cache/lambda-
   rm -rf "$OUT/.cache/lambda-deps.tmp" && mkdir -p "$OUT/.cache/lambda-deps.tmp"
   : >"$OUT/logs/lambda.log"
   run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile \
-    --target "$OUT/.cache/lambda-deps.tmp" "${LAMBDA_PLATFORM[@]}" "${LIB_REQS[@]}" "${LAMBDA_EXTRA_REQS[@]}"
+    --target "$OUT/.cache/lambda-deps.tmp" "${LAMBDA_PLATFORM[@]}" "${LAMBDA_LIB_REQS[@]}" "${LAMBDA_EXTRA_REQS[@]}"
   rm -rf "$OUT/.cache/lambda-deps.tmp/bin"
   find "$OUT/.cache/lambda-deps.tmp" -name '__pycache__' -type d -prune -exec rm -rf {} +
   rm -rf "$OUT/.cache/lambda-deps" && mv "$OUT/.cache/lambda-deps.tmp" "$OUT/.cache/lambda-deps"
@@ -129,6 +132,9 @@ else
   rm -rf "$OUT/lambda.tmp" && cp -a "$OUT/.cache/lambda-deps" "$OUT/lambda.tmp"
   run_logged lambda "$PY" -m pip install --disable-pip-version-check --no-compile --no-deps \
     --target "$OUT/lambda.tmp" "${LAMBDA_PLATFORM[@]}" "$WHEEL"
+  # Development-only parts of the wheel: the AMC sandbox server, the CLI and the local stack.
+  rm -rf "$OUT/lambda.tmp/amc_sandbox" "$OUT/lambda.tmp/amc_uploader/commands" "$OUT/lambda.tmp/amc_uploader/local" \
+    "$OUT/lambda.tmp/amc_uploader/cli.py" "$OUT/lambda.tmp/amc_uploader/__main__.py" "$OUT/lambda.tmp/bin"
   handlers=0
   for f in deploy/lambdas/*.py; do
     [ -e "$f" ] || continue
