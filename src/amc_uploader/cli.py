@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+from amc_normalize.extras import MissingExtraError, extra_for
 from amc_uploader import __version__
 from amc_uploader.commands import amc_cmd, normalize_cmd, run_cmd, sandbox_cmd, serve_cmd
 
@@ -36,4 +39,13 @@ for _module in (normalize_cmd, amc_cmd, sandbox_cmd, run_cmd, serve_cmd):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ImportError as exc:
+        # A command whose optional dependencies are not installed: one line naming the extra.
+        extra = extra_for(exc)
+        if extra is None:
+            raise
+        missing = exc if isinstance(exc, MissingExtraError) else MissingExtraError(extra, "this command")
+        typer.echo(f"amc-uploader: {missing}", err=True)
+        sys.exit(2)
