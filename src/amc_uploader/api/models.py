@@ -48,9 +48,6 @@ class ErrorBody(BaseModel):
     message: str
 
 
-# ---- health / auth
-
-
 class Health(ApiModel):
     status: Literal["ok"] = "ok"
     version: str
@@ -82,9 +79,6 @@ class Me(ApiModel):
     subject: str
     groups: list[str]
     is_admin: bool
-
-
-# ---- settings
 
 
 class CredentialStatus(ApiModel):
@@ -133,9 +127,6 @@ class OAuthCallback(ApiModel):
     state: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-# ---- instances
-
-
 class AmcInstance(ApiModel):
     instance_id: InstanceId
     name: Annotated[str, StringConstraints(max_length=256)] | None = None
@@ -178,9 +169,6 @@ class DiscoveredInstance(ApiModel):
 class Discovery(ApiModel):
     accounts: list[AmcAccount]
     instances: list[DiscoveredInstance]
-
-
-# ---- files
 
 
 class S3Object(ApiModel):
@@ -230,9 +218,6 @@ class FilePreview(ApiModel):
     columns: list[ColumnPreview]
     samples_included: bool
     warnings: list[str]
-
-
-# ---- datasets
 
 
 class ColumnDefinitionModel(ApiModel):
@@ -314,9 +299,6 @@ class AmcUpload(ApiModel):
 
 class UploadList(ApiModel):
     items: list[AmcUpload]
-
-
-# ---- jobs
 
 
 class JobColumn(ApiModel):
@@ -407,9 +389,6 @@ class JobList(ApiModel):
 class DryRunReport(ApiModel):
     report: dict[str, Any]
     warnings: list[str]
-
-
-# ---- triggers
 
 
 class TriggerRuleCreate(ApiModel):
