@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from amc_uploader.io import FileKind, InputFormat, RecordFileError, RecordWriter, detect_kind, open_table
+from amc_uploader.io import (
+    CsvDialect,
+    FileKind,
+    InputFormat,
+    RecordFileError,
+    RecordWriter,
+    detect_kind,
+    open_table,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +110,7 @@ def test_delimiter_is_sniffed_from_the_header(tmp_path: Path, sep: str, expected
 def test_explicit_delimiter_wins(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("a;b,c\n1;2,3\n", encoding="utf-8")
-    with open_table(path, delimiter=";") as reader:
+    with open_table(path, dialect=CsvDialect(";")) as reader:
         assert reader.columns == ["a", "b,c"]
         assert list(reader) == [{"a": "1", "b,c": "2,3"}]
 

@@ -68,7 +68,14 @@ def register(app: typer.Typer) -> None:
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
-        from amc_uploader.io import RecordFileError, RecordWriter, detect_kind, open_table, output_kind
+        from amc_uploader.io import (
+            CsvDialect,
+            RecordFileError,
+            RecordWriter,
+            detect_kind,
+            open_table,
+            output_kind,
+        )
 
         try:
             spec = ColumnSpec.parse(pii)
@@ -84,7 +91,7 @@ def register(app: typer.Typer) -> None:
         report = NormalizationReport()
         with ExitStack() as stack:
             try:
-                reader = stack.enter_context(open_table(input_path, in_kind, delimiter=delimiter))
+                reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
                 spec.check_columns(reader.columns, source=str(input_path))
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:

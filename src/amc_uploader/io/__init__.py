@@ -8,6 +8,7 @@ a ``RecordFileError`` naming file, line and column, never a value.
 from __future__ import annotations
 
 from amc_uploader.io.cells import cell_text
+from amc_uploader.io.delimited import CsvDialect
 from amc_uploader.io.errors import RecordFileError
 from amc_uploader.io.formats import (
     EXTENSIONS,
@@ -29,6 +30,7 @@ __all__ = [
     "FIELD_LIMIT",
     "GZIP_SUFFIXES",
     "MAX_COLUMNS",
+    "CsvDialect",
     "FileKind",
     "Head",
     "InputFormat",

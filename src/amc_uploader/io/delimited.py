@@ -8,7 +8,7 @@ import gzip
 import io
 import itertools
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from amc_uploader.io.errors import RecordFileError
@@ -25,32 +25,36 @@ def _label(encoding: str) -> str:
     return "UTF-8" if name in ("utf-8", "utf-8-sig") else encoding
 
 
+@dataclass(frozen=True)
+class CsvDialect:
+    """How to read a CSV/TSV file. ``delimiter`` None: the name's (`.tsv`: tab), else sniffed from the
+    first line; without a header row, ``column_names`` name the columns."""
+
+    delimiter: str | None = None
+    quote: str = '"'
+    header: bool = True
+    column_names: tuple[str, ...] = ()
+    encoding: str = "utf-8-sig"
+
+
 class DelimitedReader(TableReader):
     def __init__(
-        self,
-        source: Source,
-        kind: FileKind,
-        *,
-        delimiter: str | None = None,
-        quote: str = '"',
-        header: bool = True,
-        column_names: list[str] | None = None,
-        encoding: str = "utf-8-sig",
-        s3_client: Any = None,
+        self, source: Source, kind: FileKind, dialect: CsvDialect | None = None, *, s3_client: Any = None
     ) -> None:
         super().__init__(source, kind)
-        self._encoding = encoding
+        dialect = dialect or CsvDialect()
+        self._encoding = dialect.encoding
         self._s3 = s3_client
         csv.field_size_limit(FIELD_LIMIT)
         self._raw = open_binary(source, s3_client)
         self._closers = [self._raw]
         try:
-            self._open(delimiter, quote, header, column_names)
+            self._open(dialect)
         except BaseException:
             self.close()
             raise
 
-    def _open(self, delimiter: str | None, quote: str, header: bool, column_names: list[str] | None) -> None:
+    def _open(self, dialect: CsvDialect) -> None:
         assert self._raw is not None
         buffered = io.BufferedReader(self._raw, buffer_size=READ_BUFFER)
         try:
@@ -71,11 +75,11 @@ class DelimitedReader(TableReader):
             raise self._undecodable(1) from None
         except GZIP_ERRORS:
             raise gzip_error(self.source, 1) from None
-        self.delimiter = delimiter or self.kind.delimiter or sniff_delimiter(first)
+        self.delimiter = dialect.delimiter or self.kind.delimiter or sniff_delimiter(first)
         lines = itertools.chain([first] if first else [], text)
-        self._csv = reader = csv.reader(lines, delimiter=self.delimiter, quotechar=quote, strict=True)
-        if not header:
-            self.header = self.check_header(list(column_names or []), None)
+        self._csv = reader = csv.reader(lines, delimiter=self.delimiter, quotechar=dialect.quote, strict=True)
+        if not dialect.header:
+            self.header = self.check_header(list(dialect.column_names), None)
             return
         try:
             names = next(reader, None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amc_uploader.io.delimited import DelimitedReader
+from amc_uploader.io.delimited import CsvDialect, DelimitedReader
 from amc_uploader.io.formats import FileKind, InputFormat, kind_from_name
 from amc_uploader.io.jsonlines import JsonLinesReader
 from amc_uploader.io.limits import HEAD_MAX_PARQUET_BYTES
@@ -21,18 +21,14 @@ def open_table(
     kind: FileKind | None = None,
     *,
     declared: InputFormat | None = None,
-    delimiter: str | None = None,
-    quote: str = '"',
-    header: bool = True,
-    column_names: list[str] | None = None,
-    encoding: str = "utf-8-sig",
+    dialect: CsvDialect | None = None,
     s3_client: Any = None,
     max_parquet_bytes: int | None = None,
 ) -> TableReader:
     """Open a CSV/TSV, JSON-lines or Parquet file (gzip detected from name and content) and read its header.
 
-    ``kind`` (else ``declared`` format, else the name, else the content) says how to read it; the CSV
-    options apply to CSV only. Every problem is a ``RecordFileError``.
+    ``kind`` (else ``declared`` format, else the name, else the content) says how to read it; ``dialect``
+    applies to CSV only. Every problem is a ``RecordFileError``.
     """
     src = source if isinstance(source, Source) else Source.of(source)
     if kind is None:
@@ -45,16 +41,7 @@ def open_table(
         return ParquetReader(src, kind, s3_client=s3_client, max_bytes=max_parquet_bytes)
     if kind.format is InputFormat.JSONL:
         return JsonLinesReader(src, kind, s3_client=s3_client)
-    return DelimitedReader(
-        src,
-        kind,
-        delimiter=delimiter,
-        quote=quote,
-        header=header,
-        column_names=column_names,
-        encoding=encoding,
-        s3_client=s3_client,
-    )
+    return DelimitedReader(src, kind, dialect, s3_client=s3_client)
 
 
 @dataclass(frozen=True)

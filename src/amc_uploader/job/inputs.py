@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from amc_uploader.io import (
+    CsvDialect,
     FileKind,
     InputFormat,
     RecordFileError,
@@ -135,6 +136,12 @@ class InputReader:
         self.close()
 
 
+def _dialect(options: CsvOptions) -> CsvDialect:
+    return CsvDialect(
+        options.delimiter, options.quote, options.header, tuple(options.column_names or ()), options.encoding
+    )
+
+
 def open_reader(
     source: InputFile,
     input_format: InputFormat,
@@ -147,17 +154,6 @@ def open_reader(
     by_name = kind_from_name(source.uri)
     kind = FileKind(input_format, gzipped, by_name.delimiter if by_name is not None else None)
     try:
-        return InputReader(
-            _open_table(
-                source,
-                kind,
-                delimiter=csv_options.delimiter,
-                quote=csv_options.quote,
-                header=csv_options.header,
-                column_names=csv_options.column_names,
-                encoding=csv_options.encoding,
-                s3_client=s3_client,
-            )
-        )
+        return InputReader(_open_table(source, kind, dialect=_dialect(csv_options), s3_client=s3_client))
     except RecordFileError as exc:
         raise InputError.of(exc) from None
