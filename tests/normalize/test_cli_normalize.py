@@ -118,6 +118,8 @@ def _bad_case(tmp_path: Path, case: str) -> Path:
         path.write_text('{"id": 1, "email": "a@b.co", "phone": "", "zip": "", "first_name": ""}\n{"id": 2,\n')
     elif case == "json_empty":
         path.write_text("\n\n")
+    elif case == "header_only":
+        path.write_text("id,email,phone,zip,first_name\n", encoding="utf-8")
     return path
 
 
@@ -125,11 +127,12 @@ def _bad_case(tmp_path: Path, case: str) -> Path:
     ("case", "message", "out_name"),
     [
         ("missing_column", "'phone'", "out.csv"),
-        ("malformed_row", ":3: expected 5 fields, found 2", "out.jsonl.gz"),
-        ("bad_quote", ":2: malformed CSV row", "out.csv"),
+        ("malformed_row", ":3: row has 2 fields, the header has 5", "out.jsonl.gz"),
+        ("bad_quote", ":2: malformed CSV", "out.csv"),
         ("non_utf8", ":3: not valid UTF-8", "out.csv.gz"),
         ("empty", "file is empty", "out.jsonl"),
-        ("json_bad_line", ":2: invalid JSON", "out.csv.gz"),
+        ("json_bad_line", ":2: not valid JSON", "out.csv.gz"),
+        ("header_only", "no data rows", "out.csv"),
         ("json_empty", "file is empty", "out.jsonl"),
     ],
 )
@@ -158,6 +161,36 @@ def test_failure_midway_removes_partial_output_and_keeps_old_file(tmp_path: Path
     assert ":5002: not valid UTF-8" in result.stderr
     assert target.read_text() == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"x,\xff,1,2,3", ":5000: not valid UTF-8"),
+        (b'x,"a"b,1,2,3', ":5000: malformed CSV"),
+        (b'x,"a,1,2,3', ":5000: malformed CSV: unterminated quoted field"),
+    ],
+)
+def test_errors_deep_in_a_file_name_their_own_line(tmp_path: Path, bad: bytes, message: str) -> None:
+    source = tmp_path / "in.csv"
+    good = [f"{i},a{i}@b.co,5714120599,75236,Ann\n".encode() for i in range(5998)]
+    source.write_bytes(
+        b"id,email,phone,zip,first_name\n" + b"".join(good[:4998]) + bad + b"\n" + b"".join(good[4998:])
+    )
+    result = run("normalize", source, tmp_path / "out.csv", "--country", "US", *PII)
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+
+
+def test_tsv_is_read_and_written_with_tabs(tmp_path: Path) -> None:
+    source = tmp_path / "in.tsv"
+    source.write_text("id\temail, work\n1\tAnn@Example.com\n", encoding="utf-8")
+    target = tmp_path / "out.tsv"
+    result = run("normalize", source, target, "--country", "US", "--pii", "email, work=EMAIL", "--quiet")
+    assert result.returncode == 0, result.stderr
+    header, row = target.read_text(encoding="utf-8").splitlines()
+    assert header == "id\temail, work"
+    assert row.split("\t")[0] == "1" and len(row.split("\t")[1]) == 64
 
 
 @pytest.mark.parametrize(
@@ -207,10 +240,10 @@ def test_inspect_prints_types_and_suggestions_not_values(tmp_path: Path) -> None
     assert columns["email"]["suggested_pii_type"] == "EMAIL"
     assert columns["zip"]["suggested_pii_type"] == "ZIP"
     assert columns["first_name"]["suggested_pii_type"] == "FIRST_NAME"
-    assert columns["total"]["data_type"] == "decimal" and columns["total"]["fill_rate"] == pytest.approx(
+    assert columns["total"]["data_type"] == "DECIMAL" and columns["total"]["fill_rate"] == pytest.approx(
         2 / 3, abs=0.01
     )
-    assert columns["id"]["data_type"] == "integer"
+    assert columns["id"]["data_type"] == "INTEGER"
     table = run("inspect", source, "--country", "US")
     assert table.returncode == 0
     assert "--pii email=EMAIL" in table.stdout
@@ -222,7 +255,7 @@ def test_inspect_bad_input(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(b"a,b\n1,2,3\n")
     result = run("inspect", source)
-    assert result.returncode == 1 and "in.csv:2: expected 2 fields, found 3" in result.stderr
+    assert result.returncode == 1 and "in.csv:2: row has 3 fields, the header has 2" in result.stderr
 
 
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:

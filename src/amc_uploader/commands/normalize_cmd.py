@@ -8,7 +8,6 @@ any message: only counts, column names and line numbers.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -33,10 +32,10 @@ def register(app: typer.Typer) -> None:
     @app.command("normalize")
     def normalize_command(
         input_path: Annotated[
-            Path, typer.Argument(metavar="INPUT", help="CSV or JSON lines, optionally .gz.")
+            Path, typer.Argument(metavar="INPUT", help="CSV, TSV, JSON lines or Parquet, optionally .gz.")
         ],
         output_path: Annotated[
-            Path, typer.Argument(metavar="OUTPUT", help="CSV or JSON lines, optionally .gz.")
+            Path, typer.Argument(metavar="OUTPUT", help="CSV, TSV or JSON lines, optionally .gz.")
         ],
         *,
         country: Annotated[
@@ -59,7 +58,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
         delimiter: Annotated[
             str | None,
-            typer.Option("--delimiter", help="Input CSV delimiter (default: from the header line)."),
+            typer.Option(
+                "--delimiter", help="Input CSV delimiter (default: tab for .tsv, else from the header line)."
+            ),
         ] = None,
     ) -> None:
         """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged."""
@@ -67,12 +68,19 @@ def register(app: typer.Typer) -> None:
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
-        from amc_uploader.io import RecordFileError, RecordReader, RecordWriter, detect_kind
+        from amc_uploader.io import (
+            CsvDialect,
+            RecordFileError,
+            RecordWriter,
+            detect_kind,
+            open_table,
+            output_kind,
+        )
 
         try:
             spec = ColumnSpec.parse(pii)
             spec.validate(country)
-            in_kind, out_kind = detect_kind(input_path), detect_kind(output_path)
+            in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
         except (NormalizationConfigError, RecordFileError) as exc:
             raise _fail(str(exc), EXIT_BAD_CONFIG) from None
         if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
@@ -83,13 +91,15 @@ def register(app: typer.Typer) -> None:
         report = NormalizationReport()
         with ExitStack() as stack:
             try:
-                reader = stack.enter_context(RecordReader(input_path, in_kind, delimiter=delimiter))
+                reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
                 spec.check_columns(reader.columns, source=str(input_path))
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             try:
-                records: Iterator[dict[str, Any]] = normalize_records(reader, spec, country, report=report)
+                records: Iterator[dict[str, Any]] = normalize_records(
+                    reader.records(), spec, country, report=report
+                )
                 progress = None
                 if not quiet and sys.stderr.isatty():
                     progress = stack.enter_context(_progress_bar(Console(stderr=True)))
@@ -135,7 +145,7 @@ def register(app: typer.Typer) -> None:
     @app.command("inspect")
     def inspect_command(
         input_path: Annotated[
-            Path, typer.Argument(metavar="INPUT", help="CSV or JSON lines, optionally .gz.")
+            Path, typer.Argument(metavar="INPUT", help="CSV, TSV, JSON lines or Parquet, optionally .gz.")
         ],
         *,
         country: Annotated[
@@ -149,22 +159,16 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from amc_normalize import NormalizationConfigError, suggest_pii_types
-        from amc_uploader.io import RecordFileError, RecordReader
+        from amc_uploader.io import RecordFileError, cell_text, detect_kind, infer_type, read_head
 
         if not input_path.is_file():
             raise _fail(f"{input_path}: file not found", EXIT_BAD_CONFIG)
         try:
-            with RecordReader(input_path) as reader:
-                columns = reader.columns
-                samples: dict[str, list[Any]] = {c: [] for c in columns}
-                seen = 0
-                for record in reader:
-                    for c in columns:
-                        samples[c].append(record.get(c))
-                    seen += 1
-                    if seen >= rows:
-                        break
-            text_samples = {c: [None if v is None else str(v) for v in vs] for c, vs in samples.items()}
+            head = read_head(input_path, rows, kind=detect_kind(input_path))
+            columns = head.columns
+            seen = len(head.rows)
+            samples: dict[str, list[Any]] = {c: [r[i] for r in head.rows] for i, c in enumerate(columns)}
+            text_samples = {c: [cell_text(v) for v in vs] for c, vs in samples.items()}
             suggestions = suggest_pii_types(columns, text_samples, country)
         except RecordFileError as exc:
             raise _fail(str(exc), EXIT_BAD_INPUT) from None
@@ -174,12 +178,12 @@ def register(app: typer.Typer) -> None:
         result: list[dict[str, Any]] = []
         for c in columns:
             values = samples[c]
-            filled = sum(1 for v in values if v is not None and str(v).strip() != "")
+            filled = sum(1 for v in text_samples[c] if v is not None and v.strip() != "")
             s = suggestions[c]
             result.append(
                 {
                     "column": c,
-                    "data_type": infer_data_type(values),
+                    "data_type": infer_type(values).value,
                     "fill_rate": round(filled / seen, 4) if seen else 0.0,
                     "suggested_pii_type": s.pii_type.value if s.pii_type else None,
                     "confidence": round(s.confidence, 2),
@@ -225,55 +229,3 @@ def _progress_bar(console: Any) -> Any:
         console=console,
         transient=True,
     )
-
-
-_INT = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
-_TIMESTAMP = re.compile(
-    r"(?:\d{4}-\d{2}-\d{2}[T ]|\d{1,2}/\d{1,2}/\d{2,4} )"
-    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-)
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def infer_data_type(values: list[Any]) -> str:
-    """A coarse data type of a column sample: empty, boolean, integer, decimal, date, timestamp,
-    sha256, string (text with leading zeros counts as string: it is a code, not a number)."""
-    kinds: set[str] = set()
-    for value in values:
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            kinds.add("boolean")
-            continue
-        if isinstance(value, int):
-            kinds.add("integer")
-            continue
-        if isinstance(value, float):
-            kinds.add("decimal")
-            continue
-        text = str(value).strip()
-        if not text:
-            continue
-        if text.lower() in ("true", "false"):
-            kinds.add("boolean")
-        elif _INT.fullmatch(text):
-            kinds.add("string" if len(text) > 1 and text.lstrip("+-").startswith("0") else "integer")
-        elif _DECIMAL.fullmatch(text):
-            kinds.add("decimal")
-        elif _TIMESTAMP.fullmatch(text):
-            kinds.add("timestamp")
-        elif _DATE.fullmatch(text):
-            kinds.add("date")
-        elif _HEX64.fullmatch(text):
-            kinds.add("sha256")
-        else:
-            kinds.add("string")
-    if not kinds:
-        return "empty"
-    if kinds == {"integer", "decimal"}:
-        return "decimal"
-    if kinds == {"date", "timestamp"}:
-        return "timestamp"
-    return kinds.pop() if len(kinds) == 1 else "string"

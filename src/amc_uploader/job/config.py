@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,18 +18,13 @@ from amc_client.staging import (
     StagingLayout,
 )
 from amc_normalize import PiiType
+from amc_uploader.io import InputFormat
 from amc_uploader.job.errors import JobConfigError
 
 __all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
 
 PII_TYPES = tuple(PiiType)
 UPDATE_STRATEGIES = tuple(UpdateStrategy)
-
-
-class InputFormat(StrEnum):
-    CSV = "CSV"
-    JSONL = "JSONL"
-    PARQUET = "PARQUET"
 
 
 ColumnDataType = DataType  # AMC column data types (spec C.1), as the client defines them
@@ -44,7 +38,8 @@ class CsvOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: None: a tab for `.tsv`, else sniffed from the header line (`,` unless it only has `;`, tab or `|`).
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     quote: str = Field(default='"', min_length=1, max_length=1)
     header: bool = True
     column_names: list[str] | None = None

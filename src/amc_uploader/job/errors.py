@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from amc_uploader.io import RecordFileError
+
 
 class JobError(Exception):
     """Base of every job failure."""
@@ -11,20 +13,12 @@ class JobConfigError(JobError, ValueError):
     """The job configuration is inconsistent (before any input is read)."""
 
 
-class InputError(JobError):
-    """An input file cannot be used: names the file, and where known the line and column."""
+class InputError(JobError, RecordFileError):
+    """An input file cannot be used: the readers' error (file, line, column, reason) as a job failure."""
 
-    def __init__(self, file: str, reason: str, *, line: int | None = None, column: str | None = None) -> None:
-        self.file = file
-        self.reason = reason
-        self.line = line
-        self.column = column
-        where = file
-        if line is not None:
-            where += f", line {line}"
-        if column is not None:
-            where += f", column {column!r}"
-        super().__init__(f"{where}: {reason}")
+    @classmethod
+    def of(cls, error: RecordFileError) -> InputError:
+        return cls(error.path, error.reason, line=error.line, column=error.column, code=error.code)
 
 
 class DataQualityError(JobError):

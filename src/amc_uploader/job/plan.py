@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from amc_uploader.job.config import ColumnDataType, InputFormat, JobConfig, OutputFormat
+from amc_uploader.io import FileKind, InputFormat
+from amc_uploader.job.config import ColumnDataType, JobConfig, OutputFormat
 from amc_uploader.job.errors import InputError
 from amc_uploader.job.inputs import InputFile, detect_format, discover_inputs, open_reader
 
@@ -32,6 +33,8 @@ class JobPlan:
     pii: dict[str, str]
     timestamp_columns: dict[str, ColumnDataType]
     total_bytes: int | None = field(default=None)
+    #: CSV: the delimiter every file is read with (given, implied by `.tsv`, or sniffed); else None.
+    delimiter: str | None = field(default=None)
 
     @property
     def country_code(self) -> str | None:
@@ -42,22 +45,29 @@ def build_plan(config: JobConfig, job_id: str, *, s3_client: Any = None) -> JobP
     files = discover_inputs(config.inputs, s3_client=s3_client)
     if len(files) > MAX_INPUT_FILES:
         raise InputError(config.inputs[0], f"{len(files)} input files; at most {MAX_INPUT_FILES} per job")
-    formats: dict[str, tuple[InputFormat, bool]] = {
+    kinds: dict[str, FileKind] = {
         f.uri: detect_format(f, config.input_format, s3_client=s3_client) for f in files
     }
     first = files[0]
-    input_format = formats[first.uri][0]
+    input_format = kinds[first.uri].format
     for f in files[1:]:
-        if formats[f.uri][0] is not input_format:
+        if kinds[f.uri].format is not input_format:
             raise InputError(
                 f.name,
-                f"format {formats[f.uri][0]} differs from {input_format} of {first.name} "
+                f"format {kinds[f.uri].format} differs from {input_format} of {first.name} "
                 "(every file of a job must have the same format and columns)",
             )
     header: list[str] | None = None
+    delimiter: str | None = None
     for f in files:
-        with open_reader(f, input_format, formats[f.uri][1], config.csv, s3_client=s3_client) as reader:
+        with open_reader(f, input_format, kinds[f.uri].gzip, config.csv, s3_client=s3_client) as reader:
             current = reader.header
+            if header is None:
+                delimiter = reader.delimiter
+            elif reader.delimiter != delimiter:
+                raise InputError(
+                    f.name, f"columns separated differently than in {first.name} (set csv.delimiter)", line=1
+                )
         if header is None:
             header = current
             continue
@@ -78,13 +88,14 @@ def build_plan(config: JobConfig, job_id: str, *, s3_client: Any = None) -> JobP
         job_id=job_id,
         inputs=files,
         input_format=input_format,
-        gzipped={uri: gz for uri, (_, gz) in formats.items()},
+        gzipped={uri: kind.gzip for uri, kind in kinds.items()},
         header=header,
         output_columns=output_columns,
         output_format=config.output_format_for(input_format),
         pii=dict(config.pii),
         timestamp_columns=config.timestamp_columns,
         total_bytes=None if any(s is None for s in sizes) else sum(s or 0 for s in sizes),
+        delimiter=delimiter,
     )
 
 

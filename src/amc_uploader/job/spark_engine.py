@@ -30,7 +30,8 @@ from amc_client.staging import (
     instance_tags,
 )
 from amc_normalize import NormalizationReport
-from amc_uploader.job.config import ColumnDataType, InputFormat, OutputFormat
+from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
+from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.local_engine import EngineResult
 from amc_uploader.job.output import header_bytes, make_serializer
@@ -72,7 +73,7 @@ def _read(spark: Any, plan: JobPlan) -> Any:
 
     paths = [f.uri for f in plan.inputs]
     for f in plan.inputs:
-        if plan.gzipped[f.uri] and not f.uri.lower().endswith((".gz", ".gzip")):
+        if plan.gzipped[f.uri] and not f.uri.lower().endswith(GZIP_SUFFIXES):
             raise InputError(f.name, "gzip content without a .gz extension: Spark decompresses by extension")
     options = plan.config.csv
     if plan.input_format is InputFormat.PARQUET:
@@ -84,12 +85,13 @@ def _read(spark: Any, plan: JobPlan) -> Any:
     reader = (
         spark.read.schema(schema)
         .option("header", str(options.header).lower())
-        .option("sep", options.delimiter)
+        .option("sep", plan.delimiter or ",")
         .option("quote", options.quote)
         .option("escape", options.quote)  # RFC 4180 doubled quotes, as Python's csv module reads them
         .option("encoding", encoding)
         .option("mode", "FAILFAST")
         .option("multiLine", str(options.multiline).lower())
+        .option("maxColumns", MAX_COLUMNS)
     )
     return reader.csv(paths)
 

@@ -21,8 +21,8 @@ from amc_uploader.api.models import (
     S3Object,
     UploadedFile,
 )
-from amc_uploader.api.preview import FileHead, infer_type, read_head
-from amc_uploader.job.config import InputFormat
+from amc_uploader.api.preview import FileHead, read_head
+from amc_uploader.io import InputFormat, infer_type
 
 router = APIRouter(prefix="/files", tags=["files"])
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""amc_uploader.io: streaming readers with line numbers, all-or-nothing writer."""
+"""amc_uploader.io: the extension table, streaming readers with line numbers, all-or-nothing writer."""
 
 from __future__ import annotations
 
@@ -7,16 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from amc_uploader.io import FileKind, RecordFileError, RecordFormat, RecordReader, RecordWriter, detect_kind
+from amc_uploader.io import (
+    CsvDialect,
+    FileKind,
+    InputFormat,
+    RecordFileError,
+    RecordWriter,
+    detect_kind,
+    open_table,
+)
 
 
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
-        ("a.csv", FileKind(RecordFormat.CSV, False)),
-        ("a.CSV.GZ", FileKind(RecordFormat.CSV, True)),
-        ("a.b.jsonl", FileKind(RecordFormat.JSONL, False)),
-        ("a.ndjson.gz", FileKind(RecordFormat.JSONL, True)),
+        ("a.csv", FileKind(InputFormat.CSV, False)),
+        ("a.CSV.GZ", FileKind(InputFormat.CSV, True)),
+        ("a.tsv.gz", FileKind(InputFormat.CSV, True, "\t")),
+        ("a.b.jsonl", FileKind(InputFormat.JSONL, False)),
+        ("a.ndjson.gz", FileKind(InputFormat.JSONL, True)),
+        ("a.parquet", FileKind(InputFormat.PARQUET, False)),
     ],
 )
 def test_detect_kind(name: str, kind: FileKind) -> None:
@@ -25,13 +35,13 @@ def test_detect_kind(name: str, kind: FileKind) -> None:
 
 def test_detect_kind_rejects_unknown() -> None:
     with pytest.raises(RecordFileError, match="unknown file type"):
-        detect_kind("a.parquet")
+        detect_kind("a.xlsx")
 
 
 def test_csv_reader_multiline_bom_and_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes('\ufeffname,note\n"Ann","two\nlines"\n\nBob,x\n'.encode())
-    with RecordReader(path) as reader:
+    with open_table(path) as reader:
         assert reader.columns == ["name", "note"]
         got = []
         for record in reader:
@@ -39,26 +49,27 @@ def test_csv_reader_multiline_bom_and_line_numbers(tmp_path: Path) -> None:
     assert got == [(3, {"name": "Ann", "note": "two\nlines"}), (5, {"name": "Bob", "note": "x"})]
 
 
-def test_header_only_csv_has_no_records(tmp_path: Path) -> None:
+def test_header_only_csv_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("a,b\n")
-    with RecordReader(path) as reader:
+    with open_table(path) as reader:
         assert reader.columns == ["a", "b"]
-        assert list(reader) == []
+        with pytest.raises(RecordFileError, match="no data rows"):
+            list(reader)
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"a,a\n1,2\n", "a.csv:1: column 'a': duplicate column"),
-        (b"a,\n1,2\n", "a.csv:1: header field 2 is empty"),
+        (b"a,\n1,2\n", "a.csv:1: empty column name at position 2"),
         (b"a,b\n1,2\n\xc3\x28,1\n", "a.csv:3: not valid UTF-8"),
     ],
 )
 def test_csv_errors(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(content)
-    with pytest.raises(RecordFileError) as info, RecordReader(path) as reader:
+    with pytest.raises(RecordFileError) as info, open_table(path) as reader:
         list(reader)
     assert message in str(info.value)
 
@@ -66,11 +77,12 @@ def test_csv_errors(tmp_path: Path, content: bytes, message: str) -> None:
 def test_gzip_errors_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "a.csv.gz"
     path.write_bytes(b"this is not gzip")
-    with pytest.raises(RecordFileError, match=r"a\.csv\.gz:1: not valid gzip data"):
-        RecordReader(path)
+    with pytest.raises(RecordFileError, match=r"a\.csv\.gz:1: truncated or corrupt gzip data"):
+        open_table(path)
     truncated = tmp_path / "b.jsonl.gz"
     truncated.write_bytes(gzip.compress(b'{"a": 1}\n' * 1000)[:-20])
-    with pytest.raises(RecordFileError, match="truncated gzip data"), RecordReader(truncated) as reader:
+    corrupt = "truncated or corrupt gzip data"
+    with pytest.raises(RecordFileError, match=corrupt), open_table(truncated) as reader:
         list(reader)
 
 
@@ -90,7 +102,7 @@ def test_writer_commits_or_leaves_nothing(tmp_path: Path) -> None:
 def test_delimiter_is_sniffed_from_the_header(tmp_path: Path, sep: str, expected: str) -> None:
     path = tmp_path / "a.csv"
     path.write_text(f"name{sep}zip\nAnn{sep}10115\n", encoding="utf-8")
-    with RecordReader(path) as reader:
+    with open_table(path) as reader:
         assert reader.delimiter == expected
         assert list(reader) == [{"name": "Ann", "zip": "10115"}]
 
@@ -98,7 +110,7 @@ def test_delimiter_is_sniffed_from_the_header(tmp_path: Path, sep: str, expected
 def test_explicit_delimiter_wins(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("a;b,c\n1;2,3\n", encoding="utf-8")
-    with RecordReader(path, delimiter=";") as reader:
+    with open_table(path, dialect=CsvDialect(";")) as reader:
         assert reader.columns == ["a", "b,c"]
         assert list(reader) == [{"a": "1", "b,c": "2,3"}]
 

@@ -1,0 +1,100 @@
+"""JSON lines: one object per line; the first object's keys are the header."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from amc_uploader.io.formats import FileKind
+from amc_uploader.io.limits import READ_BUFFER
+from amc_uploader.io.sources import GZIP_ERRORS, Source, gzip_error, is_gzip, locate_undecodable, open_binary
+from amc_uploader.io.table import TableReader
+
+
+class JsonLinesReader(TableReader):
+    def __init__(self, source: Source, kind: FileKind, *, s3_client: Any = None) -> None:
+        super().__init__(source, kind)
+        self._s3 = s3_client
+        self._physical = 0
+        self._raw = open_binary(source, s3_client)
+        self._closers = [self._raw]
+        try:
+            self._first = self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> dict[str, Any]:
+        assert self._raw is not None
+        buffered = io.BufferedReader(self._raw, buffer_size=READ_BUFFER)
+        try:
+            gzipped = is_gzip(self.source, self.kind, buffered.peek(2)[:2])
+        except GZIP_ERRORS:
+            raise gzip_error(self.source, 1) from None
+        self.kind = replace(self.kind, gzip=gzipped)
+        stream: Any = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
+        self._closers.append(stream)
+        self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+        first = self._guarded_next()
+        if first is None:
+            raise self.fail("file is empty (no JSON object)", code="empty_file")
+        self.header = self.check_header(list(first), self._physical)
+        if self.header != list(first):
+            first = {str(k).strip(): v for k, v in first.items()}
+        return first
+
+    def _guarded_next(self) -> dict[str, Any] | None:
+        try:
+            return self._next_record()
+        except UnicodeDecodeError:
+            line = locate_undecodable(self.source, self.kind.gzip, "utf-8-sig", self._s3)
+            raise self.fail(
+                "not valid UTF-8 text (wrong encoding?)", line=line or self._physical + 1, code="bad_encoding"
+            ) from None
+        except GZIP_ERRORS:
+            raise gzip_error(self.source, self._physical + 1) from None
+
+    def _next_record(self) -> dict[str, Any] | None:
+        for text in self._text:
+            self._physical += 1
+            if text.strip():
+                return self._parse(text)
+        return None
+
+    def _parse(self, text: str) -> dict[str, Any]:
+        line = self._physical
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            if line == 1 and text.lstrip().startswith("["):
+                raise self.fail(
+                    "a JSON array/document, not JSON lines (one object per line)", line=1, code="bad_json"
+                ) from None
+            raise self.fail(
+                "not valid JSON (JSON lines: one object per line)", line=line, code="bad_json"
+            ) from None
+        if not isinstance(value, dict):
+            what = "an array" if isinstance(value, list) else type(value).__name__
+            raise self.fail(f"JSON line is {what}, not an object", line=line, code="bad_json")
+        return value
+
+    def rows(self, *, empty_as_none: bool = False) -> Iterator[tuple[int, list[Any]]]:
+        header = self.header
+        keys = set(header)
+        record: dict[str, Any] | None = self._first
+        while record is not None:
+            if record.keys() - keys:
+                extra = sorted(str(k) for k in record.keys() - keys)[0]
+                raise self.fail(
+                    "key not present in the first record",
+                    line=self._physical,
+                    column=extra,
+                    code="unexpected_key",
+                )
+            self.line = self._physical
+            yield self._physical, [record.get(k) for k in header]
+            record = self._guarded_next()

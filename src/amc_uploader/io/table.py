@@ -1,0 +1,89 @@
+"""The reader every format shares: a checked header, then ``(line, values in header order)`` rows."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from amc_uploader.io.errors import RecordFileError
+from amc_uploader.io.formats import FileKind
+from amc_uploader.io.limits import MAX_COLUMNS
+from amc_uploader.io.sources import CountingRaw, Source
+
+
+class TableReader:
+    """Header plus a stream of rows of one file. ``line`` is the line (Parquet: row) last yielded;
+    ``bytes_read``/``size`` measure progress on the file as stored (compressed bytes for gzip)."""
+
+    def __init__(self, source: Source, kind: FileKind) -> None:
+        self.source = source
+        self.kind = kind
+        self.header: list[str] = []
+        self.delimiter: str | None = None
+        self.line = 0
+        self.size = source.size
+        self._raw: CountingRaw | None = None
+        self._closers: list[Any] = []
+
+    @property
+    def columns(self) -> list[str]:
+        return self.header
+
+    @property
+    def bytes_read(self) -> int:
+        return self._raw.count if self._raw is not None else 0
+
+    def fail(
+        self, reason: str, *, line: int | None = None, column: str | None = None, code: str = "bad_file"
+    ) -> RecordFileError:
+        return RecordFileError(self.source.name, reason, line=line, column=column, code=code)
+
+    def check_header(self, names: list[Any], line: int | None) -> list[str]:
+        """Names stripped of spaces; empty, duplicate or too many names are errors."""
+        if len(names) > MAX_COLUMNS:
+            raise self.fail(
+                f"{len(names)} columns; at most {MAX_COLUMNS}", line=line, code="too_many_columns"
+            )
+        header = [str(n).strip() for n in names]
+        seen: set[str] = set()
+        for position, name in enumerate(header, start=1):
+            if not name:
+                raise self.fail(f"empty column name at position {position}", line=line, code="empty_header")
+            if name in seen:
+                raise self.fail(
+                    "duplicate column name in the header", line=line, column=name, code="duplicate_columns"
+                )
+            seen.add(name)
+        return header
+
+    def no_rows(self) -> RecordFileError:
+        return self.fail("no data rows (header only)", code="empty_file")
+
+    def rows(self, *, empty_as_none: bool = False) -> Iterator[tuple[int, list[Any]]]:
+        """``(line, values)`` in header order; ``empty_as_none`` turns empty CSV fields into None."""
+        raise NotImplementedError
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        header = self.header
+        for _, values in self.rows():
+            yield dict(zip(header, values, strict=True))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self.records()
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            # Closing after an error must not hide that error.
+            with contextlib.suppress(Exception):
+                closer.close()
+        self._closers = []
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
