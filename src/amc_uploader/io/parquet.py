@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from amc_normalize.extras import MissingExtraError
 from amc_uploader.io.formats import FileKind
 from amc_uploader.io.limits import PARQUET_BATCH_ROWS, READ_BUFFER
 from amc_uploader.io.sources import Source, open_binary
 from amc_uploader.io.table import TableReader
-
-#: What to install for Parquet support (pyarrow).
-PARQUET_EXTRA = "pip install 'amc-uploader[pandas]'"
 
 
 class _Unlinker:
@@ -34,9 +32,8 @@ class ParquetReader(TableReader):
             import pyarrow as pa  # type: ignore[import-untyped]
             import pyarrow.parquet as pq  # type: ignore[import-untyped]
         except ImportError:
-            raise self.fail(
-                f"reading Parquet needs pyarrow ({PARQUET_EXTRA})", code="parquet_unavailable"
-            ) from None
+            missing = MissingExtraError("parquet", "reading Parquet")
+            raise self.fail(str(missing), code="parquet_unavailable") from None
         self._arrow_errors = (pa.ArrowException, OSError)
         if kind.gzip:
             raise self.fail(
