@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from amc_client import AmcClient, build_dataset
+from amc_client.s3_contract import apply_bucket_policy
 from amc_client.sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SANDBOX_INSTANCE_ID, SandboxServer
-from amc_client.staging import JobRecord, apply_bucket_policy
 from amc_uploader.cli import app
 from amc_uploader.job import JobConfig, run_job
+from amc_uploader.job.record import JobRecord
 from amc_uploader.job.synthetic import PII_SPEC, synthetic_rows
 from tests.job.helpers import write_csv
 
