@@ -2,7 +2,7 @@
 
 AMC ingests gzip data files listed one URI per line in a manifest (D.4), every object tagged
 ``instanceId=<instance>`` (D.5), from a bucket each instance's data-upload AWS account may read (D.6).
-Where the files go and how they are written is the upload job's business (``amc_uploader.job``).
+Where the files go and how they are written is the upload job's business, not the client's.
 """
 
 from __future__ import annotations
