@@ -1,4 +1,4 @@
-"""Amazon Marketing Cloud API client, S3 staging contract and a local AMC sandbox."""
+"""Amazon Marketing Cloud API client and what AMC reads from S3 (manifest, object tags, bucket policy)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ from amc_client.errors import (
     AmcUploadFailedError,
     AmcUploadTimeoutError,
     AmcValidationError,
+    BucketPolicyTooLargeError,
     DatasetDefinitionError,
+    S3ContractError,
 )
 from amc_client.models import (
     AmcAccount,
@@ -68,22 +70,18 @@ from amc_client.models import (
     UserDeletionRequestRef,
 )
 from amc_client.retry import RetryPolicy
-from amc_client.settings import API_BASE_URLS, LWA_CONSENT_URLS, LWA_TOKEN_URLS, AmcSettings, Region
-from amc_client.staging import (
-    BucketPolicyTooLargeError,
-    GzipPartitionWriter,
-    InstanceStage,
-    JobRecord,
-    PartitionInfo,
-    StagingError,
-    StagingLayout,
-    StagingTarget,
+from amc_client.s3_contract import (
+    MAX_BUCKET_POLICY_BYTES,
+    POLICY_SID,
     apply_bucket_policy,
     build_manifest,
+    build_policy_statement,
+    instance_tags,
     merge_bucket_policy,
-    new_job_id,
-    open_target,
+    parse_manifest,
 )
+from amc_client.settings import API_BASE_URLS, LWA_CONSENT_URLS, LWA_TOKEN_URLS, AmcSettings, Region
+from amc_client.uploads import adopts_status, manifest_source, upload_for_source
 
 # Library logging etiquette: silent unless the application configures logging (retry warnings would
 # otherwise reach stderr through logging's last-resort handler).
@@ -94,6 +92,8 @@ __all__ = [
     "DATASET_ID_PATTERN",
     "LWA_CONSENT_URLS",
     "LWA_TOKEN_URLS",
+    "MAX_BUCKET_POLICY_BYTES",
+    "POLICY_SID",
     "AmcAccount",
     "AmcApiError",
     "AmcAuthError",
@@ -125,24 +125,18 @@ __all__ = [
     "EnvCredentialStore",
     "ExternalIdentityType",
     "ExternalUserIdType",
-    "GzipPartitionWriter",
     "HashedPiiType",
     "InMemoryCredentialStore",
     "Instance",
     "InstanceClient",
-    "InstanceStage",
-    "JobRecord",
     "LwaCredentials",
     "LwaTokenProvider",
-    "PartitionInfo",
     "Period",
     "PkcePair",
     "Region",
     "RetryPolicy",
+    "S3ContractError",
     "SecretsManagerCredentialStore",
-    "StagingError",
-    "StagingLayout",
-    "StagingTarget",
     "StaticTokenProvider",
     "TokenGrant",
     "TokenProvider",
@@ -154,15 +148,19 @@ __all__ = [
     "UploadStatus",
     "UserDeletion",
     "UserDeletionRequestRef",
+    "adopts_status",
     "apply_bucket_policy",
     "build_consent_url",
     "build_dataset",
     "build_manifest",
+    "build_policy_statement",
     "generate_pkce",
     "generate_state",
+    "instance_tags",
     "load_column_file",
+    "manifest_source",
     "merge_bucket_policy",
-    "new_job_id",
-    "open_target",
+    "parse_manifest",
+    "upload_for_source",
     "validate_dataset_id",
 ]

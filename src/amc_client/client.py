@@ -50,6 +50,7 @@ from amc_client.models import (
 )
 from amc_client.retry import RetryPolicy
 from amc_client.settings import AmcSettings
+from amc_client.uploads import manifest_source, upload_for_source
 
 logger = logging.getLogger(__name__)
 
@@ -584,12 +585,13 @@ class InstanceClient:
                     _short(exc),
                 )
                 policy.sleep(delay)
-                created = [u for u in self._matching_uploads(dataset_id, request) if u.upload_id not in known]
-                if created:
+                fresh = (u for u in self.iter_uploads(dataset_id) if u.upload_id not in known)
+                created = upload_for_source(fresh, request.data_source)
+                if created is not None:
                     logger.info(
-                        "upload %s was created despite the failure; not posting again", created[0].upload_id
+                        "upload %s was created despite the failure; not posting again", created.upload_id
                     )
-                    return CreateUploadResponse(upload_id=created[0].upload_id, status=created[0].status)
+                    return CreateUploadResponse(upload_id=created.upload_id, status=created.status)
                 continue
             response = CreateUploadResponse.model_validate(data)
             logger.info("upload %s created for dataset %s", response.upload_id, dataset_id)
@@ -597,6 +599,10 @@ class InstanceClient:
 
     def _matching_uploads(self, dataset_id: str, request: UploadRequest) -> list[Upload]:
         return [u for u in self.iter_uploads(dataset_id) if request.data_source.same_source(u.data_source)]
+
+    def find_manifest_upload(self, dataset_id: str, bucket: str, manifest_key: str) -> Upload | None:
+        """The upload that stands for this manifest (`amc_client.uploads.adopts_status`), if any."""
+        return upload_for_source(self.iter_uploads(dataset_id), manifest_source(bucket, manifest_key))
 
     def get_upload(self, dataset_id: str, upload_id: str) -> Upload:
         data = self._call("GET", f"/uploads/{_seg(dataset_id)}/{_seg(upload_id)}")

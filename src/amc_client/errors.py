@@ -71,6 +71,21 @@ class DatasetDefinitionError(AmcError, ValueError):
         super().__init__("invalid dataset definition: " + "; ".join(self.problems))
 
 
+class S3ContractError(AmcError, ValueError):
+    """A manifest or bucket-policy request that breaks what AMC reads from S3 (spec D): an empty
+    manifest, an account id that is not 12 digits."""
+
+
+class BucketPolicyTooLargeError(S3ContractError):
+    """The merged bucket policy would exceed S3's 20 KB limit (too many data-upload accounts)."""
+
+    def __init__(self, message: str, *, bucket: str, size: int, accounts: int) -> None:
+        self.bucket = bucket
+        self.size = size
+        self.accounts = accounts
+        super().__init__(message)
+
+
 class AmcTransportError(AmcError):
     """No HTTP answer: connection refused/reset, DNS, timeout. `sent` tells whether the request may have
     reached the server (False only when the connection was never established)."""

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from amc_client.errors import AmcConfigError
+
 # Spec A.6: 429 and 5xx are retried; AMC answers 504 "Endpoint request timed out" now and then (#117).
 DEFAULT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -34,7 +36,7 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be >= 1")
+            raise AmcConfigError("max_attempts must be >= 1")
 
     def backoff(self, retry_number: int) -> float:
         cap = min(self.max_delay, self.base_delay * (2 ** max(0, retry_number - 1)))

@@ -167,9 +167,7 @@ def api_env(
         amc_max_retry_seconds=5,
         status_refresh_seconds=0.5,
     )
-    backend = build_backend(settings, aws=aws)
-    runner = LocalJobRunner(backend.jobs.execute, queue_delay=0.3)
-    backend.runner = backend.jobs.runner = runner
+    backend = build_backend(settings, aws=aws, local_queue_delay=0.3)
     from amc_uploader.api.models import AmcInstance
 
     backend.settings_repo.put_instance(
@@ -181,7 +179,7 @@ def api_env(
             tags=["sandbox"],
         )
     )
-    from amc_client.staging import apply_bucket_policy
+    from amc_client.s3_contract import apply_bucket_policy
 
     apply_bucket_policy(aws.s3, names.artifact_bucket, [SANDBOX_DATA_UPLOAD_ACCOUNT_ID])
 
@@ -237,7 +235,8 @@ def api_env(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        runner.shutdown()
+        assert isinstance(backend.runner, LocalJobRunner)
+        backend.runner.shutdown()
 
 
 SAMPLE_CSV = (

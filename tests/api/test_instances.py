@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from amc_client import MAX_BUCKET_POLICY_BYTES
 from tests.api.conftest import ApiEnv
 
 
@@ -90,3 +91,43 @@ def test_discover_prefills_from_amc(api_env: ApiEnv) -> None:
     assert found["amcsandbox01"]["advertiserId"] == "ENTITYSANDBOX01"
     assert found["amcsandbox02"]["registered"] is False
     assert found["amcsandbox02"]["dataUploadAwsAccountId"] == "210987654321"
+
+
+def test_bucket_policy_over_20_kb_is_a_clear_4xx(api_env: ApiEnv) -> None:
+    s3, bucket = api_env.aws.s3, api_env.names.artifact_bucket
+    before = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    # Another statement (kept by every merge) fills the policy to a few accounts below S3's limit.
+    policy = json.loads(before)
+    filler: dict[str, Any] = {
+        "Sid": "Filler",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": [],
+    }
+    policy["Statement"].append(filler)
+    while len(json.dumps(policy, separators=(",", ":"))) < MAX_BUCKET_POLICY_BYTES - 400:
+        filler["Resource"].append(f"arn:aws:s3:::{bucket}/keep/{len(filler['Resource']):05d}/*")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy, separators=(",", ":")))
+    saved: list[str] = []
+    try:
+        with api_env.client() as c:
+            for k in range(40):
+                instance_id, account = f"amcpolicy{k:02d}", f"{700_000_000_000 + k}"
+                answer = c.post("/api/instances", json=_instance(instance_id, account=account))
+                if answer.status_code != 201:
+                    break
+                saved.append(instance_id)
+            assert 0 < len(saved) < 40
+            assert answer.status_code == 422, answer.text
+            body = answer.json()
+            assert body["error"] == "bucket_policy_too_large"
+            assert "20480" in body["message"] and "fewer AMC instances" in body["message"]
+            # Nothing half-done: the refused instance is not stored, the policy is the last good one.
+            assert c.get(f"/api/instances/amcpolicy{len(saved):02d}").status_code == 404
+            assert f"{700_000_000_000 + len(saved)}" not in _policy_accounts(api_env)
+            assert f"{700_000_000_000 + len(saved) - 1}" in _policy_accounts(api_env)
+    finally:
+        for instance_id in saved:
+            api_env.backend.settings_repo.delete_instance(instance_id)
+        s3.put_bucket_policy(Bucket=bucket, Policy=before)

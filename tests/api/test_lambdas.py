@@ -128,8 +128,9 @@ def test_mangum_base64_post_body(api_env: ApiEnv, lambdas: dict[str, ModuleType]
     assert out["statusCode"] == 422
 
 
-def _stage(env: ApiEnv, dataset_id: str) -> tuple[str, str]:
-    """A job staged (not uploaded) like the Glue job does it, recorded in the jobs table."""
+def _stage(env: ApiEnv, dataset_id: str, *, base: str = "") -> tuple[str, str]:
+    """A job staged (not uploaded) like the Glue job does it, recorded in the jobs table; `base` is a key
+    prefix in front of the staging layout."""
     key = f"lambda/{uuid.uuid4().hex[:6]}/customers.csv"
     env.put_file(key, SAMPLE_CSV)
     request = JobRequest.model_validate(
@@ -153,7 +154,10 @@ def _stage(env: ApiEnv, dataset_id: str) -> tuple[str, str]:
             updated_at=now,
         )
     )
-    result = run_job(build_job_config(request, env.settings, job_id=job_id), s3_client=env.aws.s3)
+    config = build_job_config(request, env.settings, job_id=job_id)
+    if base:
+        config = config.model_copy(update={"output": f"s3://{env.names.artifact_bucket}/{base}"})
+    result = run_job(config, s3_client=env.aws.s3)
     record = result.instances[0].record
     assert record is not None and record.upload_id is None
     return job_id, record.manifest_key
@@ -275,3 +279,53 @@ def test_uploader_ignores_other_objects_and_runs_triggers(
         with api_env.client() as c:
             c.delete(f"/api/triggers/{rule['ruleId']}")
     assert not any(v in json.dumps(out) for v in SAMPLE_PII)
+
+
+def test_uploader_uploads_a_prefixed_manifest_from_its_job_record(
+    api_env: ApiEnv, lambdas: dict[str, ModuleType]
+) -> None:
+    dataset_id = unique_dataset_id("lampre")
+    create_dataset(api_env, dataset_id)
+    job_id, manifest_key = _stage(api_env, dataset_id, base="tenant-a")
+    assert manifest_key == f"tenant-a/amc/{dataset_id}/{job_id}/amcsandbox01/manifest.txt"
+    event = _event(
+        "s3_object_created.json", BUCKET=api_env.names.artifact_bucket, KEY=quote_plus(manifest_key, safe="/")
+    )
+    upload_id = lambdas["uploader"].handler(event, None)["uploads"][manifest_key]
+    assert upload_id and _upload_posts(api_env, dataset_id) == 1
+    inst = api_env.backend.jobs_repo.get_instance(job_id, "amcsandbox01")
+    assert inst.status.value == "UPLOADING" and inst.upload_id == upload_id
+    record_key = manifest_key.replace("manifest.txt", "job.json")
+    body = api_env.aws.s3.get_object(Bucket=api_env.names.artifact_bucket, Key=record_key)["Body"].read()
+    assert json.loads(body)["upload_id"] == upload_id
+
+
+@pytest.mark.parametrize(("status", "adopted"), [("FAILED", False), ("IN_PROGRESS", True)])
+def test_uploader_adopts_an_upload_of_the_manifest_unless_it_failed(
+    status: str, adopted: bool, api_env: ApiEnv, lambdas: dict[str, ModuleType]
+) -> None:
+    dataset_id = unique_dataset_id("lamadopt")
+    create_dataset(api_env, dataset_id)
+    job_id, manifest_key = _stage(api_env, dataset_id)
+    bucket = api_env.names.artifact_bucket
+    source = {"sourceS3Bucket": bucket, "sourceManifestS3Key": manifest_key}
+    listed = {"uploads": [{"uploadId": "earlier-upload", "status": status, "dataSource": source}]}
+    api_env.sandbox.inject(
+        method="POST",
+        path_regex=r"/uploads/list$",
+        status=200,
+        body_text=json.dumps(listed),
+        content_type="application/json",
+        count=1,
+    )
+    try:
+        upload_id = lambdas["uploader"].handler({"bucket": bucket, "key": manifest_key}, None)["uploads"][
+            manifest_key
+        ]
+    finally:
+        api_env.sandbox.clear_faults()
+    if adopted:
+        assert upload_id == "earlier-upload" and _upload_posts(api_env, dataset_id) == 0
+    else:
+        assert upload_id != "earlier-upload" and _upload_posts(api_env, dataset_id) == 1
+    assert api_env.backend.jobs_repo.get_instance(job_id, "amcsandbox01").upload_id == upload_id

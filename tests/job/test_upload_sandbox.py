@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from amc_client import AmcClient, build_dataset
+from amc_client.s3_contract import apply_bucket_policy
 from amc_client.sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SANDBOX_INSTANCE_ID, SandboxServer
-from amc_client.staging import JobRecord, apply_bucket_policy
 from amc_uploader.cli import app
 from amc_uploader.job import JobConfig, run_job
+from amc_uploader.job.record import JobRecord
 from amc_uploader.job.synthetic import PII_SPEC, synthetic_rows
 from tests.job.helpers import write_csv
 
@@ -129,3 +130,56 @@ def test_cli_run_uploads_from_flags(
     upload = client.for_instance().wait_for_upload(dataset_id, upload_id, timeout=60, poll=0.2)
     assert upload.succeeded, upload.message
     assert "@" not in outcome.output
+
+
+def listed_upload(upload_id: str, status: str, *, dataset_id: str, bucket: str, manifest_key: str) -> str:
+    """An AMC upload-list page holding one upload of this manifest (served once by the sandbox)."""
+    source = {"sourceS3Bucket": bucket, "sourceManifestS3Key": manifest_key}
+    upload = {"uploadId": upload_id, "dataSetId": dataset_id, "status": status, "dataSource": source}
+    return json.dumps({"uploads": [upload]})
+
+
+@pytest.mark.parametrize(("status", "adopted"), [("FAILED", False), ("IN_PROGRESS", True)])
+def test_rerun_adopts_an_upload_of_its_manifest_unless_it_failed(
+    status: str,
+    adopted: bool,
+    amc_sandbox_env: dict[str, str],
+    amc_sandbox_clean: SandboxServer,
+    aws_env: dict[str, str],
+    s3: Any,
+    tmp_path: Path,
+) -> None:
+    client = AmcClient.from_env()
+    bucket, dataset_id = _setup(s3, client)
+    src = write_csv(tmp_path / "customers.csv", list(synthetic_rows(50, seed=3)))
+    raw = {
+        "job_id": f"adopt-{status.lower()}",
+        "inputs": [str(src)],
+        "dataset_id": dataset_id,
+        "country_code": "US",
+        "pii": PII_SPEC,
+        "event_time": "purchase_ts",
+        "instances": [SANDBOX_INSTANCE_ID],
+        "output": f"s3://{bucket}/stage",
+    }
+    staged = run_job(JobConfig.from_mapping({**raw, "stage_only": True}))
+    record = staged.instances[0].record
+    assert record is not None and record.bucket == bucket and record.upload_id is None
+    amc_sandbox_clean.inject(
+        method="POST",
+        path_regex=r"/uploads/list$",
+        status=200,
+        body_text=listed_upload(
+            "earlier-upload", status, dataset_id=dataset_id, bucket=bucket, manifest_key=record.manifest_key
+        ),
+        content_type="application/json",
+        count=1,
+    )
+    result = run_job(JobConfig.from_mapping(raw), amc=client).instances[0]
+    assert result.reused_staging
+    if adopted:
+        assert result.upload_id == "earlier-upload"
+        assert _upload_posts(amc_sandbox_clean, dataset_id) == 0
+    else:
+        assert result.upload_id and result.upload_id != "earlier-upload"
+        assert _upload_posts(amc_sandbox_clean, dataset_id) == 1

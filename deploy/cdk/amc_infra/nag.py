@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
+from amc_uploader.job.layout import JOB_CONFIG_PREFIX, STAGING_PREFIX
+
 if TYPE_CHECKING:
     from amc_infra.stack import AmcUploaderStack
 
@@ -121,12 +123,12 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
             [api.handler.role],
             "The API reads job configs, job records and reports it or Glue wrote (GetObject only).",
         ),
-        f"Resource::{artifacts}/amc/*": (
+        f"Resource::{artifacts}/{STAGING_PREFIX}*": (
             [api.handler.role, etl.role, upload.uploader.role, upload.refresher.role],
             "Staged data, manifests and job records live under amc/<dataset>/<job>/<instance>/ "
             "(staging contract): keys are created per job.",
         ),
-        f"Resource::{artifacts}/jobs/*": (
+        f"Resource::{artifacts}/{JOB_CONFIG_PREFIX}*": (
             [api.handler.role, etl.role, *triggers],
             "One JobConfig JSON per run under jobs/, written by the API and read by Glue.",
         ),

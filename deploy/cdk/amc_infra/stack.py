@@ -18,9 +18,10 @@ from amc_infra.etl import Etl
 from amc_infra.keys import Keys
 from amc_infra.nag import acknowledge_findings
 from amc_infra.paths import BuildPaths
-from amc_infra.storage import STAGING_PREFIX, Storage
+from amc_infra.storage import Storage
 from amc_infra.upload import Upload
 from amc_infra.web import Web
+from amc_uploader.job.layout import JOB_CONFIG_PREFIX, STAGING_PREFIX
 
 # Login with Amazon / Amazon Ads API hosts per advertising region (spec A.5).
 AMC_REGIONS = {
@@ -40,8 +41,6 @@ AMC_REGIONS = {
         "https://apac.account.amazon.com/ap/oa",
     ),
 }
-# Where the API writes each run's JobConfig JSON (the Glue run gets --config_uri s3://<artifacts>/jobs/...).
-JOB_CONFIG_PREFIX = "jobs/"
 LWA_REDIRECT_PATH = "/redirect"
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 

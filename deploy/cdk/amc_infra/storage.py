@@ -7,7 +7,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-STAGING_PREFIX = "amc/"
+from amc_uploader.job.layout import STAGING_PREFIX
+
 STAGED_DATA_DAYS = 3
 LOG_RETENTION_DAYS = 90
 
@@ -15,10 +16,10 @@ LOG_RETENTION_DAYS = 90
 class Storage(Construct):
     """`data_bucket` (imported), `artifacts_bucket` (Glue code, job configs, staged data), `logs_bucket`.
 
-    Staged data under `amc/` expires after 3 days. The bucket policy statement `AllowDataUploadFromAmc`
-    (read access for the AMC data-upload accounts) is written at runtime by the API, which merges it
-    with the statements this construct defines; a stack update that changes this bucket's policy drops
-    it until the instances are saved again in the app.
+    Staged data under `amc/` (the job layout's `STAGING_PREFIX`) expires after 3 days. The bucket
+    policy statement `AllowDataUploadFromAmc` (read access for the AMC data-upload accounts) is written
+    at runtime by the API, which merges it with the statements this construct defines; a stack update
+    that changes this bucket's policy drops it until the instances are saved again in the app.
     """
 
     def __init__(

@@ -14,9 +14,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from amc_infra.functions import PythonFunction
+from amc_uploader.job.layout import MANIFEST_NAME, STAGING_PREFIX
 
-MANIFEST_PREFIX = "amc/"
-MANIFEST_SUFFIX = "manifest.txt"
 REFRESH_RATE = Duration.minutes(5)
 
 
@@ -59,7 +58,7 @@ class Upload(Construct):
             sources.S3EventSource(
                 artifacts_bucket,
                 events=[s3.EventType.OBJECT_CREATED],
-                filters=[s3.NotificationKeyFilter(prefix=MANIFEST_PREFIX, suffix=MANIFEST_SUFFIX)],
+                filters=[s3.NotificationKeyFilter(prefix=STAGING_PREFIX, suffix=MANIFEST_NAME)],
             )
         )
         self.refresher = PythonFunction(

@@ -177,6 +177,12 @@ class ClientAmcGateway:
     def list_uploads(self, instance: AmcInstance, dataset_id: str) -> list[UploadState]:
         return [_state(u) for u in self._instance(instance).list_uploads(dataset_id)]
 
+    def find_upload(
+        self, instance: AmcInstance, dataset_id: str, bucket: str, manifest_key: str
+    ) -> str | None:
+        upload = self._instance(instance).find_manifest_upload(dataset_id, bucket, manifest_key)
+        return upload.upload_id if upload is not None else None
+
     def create_upload(self, instance: AmcInstance, spec: UploadSpec) -> str:
         request = UploadRequest.from_manifest(
             spec.bucket,

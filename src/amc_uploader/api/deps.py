@@ -44,11 +44,14 @@ def build_backend(
     aws: AwsClients | None = None,
     amc: AmcGateway | None = None,
     runner: JobRunner | None = None,
+    local_queue_delay: float = 0.0,
 ) -> Backend:
-    """Wire repositories, the AMC gateway, the job runner and the job service from settings."""
+    """Wire repositories, the AMC gateway, the staging target, the job runner and the job service from
+    settings. Without a runner: Glue when `glue_job_name` is set, else the service's in-process worker."""
     from amc_uploader.api.amc_gateway import ClientAmcGateway
-    from amc_uploader.api.runners import GlueJobRunner, LocalJobRunner
+    from amc_uploader.api.runners import GlueJobRunner
     from amc_uploader.api.service import JobService
+    from amc_uploader.job.s3_target import S3Target
 
     aws = aws or AwsClients(region=settings.cognito_region, endpoint_url=settings.aws_endpoint_url)
     settings_repo = SettingsRepository(aws.dynamodb, settings.settings_table)
@@ -69,10 +72,10 @@ def build_backend(
         settings_repo=settings_repo,
         triggers_repo=triggers_repo,
         amc=gateway,
+        staging=S3Target(settings.artifact_bucket, client=aws.s3),
+        runner=runner or (GlueJobRunner(settings, aws) if settings.glue_job_name else None),
+        local_queue_delay=local_queue_delay,
     )
-    if runner is None:
-        runner = GlueJobRunner(settings, aws) if settings.glue_job_name else LocalJobRunner(service.execute)
-    service.runner = runner
     return Backend(
         settings=settings,
         aws=aws,
@@ -82,7 +85,7 @@ def build_backend(
         credentials=credentials,
         verifier=verifier,
         amc=gateway,
-        runner=runner,
+        runner=service.runner,
         jobs=service,
     )
 

@@ -15,6 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from amc_uploader.api.domain_errors import (
+    BucketPolicyRejectedError,
+    DomainError,
+    JobRecordMissingError,
+    NotAStagedManifestError,
+    UploadInProgressError,
+)
 from amc_uploader.api.logs import correlation_id
 
 logger = logging.getLogger(__name__)
@@ -113,6 +120,10 @@ def _amc_error_to_api(exc: Exception) -> ApiError | None:
                 code="amc_unauthorized",
             )
         return UpstreamError(f"AMC error: {text}", code="amc_error")
+    if isinstance(exc, ac.BucketPolicyTooLargeError):
+        return UnprocessableError(str(exc)[:500], code="bucket_policy_too_large")
+    if isinstance(exc, ac.S3ContractError):
+        return UnprocessableError(str(exc)[:300], code="bucket_policy_invalid")
     if isinstance(exc, ac.DatasetDefinitionError):
         return UnprocessableError(str(exc)[:1000], code="invalid_dataset")
     if isinstance(exc, ac.AmcCredentialsError):
@@ -127,9 +138,28 @@ def _amc_error_to_api(exc: Exception) -> ApiError | None:
     return UpstreamError(f"AMC client error: {type(exc).__name__}", code="amc_error")
 
 
+# Each domain error's answer: (error class, code). Messages are the domain's own.
+_DOMAIN_ERRORS: tuple[tuple[type[DomainError], type[ApiError], str], ...] = (
+    (UploadInProgressError, ConflictError, "upload_in_progress"),
+    (NotAStagedManifestError, NotFoundError, "not_a_manifest"),
+    (JobRecordMissingError, NotFoundError, "job_record_missing"),
+    (BucketPolicyRejectedError, UnprocessableError, "bucket_policy_rejected"),
+)
+
+
+def _domain_error_to_api(exc: Exception) -> ApiError | None:
+    for domain, api, code in _DOMAIN_ERRORS:
+        if isinstance(exc, domain):
+            return api(str(exc)[:500], code=code)
+    return None
+
+
 def to_api_error(exc: Exception) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
+    domain = _domain_error_to_api(exc)
+    if domain is not None:
+        return domain
     amc = _amc_error_to_api(exc)
     if amc is not None:
         return amc
@@ -207,6 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(ApiError, handle_api_error)
+    app.add_exception_handler(DomainError, handle_api_error)
     app.add_exception_handler(RequestValidationError, handle_validation)
     app.add_exception_handler(StarletteHTTPException, handle_http)
 

@@ -9,6 +9,7 @@ from urllib.parse import unquote_plus
 
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.deps import Backend, build_backend
+from amc_uploader.job.layout import is_manifest_key
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def handle_uploader_event(event: dict[str, Any], backend: Backend | None = None)
     started: list[str] = []
     ignored = 0
     for bucket, key in _objects(event):
-        if bucket == settings.artifact_bucket and key.startswith("amc/") and key.endswith("/manifest.txt"):
+        if bucket == settings.artifact_bucket and is_manifest_key(key):
             uploads[key] = backend.jobs.process_manifest(bucket, key)
         elif bucket == settings.data_bucket:
             started.extend(backend.jobs.on_new_object(bucket, key))

@@ -1,4 +1,8 @@
-"""Artifact-bucket policy: let every registered instance's data-upload AWS account read the staged data."""
+"""Artifact-bucket policy: let every registered instance's data-upload AWS account read the staged data.
+
+The statement and its 20 KB limit are AMC's (`amc_client.s3_contract`); their errors
+(`BucketPolicyTooLargeError`, `S3ContractError`) propagate and `api.errors` maps them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from amc_uploader.api.errors import UnprocessableError
+from amc_client import s3_contract
+from amc_uploader.api.domain_errors import BucketPolicyRejectedError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -27,32 +32,16 @@ def read_policy(s3: S3Client, bucket: str) -> dict[str, Any] | None:
     return data
 
 
-def merged_policy(
-    existing: dict[str, Any] | None, bucket: str, account_ids: list[str]
-) -> dict[str, Any] | None:
-    """The policy to write (None = delete it): the staging contract's merge, with its size check."""
-    from amc_client import staging
-
-    try:
-        merged: dict[str, Any] | None = staging.merge_bucket_policy(
-            existing, bucket, sorted(set(account_ids))
-        )
-    except ValueError as exc:
-        raise UnprocessableError(str(exc)[:300], code="bucket_policy_too_large") from None
-    return merged
+def merged_policy(existing: dict[str, Any] | None, bucket: str, account_ids: list[str]) -> dict[str, Any]:
+    """The policy to write: the AMC statement merged in, with its size check."""
+    return s3_contract.merge_bucket_policy(existing, bucket, sorted(set(account_ids)))
 
 
 def apply_bucket_policy(s3: S3Client, bucket: str, account_ids: list[str]) -> None:
-    """The staging contract's read-merge-write of the AMC statement, with S3's refusals made 422."""
-    from amc_client import staging
-
+    """Read-merge-write of the AMC statement; S3 refusing the result is a `BucketPolicyRejectedError`."""
     try:
-        staging.apply_bucket_policy(s3, bucket, sorted(set(account_ids)))
-    except staging.StagingError as exc:
-        raise UnprocessableError(str(exc)[:300], code="bucket_policy_invalid") from None
+        s3_contract.apply_bucket_policy(s3, bucket, sorted(set(account_ids)))
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "ClientError")
-        raise UnprocessableError(
-            f"S3 refused the bucket policy ({code}).", code="bucket_policy_rejected"
-        ) from None
+        raise BucketPolicyRejectedError(f"S3 refused the bucket policy ({code}).") from None
     logger.info("bucket policy updated", extra={"bucket": bucket, "accounts": len(set(account_ids))})

@@ -1,7 +1,8 @@
 """Ports of the backend: what it needs from AMC and from the job engine, as narrow interfaces.
 
 Implementations: `amc_gateway.ClientAmcGateway` (over `amc_client`), `runners.GlueJobRunner` (AWS) and
-`runners.LocalJobRunner` (in-process worker calling `amc_uploader.job.run_job`).
+`runners.LocalJobRunner` (in-process worker calling `amc_uploader.job.run_job`). Staged files and job
+records go through the job's staging port (`amc_uploader.job.target.StagingTarget`).
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ class AmcGateway(Protocol):
 
     def list_uploads(self, instance: AmcInstance, dataset_id: str) -> list[UploadState]: ...
 
+    def find_upload(
+        self, instance: AmcInstance, dataset_id: str, bucket: str, manifest_key: str
+    ) -> str | None:
+        """The id of the upload that stands for this manifest (`amc_client.uploads`: never a FAILED one)."""
+        ...
+
     def create_upload(self, instance: AmcInstance, spec: UploadSpec) -> str: ...
 
     def get_upload(self, instance: AmcInstance, dataset_id: str, upload_id: str) -> UploadState: ...
@@ -84,6 +91,11 @@ class JobRunner(Protocol):
 
     def cancel(self, job: Job) -> bool:
         """Stop a job that has not staged anything yet; False when it is too late."""
+        ...
+
+    def state(self, job: Job) -> str | None:
+        """The engine's run state (Glue: RUNNING, SUCCEEDED, FAILED, ...); None when it has none or
+        cannot tell right now."""
         ...
 
 

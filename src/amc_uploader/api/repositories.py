@@ -54,6 +54,26 @@ class _Table:
         except self._db.exceptions.ConditionalCheckFailedException:
             raise ConflictError("The item already exists.", code="already_exists") from None
 
+    def put_unless_live(self, pk: str, sk: str, *, expires: int, now: int) -> bool:
+        """Write a marker item expiring at `expires` unless one exists that has not expired at `now`."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": pk},
+                    "sk": {"S": sk},
+                    "data": {"S": "{}"},
+                    TTL_ATTRIBUTE: {"N": str(expires)},
+                },
+                # `ttl` is a DynamoDB reserved word: referenced through a name placeholder.
+                ConditionExpression="attribute_not_exists(pk) OR #ttl < :now",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def get_rev(self, pk: str, sk: str) -> tuple[str, int] | None:
         out = self._db.get_item(
             TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
@@ -124,20 +144,6 @@ class _Table:
         while True:
             out = self._db.scan(**kwargs)
             result.extend((i["pk"]["S"], i["sk"]["S"], i["data"]["S"]) for i in out.get("Items", []))
-            if "LastEvaluatedKey" not in out:
-                return result
-            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-
-    def scan_sk(self, sk: str) -> list[tuple[str, str]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "FilterExpression": "sk = :sk",
-            "ExpressionAttributeValues": {":sk": {"S": sk}},
-        }
-        result: list[tuple[str, str]] = []
-        while True:
-            out = self._db.scan(**kwargs)
-            result.extend((i["pk"]["S"], i["data"]["S"]) for i in out.get("Items", []))
             if "LastEvaluatedKey" not in out:
                 return result
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
@@ -287,6 +293,14 @@ class JobRepository:
     def delete(self, job_id: str) -> None:
         for sk, _ in self._t.query(job_id):
             self._t.delete(job_id, sk)
+
+    def acquire_lease(self, job_id: str, instance_id: str, seconds: int) -> bool:
+        """Take the short upload lease of one job instance; False while another holder's is unexpired."""
+        now = int(time.time())
+        return self._t.put_unless_live(job_id, f"lease#{instance_id}", expires=now + seconds, now=now)
+
+    def release_lease(self, job_id: str, instance_id: str) -> None:
+        self._t.delete(job_id, f"lease#{instance_id}")
 
 
 class TriggerRepository:

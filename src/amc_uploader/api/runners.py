@@ -9,19 +9,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.models import Job
+from amc_uploader.job.layout import JOB_CONFIG_PREFIX
 
 if TYPE_CHECKING:
     from amc_uploader.api.aws import AwsClients
 
 logger = logging.getLogger(__name__)
 
-CONFIG_PREFIX = "jobs"
-
-
 def config_key(job_id: str) -> str:
-    return f"{CONFIG_PREFIX}/{job_id}/job-config.json"
+    return f"{JOB_CONFIG_PREFIX}{job_id}/job-config.json"
 
 
 class GlueJobRunner:
@@ -59,10 +59,13 @@ class GlueJobRunner:
         return not out.get("Errors")
 
     def state(self, job: Job) -> str | None:
-        """The Glue run state (RUNNING, SUCCEEDED, FAILED, ...)."""
+        """The Glue run state (RUNNING, SUCCEEDED, FAILED, ...); None when Glue cannot say now."""
         if not job.run_id or not self._settings.glue_job_name:
             return None
-        run = self._aws.glue.get_job_run(JobName=self._settings.glue_job_name, RunId=job.run_id)["JobRun"]
+        try:
+            run = self._aws.glue.get_job_run(JobName=self._settings.glue_job_name, RunId=job.run_id)["JobRun"]
+        except ClientError:
+            return None
         return run.get("JobRunState")
 
 
@@ -90,6 +93,10 @@ class LocalJobRunner:
     def cancel(self, job: Job) -> bool:
         # The worker skips jobs that are no longer QUEUED when it picks them up.
         return True
+
+    def state(self, job: Job) -> str | None:
+        # The job's own status is the only state of an in-process run.
+        return None
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,24 +1,29 @@
 """Job orchestration: start, run (local worker), upload each staged manifest, refresh AMC status, triggers.
 
 The uploader path (`process_manifest`) is the one place an AMC upload is created. It is idempotent:
-the job record next to the manifest, the jobs table and AMC's own upload list are checked first, and a
-short lease in the jobs table keeps two concurrent deliveries of the same S3 event from both creating.
+the job record next to the manifest, the jobs table and AMC's own upload list (`amc_client.uploads`:
+never a FAILED upload) are checked first, and a short lease in the jobs table keeps two concurrent
+deliveries of the same S3 event from both creating. Dataset, job and instance ids come from the job
+record (`amc_uploader.job.JobRecord`), never from the key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from amc_uploader.api.aws import TTL_ATTRIBUTE
 from amc_uploader.api.config import ApiSettings
+from amc_uploader.api.domain_errors import (
+    JobRecordMissingError,
+    NotAStagedManifestError,
+    UploadInProgressError,
+)
 from amc_uploader.api.errors import ApiError, ConflictError, NotFoundError, describe, to_api_error
 from amc_uploader.api.models import (
     DryRunReport,
@@ -30,6 +35,11 @@ from amc_uploader.api.models import (
 )
 from amc_uploader.api.ports import AmcGateway, JobRunner, UploadSpec
 from amc_uploader.api.repositories import JobRepository, SettingsRepository, TriggerRepository, utcnow
+from amc_uploader.api.runners import LocalJobRunner
+from amc_uploader.job.layout import is_manifest_key, new_job_id
+from amc_uploader.job.record import JobRecord
+from amc_uploader.job.staging import read_job_record, write_job_record
+from amc_uploader.job.target import StagingTarget
 
 if TYPE_CHECKING:
     from amc_uploader.api.aws import AwsClients
@@ -42,25 +52,6 @@ TERMINAL_JOB = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCE
 LEASE_SECONDS = 300
 
 
-class UploadInProgressError(ApiError):
-    """Another worker holds the lease for this manifest; the caller (Lambda) retries later."""
-
-    status = 409
-    code = "upload_in_progress"
-
-
-def parse_manifest_key(key: str) -> tuple[str, str, str] | None:
-    """`amc/<dataset_id>/<job_id>/<instance_id>/manifest.txt` -> (dataset_id, job_id, instance_id)."""
-    parts = key.split("/")
-    if len(parts) != 5 or parts[0] != "amc" or parts[4] != "manifest.txt" or not all(parts[1:4]):
-        return None
-    return parts[1], parts[2], parts[3]
-
-
-def new_job_id() -> str:
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
-
-
 class JobService:
     def __init__(
         self,
@@ -71,15 +62,20 @@ class JobService:
         settings_repo: SettingsRepository,
         triggers_repo: TriggerRepository,
         amc: AmcGateway,
+        staging: StagingTarget,
         runner: JobRunner | None = None,
+        local_queue_delay: float = 0.0,
     ):
+        """``staging``: the artifact bucket, where jobs stage and records live. Without ``runner`` jobs
+        run in this process, one after the other (``local_queue_delay`` seconds after queueing)."""
         self.settings = settings
         self.aws = aws
         self.jobs_repo = jobs_repo
         self.settings_repo = settings_repo
         self.triggers_repo = triggers_repo
         self.amc = amc
-        self.runner: JobRunner | None = runner
+        self.staging = staging
+        self.runner: JobRunner = runner or LocalJobRunner(self.execute, queue_delay=local_queue_delay)
         self._polled: dict[str, float] = {}
 
     # ---- starting jobs
@@ -121,7 +117,6 @@ class JobService:
         return self.jobs_repo.get(job.job_id)
 
     def _submit(self, job: Job) -> None:
-        assert self.runner is not None
         try:
             run_id = self.runner.submit(job)
         except Exception as exc:
@@ -210,69 +205,31 @@ class JobService:
 
     # ---- uploader
 
-    def _record_key(self, manifest_key: str) -> str:
-        return manifest_key.rsplit("/", 1)[0] + "/job.json"
-
-    def _read_record(self, bucket: str, manifest_key: str) -> dict[str, Any]:
-        try:
-            body = self.aws.s3.get_object(Bucket=bucket, Key=self._record_key(manifest_key))["Body"].read()
-        except ClientError:
-            raise NotFoundError(f"No job record next to {manifest_key}.", code="job_record_missing") from None
-        data: dict[str, Any] = json.loads(body)
-        return data
-
-    def _write_record(self, bucket: str, manifest_key: str, record: dict[str, Any]) -> None:
-        self.aws.s3.put_object(
-            Bucket=bucket,
-            Key=self._record_key(manifest_key),
-            Body=json.dumps(record, indent=2).encode(),
-            ContentType="application/json",
-        )
-
-    def _lease(self, job_id: str, instance_id: str) -> bool:
-        table = self.settings.jobs_table
-        now = int(time.time())
-        try:
-            self.aws.dynamodb.put_item(
-                TableName=table,
-                Item={
-                    "pk": {"S": job_id},
-                    "sk": {"S": f"lease#{instance_id}"},
-                    "data": {"S": "{}"},
-                    TTL_ATTRIBUTE: {"N": str(now + LEASE_SECONDS)},
-                },
-                # `ttl` is a DynamoDB reserved word: referenced through a name placeholder.
-                ConditionExpression="attribute_not_exists(pk) OR #ttl < :now",
-                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-        except self.aws.dynamodb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def _release(self, job_id: str, instance_id: str) -> None:
-        self.aws.dynamodb.delete_item(
-            TableName=self.settings.jobs_table,
-            Key={"pk": {"S": job_id}, "sk": {"S": f"lease#{instance_id}"}},
-        )
+    def _read_record(self, manifest_key: str) -> JobRecord:
+        record = read_job_record(self.staging, manifest_key)
+        if record is None:
+            raise JobRecordMissingError(f"No job record next to {manifest_key}.")
+        return record
 
     def process_manifest(self, bucket: str, manifest_key: str) -> str:
         """Create the AMC upload for one staged manifest unless one exists; returns the upload id."""
-        parsed = parse_manifest_key(manifest_key)
-        if parsed is None:
-            raise NotFoundError(f"{manifest_key} is not a staged manifest key.", code="not_a_manifest")
-        dataset_id, job_id, instance_id = parsed
-        if not self._lease(job_id, instance_id):
+        if bucket != self.staging.bucket or not is_manifest_key(manifest_key):
+            raise NotAStagedManifestError(f"{manifest_key} is not a staged manifest key.")
+        record = self._read_record(manifest_key)
+        if record.manifest_key != manifest_key:
+            raise NotAStagedManifestError(f"The job record next to {manifest_key} is for another manifest.")
+        job_id, instance_id = record.job_id, record.instance_id
+        if not self.jobs_repo.acquire_lease(job_id, instance_id, LEASE_SECONDS):
             raise UploadInProgressError(f"An upload of {manifest_key} is being requested already.")
         try:
-            return self._process_manifest(bucket, manifest_key, dataset_id, job_id, instance_id)
+            return self._process_manifest(bucket, record)
         except Exception as exc:
             self._mark_instance(
                 job_id, instance_id, status=InstanceStatus.FAILED, message=describe(exc)["message"]
             )
             raise
         finally:
-            self._release(job_id, instance_id)
+            self.jobs_repo.release_lease(job_id, instance_id)
 
     def _job_instance(self, job_id: str, instance_id: str) -> JobInstance | None:
         try:
@@ -283,37 +240,31 @@ class JobService:
     def _mark_instance(self, job_id: str, instance_id: str, **fields: Any) -> None:
         self.jobs_repo.update_instance(job_id, instance_id, lambda i: fields)
 
-    def _process_manifest(
-        self, bucket: str, manifest_key: str, dataset_id: str, job_id: str, instance_id: str
-    ) -> str:
-        record = self._read_record(bucket, manifest_key)
+    def _process_manifest(self, bucket: str, record: JobRecord) -> str:
+        job_id, instance_id, manifest_key = record.job_id, record.instance_id, record.manifest_key
         inst = self._job_instance(job_id, instance_id)
-        upload_id = _record_upload_id(record) or (inst.upload_id if inst else None)
+        upload_id = record.upload_id or (inst.upload_id if inst else None)
         instance = self.settings_repo.get_instance(instance_id)
         if upload_id is None:
-            for u in self.amc.list_uploads(instance, dataset_id):
-                same = u.source_key == manifest_key and (u.source_bucket in (None, bucket))
-                if same and (u.status or "").upper() not in FAILED_STATES:
-                    upload_id = u.upload_id
-                    logger.info("upload adopted", extra={"job_id": job_id, "instance_id": instance_id})
-                    break
+            upload_id = self.amc.find_upload(instance, record.dataset_id, bucket, manifest_key)
+            if upload_id is not None:
+                logger.info("upload adopted", extra={"job_id": job_id, "instance_id": instance_id})
         if upload_id is None:
             spec = UploadSpec(
-                dataset_id=dataset_id,
+                dataset_id=record.dataset_id,
                 bucket=bucket,
                 manifest_key=manifest_key,
-                file_format=_record_format(record),
-                update_strategy=str(_get(record, "update_strategy", "updateStrategy") or "ADDITIVE"),
-                country_code=_get(record, "country_code", "countryCode"),
+                file_format=record.file_format,
+                update_strategy=record.update_strategy,
+                country_code=record.country_code,
             )
             upload_id = self.amc.create_upload(instance, spec)
             logger.info("upload created", extra={"job_id": job_id, "instance_id": instance_id})
-        if _record_upload_id(record) != upload_id:
-            record["upload_id"] = upload_id
-            self._write_record(bucket, manifest_key, record)
+        if record.upload_id != upload_id:
+            updated = record.model_copy(update={"upload_id": upload_id, "upload_created_at": utcnow()})
+            write_job_record(self.staging, updated, manifest_key)
         if inst is not None:
-            self._adopt_report(job_id, bucket, record)
-        if inst is not None:
+            self._adopt_report(job_id, record)
 
             def uploading(i: JobInstance) -> dict[str, Any] | None:
                 if i.upload_id == upload_id and i.status is InstanceStatus.UPLOADING:
@@ -329,14 +280,14 @@ class JobService:
             self.jobs_repo.update_instance(job_id, instance_id, uploading)
         return upload_id
 
-    def _adopt_report(self, job_id: str, bucket: str, record: dict[str, Any]) -> None:
+    def _adopt_report(self, job_id: str, record: JobRecord) -> None:
         """Jobs staged elsewhere (Glue) leave their report next to the manifest: keep it on the job."""
-        report_key = _get(record, "report_key", "reportKey")
-        if not report_key or self.jobs_repo.get(job_id).report is not None:
+        if self.jobs_repo.get(job_id).report is not None:
             return
+        raw = self.staging.read_bytes(record.report_key)
         try:
-            report = json.loads(self.aws.s3.get_object(Bucket=bucket, Key=str(report_key))["Body"].read())
-        except (ClientError, ValueError):
+            report = json.loads(raw) if raw is not None else None
+        except ValueError:
             return
         if isinstance(report, dict):
             self.jobs_repo.update(job_id, lambda j: None if j.report is not None else {"report": report})
@@ -426,13 +377,9 @@ class JobService:
         return changed
 
     def _refresh_glue(self, job: Job) -> None:
-        state_of = getattr(self.runner, "state", None)
-        if job.status is not JobStatus.RUNNING or not job.run_id or state_of is None:
+        if job.status is not JobStatus.RUNNING or not job.run_id:
             return
-        try:
-            state = state_of(job)
-        except ClientError:
-            return
+        state = self.runner.state(job)
         if state in ("FAILED", "ERROR", "TIMEOUT", "STOPPED"):
             # Glue's error text may quote data; the run id leads to the logs.
             msg = f"The Glue run {job.run_id} ended {state}; see its logs."
@@ -474,7 +421,7 @@ class JobService:
         inst = self.jobs_repo.get_instance(job_id, instance_id)
         if inst.status is not InstanceStatus.FAILED:
             raise ConflictError(f"Instance {instance_id} of job {job_id} has not failed.", code="not_failed")
-        staged = bool(inst.manifest_key and self._manifest_exists(inst.manifest_key))
+        staged = bool(inst.manifest_key and self.staging.exists(inst.manifest_key))
         claimed = False
 
         def reset(i: JobInstance) -> dict[str, Any] | None:
@@ -491,10 +438,9 @@ class JobService:
                 f"Instance {instance_id} of job {job_id} is being retried.", code="not_failed"
             )
         if staged and inst.manifest_key:
-            record = self._read_record(self.settings.artifact_bucket, inst.manifest_key)
-            record.pop("upload_id", None)
-            record.pop("uploadId", None)
-            self._write_record(self.settings.artifact_bucket, inst.manifest_key, record)
+            record = self._read_record(inst.manifest_key)
+            cleared = record.model_copy(update={"upload_id": None, "upload_created_at": None})
+            write_job_record(self.staging, cleared, inst.manifest_key)
             self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.STAGED, "error": None})
             try:
                 self.process_manifest(self.settings.artifact_bucket, inst.manifest_key)
@@ -506,20 +452,12 @@ class JobService:
         self._submit(job)
         return self.jobs_repo.get(job_id)
 
-    def _manifest_exists(self, key: str) -> bool:
-        try:
-            self.aws.s3.head_object(Bucket=self.settings.artifact_bucket, Key=key)
-        except ClientError:
-            return False
-        return True
-
     def cancel(self, job_id: str) -> Job:
         job = self.jobs_repo.get(job_id)
         staged = any(i.status is not InstanceStatus.PENDING for i in job.instances)
         glue_running = job.status is JobStatus.RUNNING and job.run_id is not None
         if staged or not (job.status is JobStatus.QUEUED or glue_running):
             raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
-        assert self.runner is not None
         if glue_running and not self.runner.cancel(job):
             raise ConflictError(f"Job {job_id} could not be stopped.", code="too_late")
         cancelled = False
@@ -566,19 +504,20 @@ class JobService:
 
     def on_new_object(self, bucket: str, key: str) -> list[str]:
         """Start the template job of every enabled rule whose prefix/suffix match; returns the job ids.
-        The job id derives from rule, object and ETag, so a redelivered event starts nothing new."""
+        The job id derives from rule, object, ETag and the object's time, so a redelivered event starts
+        nothing new."""
         started: list[str] = []
         rules = [r for r in self.triggers_repo.list() if r.enabled and r.bucket == bucket]
         matching = [r for r in rules if key.startswith(r.prefix) and key.endswith(r.suffix)]
         if not matching:
             return started
         try:
-            etag = self.aws.s3.head_object(Bucket=bucket, Key=key).get("ETag", "")
+            head = self.aws.s3.head_object(Bucket=bucket, Key=key)
         except ClientError:
             return started
+        etag, modified = head.get("ETag", ""), head["LastModified"].astimezone(UTC)
         for rule in matching:
-            digest = hashlib.sha256(f"{rule.rule_id}\n{bucket}\n{key}\n{etag}".encode()).hexdigest()[:16]
-            job_id = f"trigger-{rule.rule_id}-{digest}"
+            job_id = new_job_id(at=modified, seed=f"{rule.rule_id}\n{bucket}\n{key}\n{etag}")
             request = JobRequest(**rule.template.model_dump(), source_keys=[key])
             try:
                 self.start(request, created_by=rule.created_by, trigger_rule_id=rule.rule_id, job_id=job_id)
@@ -596,23 +535,6 @@ def _mark_staged(manifest_key: str | None) -> Callable[[JobInstance], dict[str, 
         return {"status": InstanceStatus.STAGED, "manifest_key": manifest_key}
 
     return change
-
-
-def _get(record: dict[str, Any], *names: str) -> Any:
-    for n in names:
-        if record.get(n) is not None:
-            return record[n]
-    return None
-
-
-def _record_upload_id(record: dict[str, Any]) -> str | None:
-    value = _get(record, "upload_id", "uploadId")
-    return str(value) if value else None
-
-
-def _record_format(record: dict[str, Any]) -> str:
-    value = str(_get(record, "file_format", "fileFormat") or "CSV").upper()
-    return "JSONL" if value in ("JSON", "JSONL", "JSON_LINES") else "CSV"
 
 
 def _invalid_share_warnings(report: dict[str, Any], threshold: float = 0.2) -> list[str]:

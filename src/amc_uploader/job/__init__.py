@@ -29,27 +29,44 @@ email=EMAIL``, ``--dry-run``, ``--stage-only``, ...). Glue: ``glue_entry/amc_tra
 from __future__ import annotations
 
 from amc_uploader.job.config import ColumnDataType, CsvOptions, InputFormat, JobConfig, OutputFormat
-from amc_uploader.job.errors import DataQualityError, InputError, JobConfigError, JobError
+from amc_uploader.job.errors import DataQualityError, InputError, JobConfigError, JobError, StagingError
+from amc_uploader.job.layout import StagingLayout, new_job_id
+from amc_uploader.job.record import JobRecord, PartitionInfo
 from amc_uploader.job.report import JobProgress, JobReport
 from amc_uploader.job.runner import AmcLike, InstanceResult, JobResult, run_job
+from amc_uploader.job.staging import InstanceStage, read_job_record, write_job_record
+from amc_uploader.job.target import StagingTarget, TargetSpec, open_target
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
+from amc_uploader.job.writer import GzipPartitionWriter
 
 __all__ = [
     "AmcLike",
     "ColumnDataType",
     "CsvOptions",
     "DataQualityError",
+    "GzipPartitionWriter",
     "InputError",
     "InputFormat",
     "InstanceResult",
+    "InstanceStage",
     "JobConfig",
     "JobConfigError",
     "JobError",
     "JobProgress",
+    "JobRecord",
     "JobReport",
     "JobResult",
     "OutputFormat",
+    "PartitionInfo",
+    "StagingError",
+    "StagingLayout",
+    "StagingTarget",
+    "TargetSpec",
     "convert_date",
     "convert_timestamp",
+    "new_job_id",
+    "open_target",
+    "read_job_record",
     "run_job",
+    "write_job_record",
 ]

@@ -10,16 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from amc_client.models import DataType, UpdateStrategy
-from amc_client.staging import (
-    DEFAULT_PARTITION_CAP,
-    MAX_PARTITION_CAP,
-    MIN_PARTITION_CAP,
-    StagingError,
-    StagingLayout,
-)
 from amc_normalize import PiiType
 from amc_uploader.io import InputFormat
-from amc_uploader.job.errors import JobConfigError
+from amc_uploader.job.errors import JobConfigError, StagingError
+from amc_uploader.job.layout import StagingLayout
+from amc_uploader.job.writer import DEFAULT_PARTITION_CAP, MAX_PARTITION_CAP, MIN_PARTITION_CAP
 
 __all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
 

@@ -23,3 +23,8 @@ class InputError(JobError, RecordFileError):
 
 class DataQualityError(JobError):
     """Too many rows failed a row-level rule (e.g. unparseable timestamps) to upload honestly."""
+
+
+class StagingError(JobError):
+    """A staging request that cannot be honoured: a bad id or key, a bad output location, a partition cap
+    outside AMC's limits, a record that does not fit."""

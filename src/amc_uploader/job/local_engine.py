@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from amc_client.staging import GzipPartitionWriter, SpooledPartition
 from amc_normalize import NormalizationReport
 from amc_uploader.job.errors import InputError
 from amc_uploader.job.inputs import open_reader
@@ -15,6 +14,7 @@ from amc_uploader.job.output import header_bytes, make_serializer
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.report import JobProgress
 from amc_uploader.job.transform import RowTransformer
+from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
 
 __all__ = ["EngineResult", "run_local"]
 

@@ -16,31 +16,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from amc_client.staging import (
-    InstanceStage,
-    JobRecord,
-    SpooledPartition,
-    StagingLayout,
-    StagingTarget,
-    cleanup_staged,
-    new_job_id,
-    open_target,
-)
 from amc_uploader.job.config import JobConfig
 from amc_uploader.job.errors import DataQualityError, JobConfigError
+from amc_uploader.job.layout import StagingLayout, new_job_id
 from amc_uploader.job.local_engine import EngineResult, run_local
 from amc_uploader.job.plan import JobPlan, build_plan
+from amc_uploader.job.record import JobRecord
 from amc_uploader.job.report import JobProgress, JobReport
+from amc_uploader.job.staging import InstanceStage, cleanup_staged
+from amc_uploader.job.target import StagingTarget, open_target
+from amc_uploader.job.writer import SpooledPartition
 
 __all__ = ["AmcLike", "InstanceResult", "JobResult", "run_job"]
 
-log = logging.getLogger(__name__)
-
-
-class _InstanceClientLike(Protocol):
-    def create_upload(self, dataset_id: str, request: Any) -> Any: ...
-
-    def list_uploads(self, dataset_id: str | None = None) -> Any: ...
+logger = logging.getLogger(__name__)
 
 
 class AmcLike(Protocol):
@@ -143,7 +132,7 @@ def run_job(
     if config.dry_run or pending:
         report, records = _stage(plan, stages, pending, config, progress, s3_client, spark, started_at, clock)
     else:
-        log.info("job %s is already staged for every instance; reusing it", job_id)
+        logger.info("job %s is already staged for every instance; reusing it", job_id)
         report = _existing_report(stages, plan, started_at, clock)
         records = {}
 
@@ -207,7 +196,7 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
         for stage in pending_stages:
             if stage.layout.instance_id not in records:
                 removed = stage.cleanup()
-                log.warning(
+                logger.warning(
                     "job %s failed before the manifest of %s: removed %d staged objects",
                     plan.job_id,
                     stage.layout.instance_id,
@@ -291,18 +280,13 @@ def _create_upload(amc: AmcLike, instance: str, record: JobRecord, *, look_up_fi
     if record.bucket is None:
         raise JobConfigError("AMC reads staged files from S3; this job was staged to a local directory")
     if look_up_first:
-        uploads = client.list_uploads(record.dataset_id)
-        for upload in uploads:
-            source = getattr(upload, "data_source", None)
-            if (
-                source is not None
-                and source.source_manifest_s3_key == record.manifest_key
-                and source.source_s3_bucket == record.bucket
-            ):
-                log.info(
-                    "job %s: instance %s already has upload %s", record.job_id, instance, upload.upload_id
-                )
-                return str(upload.upload_id)
+        # A crash between "create upload" and "record its id": AMC's list knows (amc_client.uploads).
+        existing = client.find_manifest_upload(record.dataset_id, record.bucket, record.manifest_key)
+        if existing is not None:
+            logger.info(
+                "job %s: instance %s already has upload %s", record.job_id, instance, existing.upload_id
+            )
+            return str(existing.upload_id)
     request = UploadRequest.from_manifest(
         record.bucket,
         record.manifest_key,
@@ -311,5 +295,5 @@ def _create_upload(amc: AmcLike, instance: str, record: JobRecord, *, look_up_fi
         country_code=record.country_code,
     )
     response = client.create_upload(record.dataset_id, request)
-    log.info("job %s: created upload %s on instance %s", record.job_id, response.upload_id, instance)
+    logger.info("job %s: created upload %s on instance %s", record.job_id, response.upload_id, instance)
     return str(response.upload_id)

@@ -20,24 +20,21 @@ from typing import Any
 
 import pandas as pd
 
-from amc_client.staging import (
-    GzipPartitionWriter,
-    InstanceStage,
-    PartitionInfo,
-    SpooledPartition,
-    StagingLayout,
-    TargetSpec,
-    instance_tags,
-)
+from amc_client.s3_contract import instance_tags
 from amc_normalize import NormalizationReport
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.errors import InputError, JobConfigError
+from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
 from amc_uploader.job.output import header_bytes, make_serializer
 from amc_uploader.job.plan import JobPlan
+from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
+from amc_uploader.job.staging import InstanceStage
+from amc_uploader.job.target import TargetSpec
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
+from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
 
 __all__ = ["build_spark_session", "run_spark"]
 

@@ -178,10 +178,7 @@ class LocalStack:
             local_mode=True,
         )
         self.settings = settings
-        backend = build_backend(settings, aws=aws, runner=None)
-        backend.runner = backend.jobs.runner = LocalJobRunner(
-            backend.jobs.execute, queue_delay=self.queue_delay
-        )
+        backend = build_backend(settings, aws=aws, local_queue_delay=self.queue_delay)
         self.backend = backend
         if not restored:
             sandbox_instance = AmcInstance(

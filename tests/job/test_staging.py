@@ -1,36 +1,31 @@
-"""The S3 staging contract against a real moto server and a local directory."""
+"""Staging a job: key layout, job ids, the job record and the S3 / local targets (moto server)."""
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from amc_client.staging import (
-    MAX_BUCKET_POLICY_BYTES,
-    POLICY_SID,
-    BucketPolicyTooLargeError,
-    GzipPartitionWriter,
-    InstanceStage,
-    JobRecord,
-    LocalTarget,
-    S3Target,
-    StagingError,
+from amc_client.s3_contract import parse_manifest
+from amc_uploader.job.errors import JobError, StagingError
+from amc_uploader.job.layout import (
     StagingLayout,
-    apply_bucket_policy,
-    build_manifest,
-    cleanup_staged,
-    merge_bucket_policy,
+    is_manifest_key,
     new_job_id,
-    open_target,
-    parse_manifest,
+    record_key_for_manifest,
 )
+from amc_uploader.job.local_target import LocalTarget
+from amc_uploader.job.record import JobRecord
+from amc_uploader.job.s3_target import S3Target
+from amc_uploader.job.staging import InstanceStage, cleanup_staged, read_job_record
+from amc_uploader.job.target import open_target
+from amc_uploader.job.writer import GzipPartitionWriter
 
 
 def _bucket(s3: Any) -> str:
@@ -43,13 +38,6 @@ def _write_all(writer: GzipPartitionWriter, lines: list[bytes]) -> None:
     for line in lines:
         writer.write(line)
     writer.close()
-
-
-def _read_parts(parts: list[Any]) -> list[bytes]:
-    return [gzip.decompress(p.path.read_bytes()) for p in parts]
-
-
-# -- layout -------------------------------------------------------------------------------------------
 
 
 def test_layout_keys_carry_the_job_id_and_no_state() -> None:
@@ -77,64 +65,26 @@ def test_new_job_ids_are_unique_and_valid() -> None:
         StagingLayout("d", job_id, "i")
 
 
-def test_manifest_format() -> None:
-    assert build_manifest(["s3://b/k1", "s3://b/k2"]) == "s3://b/k1\ns3://b/k2"
-    assert parse_manifest("s3://b/k1\ns3://b/k2\n") == ["s3://b/k1", "s3://b/k2"]
-    with pytest.raises(StagingError):
-        build_manifest([])
+def test_seeded_job_ids_repeat_for_the_same_event() -> None:
+    at = datetime(2026, 11, 29, 18, 37, tzinfo=UTC)
+    first = new_job_id(at=at, seed="rule\nbucket\nkey\netag")
+    assert first == new_job_id(at=at, seed="rule\nbucket\nkey\netag")
+    assert first.startswith("20261129T183700Z-") and len(first) == len("20261129T183700Z-") + 8
+    assert first != new_job_id(at=at, seed="rule\nbucket\nkey\nother-etag")
+    StagingLayout("d", first, "i")
 
 
-# -- partition writer -----------------------------------------------------------------------------------
+def test_record_key_sits_beside_the_manifest_whatever_the_prefix() -> None:
+    layout = StagingLayout("ds", "job", "inst")
+    assert record_key_for_manifest(layout.manifest_key) == layout.job_record_key
+    prefixed = "tenant-a/amc/ds/job/inst/manifest.txt"
+    assert record_key_for_manifest(prefixed) == "tenant-a/amc/ds/job/inst/job.json"
+    assert is_manifest_key(prefixed) and is_manifest_key(layout.manifest_key)
+    assert not is_manifest_key("amc/ds/job/inst/report.json") and not is_manifest_key("manifest.txt")
 
 
-@pytest.mark.parametrize("cap", [1024, 5000, 65_536])
-def test_cap_holds_on_incompressible_data(tmp_path: Path, cap: int) -> None:
-    rng = random.Random(cap)
-    lines = [rng.randbytes(rng.randint(1, 300)) + b"\n" for _ in range(2000)]
-    writer = GzipPartitionWriter(cap, header=b"h1,h2\n", spool_dir=tmp_path)
-    _write_all(writer, lines)
-    parts = writer.partitions
-    assert len(parts) > 1
-    assert all(p.size_bytes <= cap for p in parts)
-    assert all(p.path.stat().st_size == p.size_bytes for p in parts)
-    bodies = _read_parts(parts)
-    assert all(b.startswith(b"h1,h2\n") for b in bodies)
-    assert b"".join(b[len(b"h1,h2\n") :] for b in bodies) == b"".join(lines)
-    assert sum(p.rows for p in parts) == len(lines) == writer.total_rows
-
-
-def test_compressible_data_fills_partitions(tmp_path: Path) -> None:
-    lines = [f"{i},customer-{i % 97},2020-01-01T00:00:00Z\n".encode() for i in range(50_000)]
-    cap = 20_000
-    writer = GzipPartitionWriter(cap, spool_dir=tmp_path)
-    _write_all(writer, lines)
-    parts = writer.partitions
-    assert all(p.size_bytes <= cap for p in parts)
-    # Filled close to the cap (the safety margin is 1%, minimum 256 bytes), except the last one.
-    assert all(p.size_bytes > cap * 0.9 for p in parts[:-1])
-    assert b"".join(_read_parts(parts)) == b"".join(lines)
-
-
-def test_cap_limits() -> None:
-    with pytest.raises(StagingError, match="outside"):
-        GzipPartitionWriter(1_000_000_001)
-    with pytest.raises(StagingError, match="outside"):
-        GzipPartitionWriter(10)
-
-
-def test_record_larger_than_cap_is_an_error(tmp_path: Path) -> None:
-    writer = GzipPartitionWriter(1024, spool_dir=tmp_path)
-    with pytest.raises(StagingError, match="single record"):
-        writer.write(os.urandom(5000))
-    writer.discard()
-
-
-def test_no_rows_no_partition(tmp_path: Path) -> None:
-    writer = GzipPartitionWriter(1024, header=b"a\n", spool_dir=tmp_path)
-    assert writer.close() == []
-
-
-# -- targets ----------------------------------------------------------------------------------------------
+def test_staging_errors_are_job_errors() -> None:
+    assert issubclass(StagingError, JobError)
 
 
 def _stage(target: Any, layout: StagingLayout, tmp_path: Path, lines: list[bytes], cap: int) -> JobRecord:
@@ -196,9 +146,7 @@ def test_s3_staging_tags_manifest_last_and_cap(s3: Any, moto_endpoint: str, tmp_
     assert rows == lines
 
     stored = JobRecord.model_validate_json(
-        s3.get_object(Bucket=bucket, Key=record.manifest_key.replace("manifest.txt", "job.json"))[
-            "Body"
-        ].read()
+        s3.get_object(Bucket=bucket, Key=record_key_for_manifest(record.manifest_key))["Body"].read()
     )
     assert stored.rows == 400 and stored.bucket == bucket and stored.country_code == "US"
     assert stored.manifest_key == f"base/dir/{layout.manifest_key}"
@@ -248,69 +196,12 @@ def test_open_target_rejects_unknown_scheme() -> None:
         open_target("gs://bucket/x")
 
 
-# -- bucket policy ----------------------------------------------------------------------------------------
-
-
-def test_merge_policy_preserves_other_statements_and_replaces_ours() -> None:
-    deny = {
-        "Sid": "DenyInsecure",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": "arn:aws:s3:::b/*",
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    first = merge_bucket_policy({"Version": "2012-10-17", "Statement": [deny]}, "b", ["123456789012"])
-    assert [s["Sid"] for s in first["Statement"]] == [POLICY_SID, "DenyInsecure"]
-    ours = first["Statement"][0]
-    assert ours["Principal"] == {"AWS": ["arn:aws:iam::123456789012:root"]}
-    assert set(ours["Action"]) == {
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:ListBucket",
-        "s3:GetObjectTagging",
-        "s3:GetBucketTagging",
-    }
-    assert ours["Resource"] == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
-    second = merge_bucket_policy(json.dumps(first), "b", ["210987654321", "123456789012", "123456789012"])
-    assert [s["Sid"] for s in second["Statement"]] == [POLICY_SID, "DenyInsecure"]
-    assert second["Statement"][0]["Principal"]["AWS"] == [
-        "arn:aws:iam::123456789012:root",
-        "arn:aws:iam::210987654321:root",
-    ]
-    assert second["Statement"][1] == deny
-    assert merge_bucket_policy(second, "b", [])["Statement"] == [deny]
-
-
-def test_merge_policy_size_limit() -> None:
-    accounts = [f"{n:012d}" for n in range(1, 2000)]
-    with pytest.raises(BucketPolicyTooLargeError, match="20480"):
-        merge_bucket_policy(None, "b", accounts)
-    ok = merge_bucket_policy(None, "b", accounts[:400])
-    assert len(json.dumps(ok, separators=(",", ":"))) <= MAX_BUCKET_POLICY_BYTES
-
-
-def test_merge_policy_rejects_bad_account() -> None:
-    with pytest.raises(StagingError, match="account"):
-        merge_bucket_policy(None, "b", ["12345"])
-
-
-def test_apply_bucket_policy_against_moto(s3: Any) -> None:
+def test_prefixed_record_is_read_from_its_manifest_key(s3: Any, moto_endpoint: str, tmp_path: Path) -> None:
     bucket = _bucket(s3)
-    other = {
-        "Sid": "Other",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:DeleteObject",
-        "Resource": f"arn:aws:s3:::{bucket}/glue/*",
-    }
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [other]}))
-    apply_bucket_policy(s3, bucket, ["123456789012"])
-    apply_bucket_policy(s3, bucket, ["123456789012", "210987654321"])
-    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    assert [s["Sid"] for s in policy["Statement"]] == [POLICY_SID, "Other"]
-    assert len(policy["Statement"][0]["Principal"]["AWS"]) == 2
-
-    fresh = _bucket(s3)
-    apply_bucket_policy(s3, fresh, ["123456789012"])
-    assert json.loads(s3.get_bucket_policy(Bucket=fresh)["Policy"])["Statement"][0]["Sid"] == POLICY_SID
+    prefixed = S3Target(bucket, prefix="tenant-a", client=s3, endpoint_url=moto_endpoint)
+    layout = StagingLayout("purchases", new_job_id(), "amcsandbox01")
+    record = _stage(prefixed, layout, tmp_path, [b"1,a\n"], 4096)
+    assert record.manifest_key.startswith("tenant-a/amc/purchases/")
+    bucket_root = S3Target(bucket, client=s3, endpoint_url=moto_endpoint)
+    assert read_job_record(bucket_root, record.manifest_key) == record
+    assert read_job_record(bucket_root, "tenant-a/amc/x/y/z/manifest.txt") is None

@@ -1,0 +1,192 @@
+"""Gzip partitions under a size cap: the data files a job stages (AMC reads files up to 1 GB, spec B.14)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from amc_uploader.job.errors import StagingError
+
+__all__ = [
+    "DEFAULT_PARTITION_CAP",
+    "MAX_PARTITION_CAP",
+    "MIN_PARTITION_CAP",
+    "GzipPartitionWriter",
+    "SpooledPartition",
+    "validate_partition_cap",
+]
+
+# D.3: the reference's own ceiling; AMC only recommends <= 1 GB per file (B.14).
+DEFAULT_PARTITION_CAP = 500_000_000
+MAX_PARTITION_CAP = 1_000_000_000
+# Below this a gzip member cannot hold a header plus a row in a useful way.
+MIN_PARTITION_CAP = 1024
+
+
+def validate_partition_cap(cap: int) -> int:
+    if not MIN_PARTITION_CAP <= cap <= MAX_PARTITION_CAP:
+        raise StagingError(
+            f"partition cap {cap} bytes is outside [{MIN_PARTITION_CAP}, {MAX_PARTITION_CAP}] "
+            "(AMC reads files up to 1 GB)"
+        )
+    return cap
+
+
+@dataclass(frozen=True)
+class SpooledPartition:
+    """A finished gzip partition in a local spool file, waiting to be staged."""
+
+    index: int
+    path: Path
+    rows: int
+    size_bytes: int
+
+
+def _deflate_bound(n: int) -> int:
+    # Worst case of deflate on incompressible input is stored blocks: 5 bytes per <= 65535-byte block;
+    # zlib's deflateBound() adds ~0.03% + 13. We over-estimate on purpose (n/1024 + 64).
+    return n + (n >> 10) + 64
+
+
+class GzipPartitionWriter:
+    """Streams lines into gzip files that never exceed ``cap`` compressed bytes.
+
+    The cap holds on any data: before each line we bound the final size by the exact compressed bytes
+    already emitted plus deflate's worst-case expansion of everything not yet emitted and the gzip
+    trailer. When the bound crosses the cap we sync-flush (making the emitted count exact) and test again;
+    if the line still does not fit, or less than ``margin`` bytes remain, the partition is closed and the
+    line starts the next one. Every partition repeats ``header`` (CSV header row).
+    """
+
+    _GZIP_OVERHEAD = 10 + 8 + 16  # header, trailer, final empty block and flush markers
+
+    def __init__(
+        self,
+        cap: int = DEFAULT_PARTITION_CAP,
+        *,
+        header: bytes | None = None,
+        spool_dir: Path | None = None,
+        on_partition: Callable[[SpooledPartition], None] | None = None,
+        margin: int | None = None,
+        level: int = 6,
+    ) -> None:
+        self.cap = validate_partition_cap(cap)
+        self.header = header
+        self.margin = margin if margin is not None else max(self.cap // 100, 256)
+        self.level = level
+        self.on_partition = on_partition
+        self._own_spool = spool_dir is None
+        self.spool_dir = Path(tempfile.mkdtemp(prefix="amc-spool-")) if spool_dir is None else spool_dir
+        self.partitions: list[SpooledPartition] = []
+        self._file: Any = None
+        self._compressor: Any = None
+        self._emitted = 0
+        self._pending = 0
+        self._rows = 0
+        self._buf: list[bytes] = []
+        self._buf_len = 0
+        self._path: Path | None = None
+        self.total_rows = 0
+        self.total_bytes = 0
+
+    def _open(self) -> None:
+        self._path = self.spool_dir / f"part-{len(self.partitions):05d}.gz"
+        self._file = self._path.open("wb")
+        self._compressor = zlib.compressobj(self.level, zlib.DEFLATED, 31)
+        self._emitted = 0
+        self._pending = 0
+        self._rows = 0
+        self._buf.clear()
+        self._buf_len = 0
+        if self.header is not None:
+            if _deflate_bound(len(self.header)) + self._GZIP_OVERHEAD > self.cap:
+                raise StagingError("the header row alone exceeds the partition cap")
+            self._feed(self.header)
+
+    def _feed(self, data: bytes) -> None:
+        # Small records are batched before reaching zlib (one call per ~64 KB instead of per line).
+        self._buf.append(data)
+        self._buf_len += len(data)
+        self._pending += len(data)
+        if self._buf_len >= 65_536:
+            self._drain()
+
+    def _drain(self) -> None:
+        if self._buf:
+            out = self._compressor.compress(b"".join(self._buf))
+            self._buf.clear()
+            self._buf_len = 0
+            if out:
+                self._file.write(out)
+                self._emitted += len(out)
+
+    def _flush(self) -> None:
+        self._drain()
+        out = self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        self._file.write(out)
+        self._emitted += len(out)
+        self._pending = 0
+
+    def _fits(self, n: int) -> bool:
+        return self._emitted + _deflate_bound(self._pending + n) + self._GZIP_OVERHEAD <= self.cap
+
+    def write(self, line: bytes) -> None:
+        """Write one complete record (including its line terminator)."""
+        if self._file is None:
+            self._open()
+        elif not self._fits(len(line)):
+            if self._pending:
+                self._flush()
+            if not self._fits(len(line)) or self.cap - self._emitted < self.margin:
+                self._close_partition()
+                self._open()
+        if self._rows == 0 and not self._fits(len(line)):
+            self._flush()
+        if self._rows == 0 and not self._fits(len(line)):
+            raise StagingError(f"a single record of {len(line)} bytes does not fit in the partition cap")
+        self._feed(line)
+        self._rows += 1
+
+    def _close_partition(self) -> None:
+        self._drain()
+        out = self._compressor.flush(zlib.Z_FINISH)
+        self._file.write(out)
+        self._emitted += len(out)
+        self._file.close()
+        assert self._path is not None
+        part = SpooledPartition(len(self.partitions), self._path, self._rows, self._emitted)
+        if part.size_bytes > self.cap:  # the bound above makes this unreachable; keep the invariant explicit
+            raise StagingError(f"partition {part.index} is {part.size_bytes} bytes, above the cap {self.cap}")
+        self.partitions.append(part)
+        self.total_rows += part.rows
+        self.total_bytes += part.size_bytes
+        self._file = None
+        if self.on_partition is not None:
+            self.on_partition(part)
+
+    def close(self) -> list[SpooledPartition]:
+        """Finish the open partition (if any row was written) and return all partitions."""
+        if self._file is not None:
+            if self._rows:
+                self._close_partition()
+            else:
+                self._file.close()
+                self._file = None
+        return self.partitions
+
+    def discard(self) -> None:
+        """Abort: close and delete every spool file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        for part in self.partitions:
+            part.path.unlink(missing_ok=True)
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+        if self._own_spool:
+            shutil.rmtree(self.spool_dir, ignore_errors=True)

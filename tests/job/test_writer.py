@@ -1,0 +1,71 @@
+"""The gzip partition writer: every partition under the cap, on any data."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from amc_uploader.job.errors import StagingError
+from amc_uploader.job.writer import GzipPartitionWriter
+
+
+def _write_all(writer: GzipPartitionWriter, lines: list[bytes]) -> None:
+    for line in lines:
+        writer.write(line)
+    writer.close()
+
+
+def _read_parts(parts: list[Any]) -> list[bytes]:
+    return [gzip.decompress(p.path.read_bytes()) for p in parts]
+
+
+@pytest.mark.parametrize("cap", [1024, 5000, 65_536])
+def test_cap_holds_on_incompressible_data(tmp_path: Path, cap: int) -> None:
+    rng = random.Random(cap)
+    lines = [rng.randbytes(rng.randint(1, 300)) + b"\n" for _ in range(2000)]
+    writer = GzipPartitionWriter(cap, header=b"h1,h2\n", spool_dir=tmp_path)
+    _write_all(writer, lines)
+    parts = writer.partitions
+    assert len(parts) > 1
+    assert all(p.size_bytes <= cap for p in parts)
+    assert all(p.path.stat().st_size == p.size_bytes for p in parts)
+    bodies = _read_parts(parts)
+    assert all(b.startswith(b"h1,h2\n") for b in bodies)
+    assert b"".join(b[len(b"h1,h2\n") :] for b in bodies) == b"".join(lines)
+    assert sum(p.rows for p in parts) == len(lines) == writer.total_rows
+
+
+def test_compressible_data_fills_partitions(tmp_path: Path) -> None:
+    lines = [f"{i},customer-{i % 97},2020-01-01T00:00:00Z\n".encode() for i in range(50_000)]
+    cap = 20_000
+    writer = GzipPartitionWriter(cap, spool_dir=tmp_path)
+    _write_all(writer, lines)
+    parts = writer.partitions
+    assert all(p.size_bytes <= cap for p in parts)
+    # Filled close to the cap (the safety margin is 1%, minimum 256 bytes), except the last one.
+    assert all(p.size_bytes > cap * 0.9 for p in parts[:-1])
+    assert b"".join(_read_parts(parts)) == b"".join(lines)
+
+
+def test_cap_limits() -> None:
+    with pytest.raises(StagingError, match="outside"):
+        GzipPartitionWriter(1_000_000_001)
+    with pytest.raises(StagingError, match="outside"):
+        GzipPartitionWriter(10)
+
+
+def test_record_larger_than_cap_is_an_error(tmp_path: Path) -> None:
+    writer = GzipPartitionWriter(1024, spool_dir=tmp_path)
+    with pytest.raises(StagingError, match="single record"):
+        writer.write(os.urandom(5000))
+    writer.discard()
+
+
+def test_no_rows_no_partition(tmp_path: Path) -> None:
+    writer = GzipPartitionWriter(1024, header=b"a\n", spool_dir=tmp_path)
+    assert writer.close() == []
