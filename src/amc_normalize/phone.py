@@ -23,7 +23,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_code_for_country_code
 
-from amc_normalize.rule import Rule, ascii_delete_table
+from amc_normalize.rule import PiiRule, Rule, ascii_delete_table
 
 _PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers' PLUS_CHARS
 _ASCII_DELETE = ascii_delete_table(b"0123456789")
@@ -304,3 +304,7 @@ def make_phone_normalizer(region: str) -> Rule:
 
 def build(country_code: str) -> Rule:
     return make_phone_normalizer(country_code)
+
+
+#: No native Spark form: Spark runs every value through this Python rule.
+PII_RULE = PiiRule(build=build)
