@@ -8,7 +8,7 @@ need. `_FastPhone` replays parse's steps for digits-only input (country calling 
 national prefix stripping, possible-length tests) with patterns compiled once per region from
 phonenumbers' own metadata, and defers to `phonenumbers.parse` for everything it does not replay
 (international dialling prefixes such as `00`/`011`, over-long input, `+` followed by an unknown
-country code). tests/normalize/test_phone_fast_path.py proves both paths equal.
+country code). tests/normalize/test_phone.py proves both paths equal.
 """
 
 from __future__ import annotations
