@@ -1,12 +1,13 @@
 """Normalization and SHA-256 hashing of PII exactly as Amazon Marketing Cloud matches it.
 
 The rules are `docs/normalization.md`; every module names the section it implements.
-Pure: stdlib + phonenumbers. pandas and pyspark are imported only by `amc_normalize.pandas` and
-`amc_normalize.spark`.
+Pure: stdlib + phonenumbers. pandas is imported only by `amc_normalize.pandas` and
+`amc_normalize.spark`; pyspark only while `amc_normalize.spark` builds a transform.
 """
 
 from __future__ import annotations
 
+from amc_normalize.common import is_prehashed
 from amc_normalize.core import (
     classify_missing,
     get_batch_hash_function,
@@ -14,7 +15,6 @@ from amc_normalize.core import (
     get_hasher,
     hash_detailed,
     hash_value,
-    is_prehashed,
     normalize,
     normalize_detailed,
 )

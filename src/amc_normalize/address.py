@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from amc_normalize.registry import address_tables, country_rules
-from amc_normalize.rule import Rule
+from amc_normalize.rule import PiiRule, Rule
 
 # The reference's delimiter patterns (its DELIMITER_PATTERN_MAP) plus `.` from the spec. They are
 # disjoint character sets except C/O, so one alternation splits exactly like the reference's passes.
@@ -116,3 +116,7 @@ def make_address_normalizer(words: dict[str, str]) -> Rule:
 
 def build(country_code: str) -> Rule:
     return make_address_normalizer(build_word_map(country_rules(country_code).address_tables))
+
+
+#: No native Spark form: Spark runs every value through this Python rule.
+PII_RULE = PiiRule(build=build)

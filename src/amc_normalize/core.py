@@ -1,57 +1,47 @@
 """Value-level API: normalize / hash one value, detailed outcomes, compiled hashers for hot loops.
 
-Common rules (spec: normalization.md, section Common rules): a 64-character lowercase hex value is
-already hashed and passes through; null stays null; an empty or blank string is null; **Correction**:
-a value that normalizes to "" is invalid (None), never sha256("").
+The common rules (null, blank, prehashed, "" is invalid) are `amc_normalize.common`; each PII type's
+rule, fast paths and Spark form are its own module, listed once in `PII_RULES`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from hashlib import sha256
-from types import ModuleType
-from typing import Any
 
 from amc_normalize import address, city, email, names, phone, state, zipcode
-from amc_normalize.registry import resolve
-from amc_normalize.rule import Rule
+from amc_normalize.common import (
+    BatchHashFunction,
+    HashFunction,
+    blank_to_null,
+    compile_batch_hash_function,
+    compile_hash_function,
+    is_prehashed,
+)
+from amc_normalize.registry import parse_pii_type, resolve
+from amc_normalize.rule import PiiRule, Rule
 from amc_normalize.types import NormalizedValue, Outcome, PiiType, make_value
 
-_MODULES: dict[PiiType, ModuleType] = {
-    PiiType.FIRST_NAME: names,
-    PiiType.LAST_NAME: names,
-    PiiType.NAME: names,
-    PiiType.EMAIL: email,
-    PiiType.PHONE: phone,
-    PiiType.ADDRESS: address,
-    PiiType.CITY: city,
-    PiiType.STATE: state,
-    PiiType.ZIP: zipcode,
+#: The module of every PII type.
+PII_RULES: dict[PiiType, PiiRule] = {
+    PiiType.FIRST_NAME: names.PII_RULE,
+    PiiType.LAST_NAME: names.PII_RULE,
+    PiiType.NAME: names.PII_RULE,
+    PiiType.EMAIL: email.PII_RULE,
+    PiiType.PHONE: phone.PII_RULE,
+    PiiType.ADDRESS: address.PII_RULE,
+    PiiType.CITY: city.PII_RULE,
+    PiiType.STATE: state.PII_RULE,
+    PiiType.ZIP: zipcode.PII_RULE,
 }
 
-_HEX = frozenset("0123456789abcdef")
 _NULL = NormalizedValue(Outcome.NULL, None, None)
 
 
-def is_prehashed(value: str) -> bool:
-    """Exactly 64 characters of `0-9a-f` (spec: Common rules)."""
-    return len(value) == 64 and _HEX.issuperset(value)
-
-
-def coerce_text(value: object) -> str | None:
-    """Non-string input (JSON numbers, pandas floats): integral floats lose their `.0`, NaN is null."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return str(int(value))
-    return str(value)
+def pii_rule(pii_type: str | PiiType) -> PiiRule:
+    """What the module of a PII type provides (rule builder, native Spark form)."""
+    return PII_RULES[parse_pii_type(pii_type)]
 
 
 @cache
@@ -60,11 +50,7 @@ def get_rule(pii_type: str | PiiType, country_code: str) -> Rule:
     t, cc = resolve(pii_type, country_code)
     if (t, cc) != (pii_type, country_code):
         return get_rule(t, cc)
-    rule: Rule = _MODULES[t].build(cc)
-    return rule
-
-
-HashFunction = Callable[[object], "str | None"]
+    return PII_RULES[t].build(cc)
 
 
 @cache
@@ -79,57 +65,7 @@ def get_hash_function(pii_type: str | PiiType, country_code: str) -> HashFunctio
 
 @cache
 def _build_hash_function(pii_type: PiiType, country_code: str) -> HashFunction:
-    rule = get_rule(pii_type, country_code)
-    if rule.hash_function is not None:
-        return rule.hash_function
-    kernel = rule.kernel
-    ascii_kernel = rule.ascii_kernel
-    hexset = _HEX
-
-    def hash_one(value: Any) -> str | None:
-        raw: str | None = value if value.__class__ is str else coerce_text(value)
-        if raw is None:
-            return None
-        if len(raw) == 64 and hexset.issuperset(raw):
-            return raw
-        text = kernel(raw)
-        if text:
-            return sha256(text.encode()).hexdigest()
-        return None
-
-    def hash_one_ascii(value: Any) -> str | None:
-        raw: str | None = value if value.__class__ is str else coerce_text(value)
-        if raw is None:
-            return None
-        if len(raw) == 64 and hexset.issuperset(raw):
-            return raw
-        if raw.isascii():
-            data = ascii_kernel(raw.encode())  # type: ignore[misc]
-            return sha256(data).hexdigest() if data else None
-        text = kernel(raw)
-        if text:
-            return sha256(text.encode()).hexdigest()
-        return None
-
-    table = rule.ascii_table
-    if table is None:
-        return hash_one if ascii_kernel is None else hash_one_ascii
-
-    def hash_one_table(value: Any) -> str | None:
-        # The ASCII path of a translate-only rule (names, CITY), inlined: no kernel call at all.
-        if value.__class__ is str and value.isascii():
-            if len(value) == 64 and hexset.issuperset(value):
-                return value
-            data = value.encode().translate(table)
-            if 0 in data:
-                data = data.replace(b"\0", b"")
-            return sha256(data).hexdigest() if data else None
-        return hash_one(value)
-
-    return hash_one_table
-
-
-BatchHashFunction = Callable[[Iterable[Any]], "list[str | None]"]
+    return compile_hash_function(get_rule(pii_type, country_code))
 
 
 @cache
@@ -143,49 +79,20 @@ def get_batch_hash_function(pii_type: str | PiiType, country_code: str) -> Batch
 
 @cache
 def _build_batch_hash_function(pii_type: PiiType, country_code: str) -> BatchHashFunction:
-    rule = get_rule(pii_type, country_code)
-    if rule.batch_hash_function is not None:
-        return rule.batch_hash_function
-    hash_one = _build_hash_function(pii_type, country_code)
-    table = rule.ascii_table
-    if table is None:
-
-        def hash_batch(values: Iterable[Any]) -> list[str | None]:
-            return [hash_one(v) for v in values]
-
-        return hash_batch
-    hexset = _HEX
-
-    def hash_batch_table(values: Iterable[Any]) -> list[str | None]:
-        out: list[str | None] = []
-        append = out.append
-        for value in values:
-            if value.__class__ is str and value.isascii():
-                if len(value) == 64 and hexset.issuperset(value):
-                    append(value)
-                    continue
-                data = value.encode().translate(table)
-                if 0 in data:
-                    data = data.replace(b"\0", b"")
-                append(sha256(data).hexdigest() if data else None)
-            else:
-                append(hash_one(value))
-        return out
-
-    return hash_batch_table
+    return compile_batch_hash_function(get_rule(pii_type, country_code))
 
 
 def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:
     """Outcome of a value whose hash/normalization came out None: NULL or INVALID with a reason."""
-    text = coerce_text(value)
-    if text is None or not text.strip():
+    text = blank_to_null(value)
+    if text is None:
         return Outcome.NULL, None
     return Outcome.INVALID, rule.explain(text)
 
 
 def _detail(rule: Rule, value: object, hashed: bool) -> NormalizedValue:
-    text = coerce_text(value)
-    if text is None or not text.strip():
+    text = blank_to_null(value)
+    if text is None:
         return _NULL
     if is_prehashed(text):
         return NormalizedValue(Outcome.PREHASHED, text, None)

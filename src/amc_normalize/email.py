@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from amc_normalize.rule import ASCII_LOWER, Rule, ascii_filter
+from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.rule import ASCII_LOWER, PiiRule, Rule, SparkFinish, ascii_filter, spark_ascii_filter
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 # For ASCII text `\w` is exactly [A-Za-z0-9_].
 _KEEP = b"abcdefghijklmnopqrstuvwxyz0123456789_.@+-"
@@ -50,29 +54,20 @@ def _hash_email(value: Any) -> str | None:
         if local and domain and domain[0] != 64:
             return sha256(data).hexdigest()
         # A 64-hex digest has no "@", so the prehashed test belongs on this (rare) path only.
-        if len(value) == 64 and _HEX.issuperset(value):
+        if len(value) == 64 and HEX.issuperset(value):
             return value
         return None
     return _generic_hash(value)
 
 
-def _generic_hash(value: Any) -> str | None:
-    from amc_normalize.core import coerce_text, is_prehashed
-
-    raw = value if isinstance(value, str) else coerce_text(value)
-    if raw is None:
-        return None
-    if is_prehashed(raw):
-        return raw
-    text = normalize_email(raw)
-    return sha256(text.encode()).hexdigest() if text else None
+_generic_hash = kernel_hash_function(normalize_email)
 
 
 def _hash_emails(values: Iterable[Any]) -> list[str | None]:
     # `_hash_email` over a batch, the loop inlined (no call per value): pandas/Spark UDF batches.
     out: list[str | None] = []
     append = out.append
-    table, digest, hexset = _ASCII_MAP, sha256, _HEX
+    table, digest, hexset = _ASCII_MAP, sha256, HEX
     for value in values:
         if value.__class__ is str and value.isascii():
             data = value.encode().translate(table)
@@ -90,8 +85,6 @@ def _hash_emails(values: Iterable[Any]) -> list[str | None]:
     return out
 
 
-_HEX = frozenset("0123456789abcdef")
-
 RULE = Rule(
     kernel=normalize_email,
     explain=_explain,
@@ -102,3 +95,19 @@ RULE = Rule(
 
 def build(country_code: str) -> Rule:
     return RULE
+
+
+def spark_native(raw: Column, country_code: str) -> tuple[Column, SparkFinish]:
+    """`_ascii` and `_looks_like_address` in Spark (ASCII `\\w` = [A-Za-z0-9_]): `local@domain` = the
+    first "@" is not the first character and is followed by a character other than "@"."""
+    from pyspark.sql import functions as F
+
+    def finish(kept: Column) -> tuple[Column, Column]:
+        text = F.when(kept.rlike("^[^@]+@[^@]"), kept).otherwise(F.lit(""))
+        reason = F.when(F.instr(kept, "@") == 0, F.lit("email.no_at")).otherwise(F.lit("email.syntax"))
+        return text, reason
+
+    return spark_ascii_filter(raw, "[^a-z0-9_.@+-]"), finish
+
+
+PII_RULE = PiiRule(build=build, spark_native=spark_native)

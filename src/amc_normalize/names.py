@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from amc_normalize.rule import ASCII_ALNUM, ASCII_LOWER, Rule, ascii_filter, ascii_table
+from amc_normalize.rule import (
+    ASCII_ALNUM,
+    ASCII_LOWER,
+    PiiRule,
+    Rule,
+    SparkFinish,
+    ascii_filter,
+    ascii_table,
+    spark_ascii_filter,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 # Spec step 2: transliterate these six letters; every other accented letter is deleted in step 3.
 _TRANSLITERATION = (("ß", "ss"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ø", "o"), ("æ", "ae"))
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ascii = ascii_filter(ASCII_ALNUM, ASCII_LOWER)
+_REASON = "name.no_letters"
 
 
 def normalize_name(value: str) -> str:
@@ -25,7 +39,7 @@ def normalize_name(value: str) -> str:
 
 
 def _explain(value: str) -> str:
-    return "name.no_letters"
+    return _REASON
 
 
 RULE = Rule(
@@ -39,3 +53,14 @@ RULE = Rule(
 def build(country_code: str) -> Rule:
     """Names follow the same rule in every country."""
     return RULE
+
+
+def spark_native(raw: Column, country_code: str) -> tuple[Column, SparkFinish]:
+    """`_ascii` in Spark: lowercase, keep a-z0-9 (the transliterated letters are not ASCII)."""
+    from pyspark.sql import functions as F
+
+    reason = F.lit(_REASON)
+    return spark_ascii_filter(raw, "[^a-z0-9]"), lambda text: (text, reason)
+
+
+PII_RULE = PiiRule(build=build, spark_native=spark_native)

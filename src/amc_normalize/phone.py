@@ -8,7 +8,7 @@ need. `_FastPhone` replays parse's steps for digits-only input (country calling 
 national prefix stripping, possible-length tests) with patterns compiled once per region from
 phonenumbers' own metadata, and defers to `phonenumbers.parse` for everything it does not replay
 (international dialling prefixes such as `00`/`011`, over-long input, `+` followed by an unknown
-country code). tests/normalize/test_phone_fast_path.py proves both paths equal.
+country code). tests/normalize/test_phone.py proves both paths equal.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_code_for_country_code
 
-from amc_normalize.rule import Rule, ascii_delete_table
+from amc_normalize.rule import PiiRule, Rule, ascii_delete_table
 
 _PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers' PLUS_CHARS
 _ASCII_DELETE = ascii_delete_table(b"0123456789")
@@ -304,3 +304,7 @@ def make_phone_normalizer(region: str) -> Rule:
 
 def build(country_code: str) -> Rule:
     return make_phone_normalizer(country_code)
+
+
+#: No native Spark form: Spark runs every value through this Python rule.
+PII_RULE = PiiRule(build=build)

@@ -1,10 +1,13 @@
-"""The shape every PII type module compiles to."""
+"""The shape every PII type module compiles to, and the ASCII building blocks of the fast paths."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +25,29 @@ class Rule:
     #: decode/encode round trip. Must equal `kernel(text).encode()` for every ASCII `text`.
     ascii_kernel: Callable[[bytes], bytes] | None = None
     #: Optional `bytes.translate` table that *is* the rule for ASCII input: bytes mapped to NUL are
-    #: deleted, "" is invalid. Lets `core.get_hash_function` inline the whole ASCII path.
+    #: deleted, "" is invalid. Lets `common.compile_hash_function` inline the whole ASCII path.
     ascii_table: bytes | None = None
     #: Optional complete hash function (raw value -> digest, prehashed value, or None) replacing the
-    #: generic one built by `core.get_hash_function`, for the hottest types.
+    #: generic one built by `common.compile_hash_function`, for the hottest types.
     hash_function: Callable[[Any], str | None] | None = None
     #: Optional batch form of `hash_function` (list in, list out, loop inlined).
     batch_hash_function: Callable[[Iterable[Any]], list[str | None]] | None = None
+
+
+#: Finishes the expensive part of a native Spark rule into (normalized text, invalid reason) columns.
+SparkFinish = Callable[["Column"], "tuple[Column, Column]"]
+#: (raw string column, country code) -> (expensive part: the regex work, computed once per value; its
+#: finish). Valid for ASCII values only; the Spark adapter sends every other value to the Python rule.
+SparkNative = Callable[["Column", str], "tuple[Column, SparkFinish]"]
+
+
+@dataclass(frozen=True, slots=True)
+class PiiRule:
+    """What one PII type module provides: its rule per country and, when Spark can reproduce the rule
+    byte for byte on ASCII text, that native form (else Spark runs every value through the Python rule)."""
+
+    build: Callable[[str], Rule]
+    spark_native: SparkNative | None = None
 
 
 def ascii_delete_table(keep: bytes) -> bytes:
@@ -61,3 +80,22 @@ def ascii_table(keep: bytes, case_table: bytes) -> bytes:
     if 0 in keep:
         raise ValueError("NUL cannot be kept")
     return bytes(case_table[i] if case_table[i] in keep else 0 for i in range(256))
+
+
+# Spark's `translate` with these maps case like ASCII_LOWER / ASCII_UPPER, independent of the JVM
+# locale (`lower` in a Turkish locale maps `I` to a dotless `ı`).
+_SPARK_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SPARK_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def spark_ascii_filter(raw: Column, delete: str, *, upper: bool = False) -> Column:
+    """Spark form of `ascii_filter`: ASCII case-map `raw` (lower, or `upper`), then delete every match of
+    the Java regex `delete` (a negated class of the kept characters)."""
+    from pyspark.sql import functions as F
+
+    mapped = (
+        F.translate(raw, _SPARK_LOWER, _SPARK_UPPER)
+        if upper
+        else F.translate(raw, _SPARK_UPPER, _SPARK_LOWER)
+    )
+    return F.regexp_replace(mapped, delete, "")

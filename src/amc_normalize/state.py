@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from amc_normalize.registry import country_rules
-from amc_normalize.rule import ASCII_UPPER, Rule, ascii_filter
+from amc_normalize.rule import ASCII_UPPER, PiiRule, Rule, SparkFinish, ascii_filter, spark_ascii_filter
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 _NOT_UPPER = re.compile(r"[^A-Z]+")
 _ascii = ascii_filter(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", ASCII_UPPER)
@@ -38,3 +42,24 @@ def make_state_normalizer(names: Mapping[str, str]) -> Rule:
 
 def build(country_code: str) -> Rule:
     return make_state_normalizer(country_rules(country_code).state_names)
+
+
+def spark_native(raw: Column, country_code: str) -> tuple[Column, SparkFinish]:
+    """`normalize_state` in Spark, with the reference's test of the raw length (the same for ASCII)."""
+    from pyspark.sql import functions as F
+
+    names = country_rules(country_code).state_names
+
+    def finish(letters: Column) -> tuple[Column, Column]:
+        fallback = F.when(F.length(raw) > 2, F.substring(letters, 1, 2)).otherwise(letters)
+        if names:
+            pairs = [F.lit(x) for item in sorted(names.items()) for x in item]
+            # element_at on a missing key is null (spark.sql.ansi.enabled=false, as on Glue 5).
+            code = F.when(letters == "", F.lit(None)).otherwise(F.element_at(F.create_map(*pairs), letters))
+            fallback = F.coalesce(code, fallback)
+        return F.lower(fallback), F.lit("state.no_letters")
+
+    return spark_ascii_filter(raw, "[^A-Z]", upper=True), finish
+
+
+PII_RULE = PiiRule(build=build, spark_native=spark_native)

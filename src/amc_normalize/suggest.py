@@ -10,7 +10,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from amc_normalize.core import get_rule, is_prehashed
+from amc_normalize.common import is_prehashed
+from amc_normalize.core import get_rule
 from amc_normalize.errors import NormalizationConfigError
 from amc_normalize.registry import SUPPORTED_COUNTRIES, canonical_country, state_tables
 from amc_normalize.types import PiiType

@@ -1,4 +1,4 @@
-"""Differential test: the phone fast path equals phonenumbers.parse + is_possible_number + E.164."""
+"""PHONE (amc_normalize.phone): the fast path equals phonenumbers.parse + is_possible_number + E.164."""
 
 from __future__ import annotations
 

@@ -1,0 +1,166 @@
+"""The common rules every PII type follows (spec: normalization.md, section Common rules).
+
+A raw cell becomes text (`coerce_text`); null stays null; an empty or blank string is null; a
+64-character lowercase hex value is already hashed and passes through (`is_prehashed`); **Correction**:
+a value that normalizes to "" is invalid (None), never sha256(""). `compile_hash_function` applies them
+around a type's kernel; the Spark adapter uses the Spark forms at the end of this module. This module
+imports nothing from the type modules, so every one of them and every adapter can import it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any
+
+from amc_normalize.rule import Rule
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
+
+HEX = frozenset("0123456789abcdef")
+
+HashFunction = Callable[[object], "str | None"]
+BatchHashFunction = Callable[[Iterable[Any]], "list[str | None]"]
+
+
+def is_prehashed(value: str) -> bool:
+    """Exactly 64 characters of `0-9a-f`."""
+    return len(value) == 64 and HEX.issuperset(value)
+
+
+def coerce_text(value: object) -> str | None:
+    """Non-string input (JSON numbers, pandas floats): integral floats lose their `.0`, NaN is null."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
+
+
+def blank_to_null(value: object) -> str | None:
+    """The cell as text, None when it is null, empty or blank."""
+    text = coerce_text(value)
+    if text is None or not text.strip():
+        return None
+    return text
+
+
+def kernel_hash_function(kernel: Callable[[str], str]) -> HashFunction:
+    """Raw value -> digest of `kernel(text)`, the value itself when prehashed, or None."""
+    hexset = HEX
+
+    def hash_one(value: Any) -> str | None:
+        raw: str | None = value if value.__class__ is str else coerce_text(value)
+        if raw is None:
+            return None
+        if len(raw) == 64 and hexset.issuperset(raw):
+            return raw
+        text = kernel(raw)
+        if text:
+            return sha256(text.encode()).hexdigest()
+        return None
+
+    return hash_one
+
+
+def compile_hash_function(rule: Rule) -> HashFunction:
+    """The fastest hash function the rule allows: its own, its ASCII table inlined, its ASCII kernel,
+    or `kernel_hash_function`. All of them give what `kernel_hash_function(rule.kernel)` gives."""
+    if rule.hash_function is not None:
+        return rule.hash_function
+    kernel = rule.kernel
+    ascii_kernel = rule.ascii_kernel
+    hexset = HEX
+    hash_one = kernel_hash_function(kernel)
+
+    def hash_one_ascii(value: Any) -> str | None:
+        raw: str | None = value if value.__class__ is str else coerce_text(value)
+        if raw is None:
+            return None
+        if len(raw) == 64 and hexset.issuperset(raw):
+            return raw
+        if raw.isascii():
+            data = ascii_kernel(raw.encode())  # type: ignore[misc]
+            return sha256(data).hexdigest() if data else None
+        text = kernel(raw)
+        if text:
+            return sha256(text.encode()).hexdigest()
+        return None
+
+    table = rule.ascii_table
+    if table is None:
+        return hash_one if ascii_kernel is None else hash_one_ascii
+
+    def hash_one_table(value: Any) -> str | None:
+        # The ASCII path of a translate-only rule (names, CITY), inlined: no kernel call at all.
+        if value.__class__ is str and value.isascii():
+            if len(value) == 64 and hexset.issuperset(value):
+                return value
+            data = value.encode().translate(table)
+            if 0 in data:
+                data = data.replace(b"\0", b"")
+            return sha256(data).hexdigest() if data else None
+        return hash_one(value)
+
+    return hash_one_table
+
+
+def compile_batch_hash_function(rule: Rule) -> BatchHashFunction:
+    """`compile_hash_function` over a batch (list in, list out); translate-only rules loop inlined."""
+    if rule.batch_hash_function is not None:
+        return rule.batch_hash_function
+    hash_one = compile_hash_function(rule)
+    table = rule.ascii_table
+    if table is None:
+
+        def hash_batch(values: Iterable[Any]) -> list[str | None]:
+            return [hash_one(v) for v in values]
+
+        return hash_batch
+    hexset = HEX
+
+    def hash_batch_table(values: Iterable[Any]) -> list[str | None]:
+        out: list[str | None] = []
+        append = out.append
+        for value in values:
+            if value.__class__ is str and value.isascii():
+                if len(value) == 64 and hexset.issuperset(value):
+                    append(value)
+                    continue
+                data = value.encode().translate(table)
+                if 0 in data:
+                    data = data.replace(b"\0", b"")
+                append(sha256(data).hexdigest() if data else None)
+            else:
+                append(hash_one(value))
+        return out
+
+    return hash_batch_table
+
+
+# Spark forms of the same rules, for string columns. Python's str.strip() whitespace within ASCII
+# (str.isspace): space, \t \n \v \f \r and \x1c-\x1f (Java's \s lacks \x1c-\x1f). Values made of these
+# only are null; values with other Unicode blanks must go to the Python rule (Java has no str.strip()).
+SPARK_ASCII_BLANKS = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+# `\z` (not `$`): `$` also matches before a final line terminator in Java.
+SPARK_PREHASHED = r"^[0-9a-f]{64}\z"
+
+
+def spark_is_blank(raw: Column) -> Column:
+    """Null, or ASCII blanks only (the Python rule decides values with other Unicode blanks)."""
+    from pyspark.sql import functions as F
+
+    return raw.isNull() | (F.btrim(raw, F.lit(SPARK_ASCII_BLANKS)) == "")
+
+
+def spark_is_prehashed(raw: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return (F.length(raw) == 64) & raw.rlike(SPARK_PREHASHED)

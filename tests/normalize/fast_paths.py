@@ -1,0 +1,40 @@
+"""Differential checks shared by the per-type tests: every fast path of a rule equals its slow rule."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from amc_normalize.common import compile_batch_hash_function, compile_hash_function, kernel_hash_function
+from amc_normalize.rule import Rule
+
+PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ascii_text = st.text(alphabet=st.characters(codec="ascii"), max_size=40)
+realistic = st.text(
+    alphabet=st.sampled_from(
+        list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.,#'/@+()äöüßøæéÎ")
+    ),
+    max_size=40,
+)
+values = st.one_of(ascii_text, realistic, st.text(max_size=40))
+#: A character every rule with an ASCII shortcut inside its kernel deletes (combining acute accent):
+#: appended, it forces the kernel's general (Unicode) path.
+FORCE_UNICODE = "\u0301"
+
+
+def assert_fast_paths_agree(rule: Rule, value: str) -> None:
+    """The rule's ASCII kernel, ASCII table, own hash and batch functions, and the compiled hash
+    function agree with the kernel itself wrapped in the common rules (the slow form)."""
+    slow = kernel_hash_function(rule.kernel)
+    if value.isascii():
+        if rule.ascii_kernel is not None:
+            assert rule.ascii_kernel(value.encode()).decode() == rule.kernel(value)
+        if rule.ascii_table is not None:
+            assert value.encode().translate(rule.ascii_table).replace(b"\0", b"").decode() == rule.kernel(
+                value
+            )
+    if rule.hash_function is not None:
+        assert rule.hash_function(value) == slow(value)
+    assert compile_hash_function(rule)(value) == slow(value)
+    batch = [value, None, 75236, 1.0, value.upper(), " " + value]
+    assert compile_batch_hash_function(rule)(batch) == [slow(v) for v in batch]
