@@ -1,4 +1,4 @@
-"""Amazon Marketing Cloud API client, S3 staging contract and a local AMC sandbox."""
+"""Amazon Marketing Cloud API client: auth, requests, data set definitions and the S3 staging contract."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from amc_client.sandbox import policy_allows
-from amc_client.sandbox.processing import check_value
+from amc_sandbox import policy_allows
+from amc_sandbox.processing import check_value
 from tests.sandbox.helpers import sha
 
 ACCOUNT = "123456789012"

@@ -97,7 +97,7 @@ class LocalStack:
     def start(self, timeout: float = 30.0) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
-        from amc_client.sandbox import (
+        from amc_sandbox import (
             SANDBOX_ADVERTISER_ID,
             SANDBOX_CLIENT_ID,
             SANDBOX_CLIENT_SECRET,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from amc_client.sandbox.errors import SandboxApiError, bad_request
+from amc_sandbox.errors import SandboxApiError, bad_request
 
 DATASET_ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]+$")  # spec B.5 (reference UI regex)
 COUNTRY_RE: Final = re.compile(r"^[A-Z]{2}$")  # ISO-3166 alpha-2 (spec B.9, C.3)

@@ -12,9 +12,9 @@ from typing import Any
 
 import uvicorn
 
-from amc_client.sandbox import datastore
-from amc_client.sandbox.app import InjectedDisconnect, SandboxContext, create_app
-from amc_client.sandbox.constants import (
+from amc_sandbox import datastore
+from amc_sandbox.app import InjectedDisconnect, SandboxContext, create_app
+from amc_sandbox.constants import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -23,10 +23,10 @@ from amc_client.sandbox.constants import (
     SANDBOX_REFRESH_TOKEN,
     SANDBOX_SCOPE,
 )
-from amc_client.sandbox.errors import SandboxApiError
-from amc_client.sandbox.faults import FaultRegistry, FaultRule, RequestLog
-from amc_client.sandbox.processing import UploadProcessor
-from amc_client.sandbox.state import SandboxState
+from amc_sandbox.errors import SandboxApiError
+from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
+from amc_sandbox.processing import UploadProcessor
+from amc_sandbox.state import SandboxState
 
 
 class _QuietDisconnects(logging.Filter):

@@ -22,8 +22,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from amc_client.sandbox import datastore, schema
-from amc_client.sandbox.errors import (
+from amc_sandbox import datastore, schema
+from amc_sandbox.errors import (
     LwaError,
     SandboxApiError,
     bad_request,
@@ -31,9 +31,9 @@ from amc_client.sandbox.errors import (
     not_found,
     unauthorized,
 )
-from amc_client.sandbox.faults import FaultRegistry, FaultRule, RequestLog
-from amc_client.sandbox.processing import UploadProcessor
-from amc_client.sandbox.state import SandboxState, page_size, paginate, parse_iso, public
+from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
+from amc_sandbox.processing import UploadProcessor
+from amc_sandbox.state import SandboxState, page_size, paginate, parse_iso, public
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from amc_client.sandbox import datastore, schema
-from amc_client.sandbox.constants import (
+from amc_sandbox import datastore, schema
+from amc_sandbox.constants import (
     AUTH_CODE_LIFETIME,
     DEFAULT_TOKEN_LIFETIME,
     SANDBOX_CLIENT_ID,
@@ -34,7 +34,7 @@ from amc_client.sandbox.constants import (
     seed_accounts,
     seed_instances,
 )
-from amc_client.sandbox.errors import LwaError, SandboxApiError, bad_request, conflict, not_found
+from amc_sandbox.errors import LwaError, SandboxApiError, bad_request, conflict, not_found
 
 STATE_FILE: Final = "state.json"
 AUTH_FILE: Final = "auth.json"

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import IO, Any, Final, cast
 from urllib.parse import unquote, urlparse
 
-from amc_client.sandbox import datastore
-from amc_client.sandbox.schema import is_hashed_pii_column, is_identity_column
-from amc_client.sandbox.state import TERMINAL_UPLOAD_STATUSES, SandboxState
+from amc_sandbox import datastore
+from amc_sandbox.schema import is_hashed_pii_column, is_identity_column
+from amc_sandbox.state import TERMINAL_UPLOAD_STATUSES, SandboxState
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ checks (headers, tokens, data set schema rules, upload bodies), processes upload
 
 from __future__ import annotations
 
-from amc_client.sandbox.app import SandboxContext, create_app
-from amc_client.sandbox.constants import (
+from amc_sandbox.app import SandboxContext, create_app
+from amc_sandbox.constants import (
     DEFAULT_TOKEN_LIFETIME,
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
@@ -29,10 +29,10 @@ from amc_client.sandbox.constants import (
     SANDBOX_SECOND_DATA_UPLOAD_ACCOUNT_ID,
     SANDBOX_SECOND_INSTANCE_ID,
 )
-from amc_client.sandbox.faults import FaultRule
-from amc_client.sandbox.processing import policy_allows
-from amc_client.sandbox.server import SandboxServer
-from amc_client.sandbox.state import SandboxState
+from amc_sandbox.faults import FaultRule
+from amc_sandbox.processing import policy_allows
+from amc_sandbox.server import SandboxServer
+from amc_sandbox.state import SandboxState
 
 __all__ = [
     "DEFAULT_TOKEN_LIFETIME",
