@@ -248,23 +248,6 @@ class SandboxServer:
         """(row count, first `limit` rows) the sandbox holds for a data set after its successful uploads."""
         return datastore.read(self.state.state_dir, instance_id, dataset_id, limit)
 
-    def set_upload_status(
-        self,
-        upload_id: str,
-        status: str,
-        *,
-        instance_id: str = SANDBOX_INSTANCE_ID,
-        message: str | None = None,
-        metrics: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        """Force an upload's status (e.g. FAILED with a message); the worker leaves settled uploads alone."""
-        fields: dict[str, Any] = {"status": status}
-        if message is not None:
-            fields["message"] = message
-        if metrics is not None:
-            fields["metrics"] = metrics
-        return self.state.update_upload(instance_id, upload_id, **fields)
-
     def add_instance(
         self,
         instance_id: str,
