@@ -32,8 +32,8 @@ from amc_sandbox.errors import (
     unauthorized,
 )
 from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
-from amc_sandbox.processing import UploadProcessor
 from amc_sandbox.state import SandboxState, page_size, paginate, parse_iso, public
+from amc_sandbox.worker import UploadProcessor
 
 logger = logging.getLogger(__name__)
 

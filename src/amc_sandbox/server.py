@@ -25,8 +25,8 @@ from amc_sandbox.constants import (
 )
 from amc_sandbox.errors import SandboxApiError
 from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
-from amc_sandbox.processing import UploadProcessor
 from amc_sandbox.state import SandboxState
+from amc_sandbox.worker import UploadProcessor
 
 
 class _QuietDisconnects(logging.Filter):

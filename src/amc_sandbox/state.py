@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from amc_client.models import FAILURE_STATUSES, SUCCESS_STATUSES, UploadStatus
 from amc_sandbox import datastore, schema
 from amc_sandbox.constants import (
     AUTH_CODE_LIFETIME,
@@ -41,7 +42,7 @@ AUTH_FILE: Final = "auth.json"
 STATE_VERSION: Final = 1
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
-TERMINAL_UPLOAD_STATUSES: Final = frozenset({"SUCCESS", "FAILED"})
+TERMINAL_UPLOAD_STATUSES: Final = SUCCESS_STATUSES | FAILURE_STATUSES
 
 
 def digest(secret: str) -> str:
@@ -474,7 +475,7 @@ class SandboxState:
                 "uploadId": upload_id,
                 "dataSetId": dataset_id,
                 "instanceId": instance_id,
-                "status": "SUBMITTED",
+                "status": UploadStatus.SUBMITTED.value,
                 "createdAt": now,
                 "updatedAt": now,
                 "countryCode": request.get("countryCode"),
