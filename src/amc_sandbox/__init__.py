@@ -12,7 +12,7 @@ checks (headers, tokens, data set schema rules, upload bodies), processes upload
 from __future__ import annotations
 
 from amc_sandbox.access import policy_allows
-from amc_sandbox.app import SandboxContext, create_app
+from amc_sandbox.app import create_app
 from amc_sandbox.constants import (
     DEFAULT_TOKEN_LIFETIME,
     SANDBOX_ADVERTISER_ID,
@@ -31,6 +31,7 @@ from amc_sandbox.constants import (
     SANDBOX_SECOND_INSTANCE_ID,
 )
 from amc_sandbox.faults import FaultRule
+from amc_sandbox.routes.common import SandboxContext
 from amc_sandbox.server import SandboxServer
 from amc_sandbox.state import SandboxState
 

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from amc_sandbox import datastore
-from amc_sandbox.app import InjectedDisconnect, SandboxContext, create_app
+from amc_sandbox.app import InjectedDisconnect, create_app
 from amc_sandbox.constants import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
@@ -25,6 +25,7 @@ from amc_sandbox.constants import (
 )
 from amc_sandbox.errors import SandboxApiError
 from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
+from amc_sandbox.routes.common import SandboxContext
 from amc_sandbox.state import SandboxState
 from amc_sandbox.worker import UploadProcessor
 
