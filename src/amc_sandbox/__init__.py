@@ -2,7 +2,9 @@
 
 A real HTTP server (FastAPI under uvicorn) for local use of the product and for tests. It checks what AMC
 checks (headers, tokens, data set schema rules, upload bodies), processes uploads asynchronously from S3
-(or `file://` paths), persists its state as JSON files, and can inject faults.
+(or `file://` paths), persists its state as JSON files, and can inject faults. Section numbers (A.4, B.9,
+C.1, D.6, ...) throughout the package are those of the spec, `docs/amc-api.md`. Installed with the
+`sandbox` extra (FastAPI, uvicorn); nothing in `amc_client` imports it.
 
     with SandboxServer(tmp_path, s3_endpoint_url=moto_url) as sandbox:
         env = sandbox.env()            # AMC_API_BASE_URL, AMC_LWA_TOKEN_URL, AMC_CLIENT_ID, ...
