@@ -112,3 +112,20 @@ def test_unreadable_files_raise_one_error_naming_the_file(
     with pytest.raises(ReadError, match=message) as info:
         read(data, CSV, compression)
     assert compression == "SNAPPY" or "s3://b/k" in str(info.value)
+
+
+def test_no_other_sandbox_module_parses_record_files() -> None:
+    """One module reads CSV/JSON/Parquet records, so it alone switches to the product's readers."""
+    import re
+    from pathlib import Path
+
+    import amc_sandbox
+
+    decoders = re.compile(r"^\s*(import|from) (csv|gzip|bz2|zipfile|pyarrow)\b", re.M)
+    package = Path(amc_sandbox.__file__).parent
+    offenders = [
+        str(p.relative_to(package))
+        for p in sorted(package.rglob("*.py"))
+        if p.name != "reading.py" and decoders.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
