@@ -78,8 +78,6 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._token: str | None = None
 
-    # URLs ------------------------------------------------------------------------------------------
-
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -107,8 +105,6 @@ class SandboxServer:
             "AMC_MARKETPLACE_ID": SANDBOX_MARKETPLACE_ID,
             "AMC_INSTANCE_ID": SANDBOX_INSTANCE_ID,
         }
-
-    # lifecycle -------------------------------------------------------------------------------------
 
     def _make_server(self, log_level: str) -> uvicorn.Server:
         error_log = logging.getLogger("uvicorn.error")
@@ -162,7 +158,7 @@ class SandboxServer:
     ) -> None:
         self.stop()
 
-    # admin API (same as the /sandbox/* endpoints) ---------------------------------------------------------
+    # In-process twins of the /sandbox/* admin endpoints.
 
     def inject(self, *rules: FaultRule | dict[str, Any], **rule: Any) -> list[FaultRule]:
         """Add fault rules: `inject(status=429, retry_after=1, count=2, path_regex="/uploads/")`."""

@@ -123,8 +123,6 @@ class SandboxState:
         if token_lifetime is not None:
             self.token_lifetime = token_lifetime
 
-    # persistence -----------------------------------------------------------------------------------
-
     def _seed_data(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
@@ -186,8 +184,6 @@ class SandboxState:
         self._data["seq"] = int(self._data["seq"]) + 1
         return int(self._data["seq"])
 
-    # settings ----------------------------------------------------------------------------------------
-
     @property
     def token_lifetime(self) -> int:
         return int(self._data["config"]["token_lifetime"])
@@ -211,8 +207,6 @@ class SandboxState:
         with self.lock:
             self._data["config"]["consent"] = mode
             self._save()
-
-    # LWA ---------------------------------------------------------------------------------------------
 
     def is_client(self, client_id: str | None) -> bool:
         return client_id is not None and client_id in self._data["clients"]
@@ -354,8 +348,6 @@ class SandboxState:
             raise SandboxApiError(401, "UNAUTHORIZED", "Access token has expired")
         return str(record["client_id"])
 
-    # accounts and instances ----------------------------------------------------------------------------
-
     def accounts(self) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(a) for a in self._data["accounts"]]
@@ -402,8 +394,6 @@ class SandboxState:
             self._data["instances"][instance_id] = record
             self._save()
             return copy.deepcopy(record)
-
-    # data sets ---------------------------------------------------------------------------------------
 
     def _datasets(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["datasets"].setdefault(instance_id, {})
@@ -459,8 +449,6 @@ class SandboxState:
             for upload_id in [u for u, rec in uploads.items() if rec["dataSetId"] == dataset_id]:
                 del uploads[upload_id]
             self._save()
-
-    # uploads -----------------------------------------------------------------------------------------
 
     def _uploads(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["uploads"].setdefault(instance_id, {})
@@ -534,8 +522,6 @@ class SandboxState:
                 if u["status"] not in TERMINAL_UPLOAD_STATUSES
             ]
         return [(i, u) for _, i, u in sorted(pending)]
-
-    # user deletion requests ----------------------------------------------------------------------------
 
     def _deletions(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["deletions"].setdefault(instance_id, {})

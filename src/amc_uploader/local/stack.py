@@ -92,8 +92,6 @@ class LocalStack:
         self.moto_endpoint = ""
         self.url = ""
 
-    # ---- lifecycle
-
     def start(self, timeout: float = 30.0) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
