@@ -32,3 +32,15 @@ def test_conformance_rows_are_in_the_repository() -> None:
     countries = sorted(p.name for p in (REPO_ROOT / "tests/data/conformance").iterdir())
     assert countries == ["ca", "de", "es", "fr", "gb", "in", "it", "jp", "us"]
     assert (REPO_ROOT / "docs/normalization.md").is_file()
+
+
+def test_amc_client_knows_nothing_of_the_sandbox() -> None:
+    """The sandbox is a development server beside the client, never a part of it (issue 10)."""
+    pattern = re.compile(r"\bamc_sandbox\b")
+    offenders = [
+        str(p.relative_to(REPO_ROOT))
+        for p in sorted((REPO_ROOT / "src/amc_client").rglob("*.py"))
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert not (REPO_ROOT / "src/amc_client/sandbox").exists()

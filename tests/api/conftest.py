@@ -21,7 +21,7 @@ import jwt
 import pytest
 import uvicorn
 
-from amc_client.sandbox import (
+from amc_sandbox import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from amc_sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.api.conftest import ApiEnv, assert_no_secret
 
 

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from amc_client import AmcClient, AmcSettings, RetryPolicy
-from amc_client.sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SandboxServer
+from amc_sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SandboxServer
 from tests.fixtures.aws import aws_client
 from tests.sandbox.helpers import amc_policy
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from amc_client import build_dataset
-from amc_client.sandbox import SANDBOX_INSTANCE_ID, SANDBOX_SECOND_INSTANCE_ID, SandboxServer
+from amc_sandbox import SANDBOX_INSTANCE_ID, SANDBOX_SECOND_INSTANCE_ID, SandboxServer
 from amc_uploader.cli import app
 from tests.client.sandbox_helpers import (
     PURCHASE_COLUMNS,

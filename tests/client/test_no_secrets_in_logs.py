@@ -23,7 +23,7 @@ from amc_client import (
     generate_pkce,
     generate_state,
 )
-from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_INSTANCE_ID, SandboxServer
+from amc_sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_INSTANCE_ID, SandboxServer
 from tests.client.sandbox_helpers import (
     EMAILS,
     PURCHASE_COLUMNS,
@@ -39,7 +39,7 @@ LOGGERS = [
     "amc_client",
     "httpx",
     "httpcore",
-    "amc_client.sandbox",
+    "amc_sandbox",
     "uvicorn",
     "uvicorn.error",
     "botocore",

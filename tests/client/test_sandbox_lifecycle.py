@@ -22,7 +22,7 @@ from amc_client import (
     UploadRequest,
     build_dataset,
 )
-from amc_client.sandbox import (
+from amc_sandbox import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_DATA_UPLOAD_ACCOUNT_ID,
@@ -345,7 +345,7 @@ def test_consent_round_trip(amc_sandbox_clean: SandboxServer) -> None:
     from urllib.parse import parse_qs, urlsplit
 
     from amc_client import InMemoryCredentialStore, LwaTokenProvider, generate_pkce, generate_state
-    from amc_client.sandbox import SANDBOX_CLIENT_SECRET
+    from amc_sandbox import SANDBOX_CLIENT_SECRET
 
     sandbox = amc_sandbox_clean
     store = InMemoryCredentialStore(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
@@ -413,7 +413,7 @@ def test_from_env_with_secrets_manager_credentials(
     """Lambda-style configuration: AMC_LWA_SECRET_ID instead of client id/secret/refresh token."""
     import json
 
-    from amc_client.sandbox import SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
+    from amc_sandbox import SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
     from tests.fixtures.aws import aws_client
 
     secret_id = unique("amc-lwa")

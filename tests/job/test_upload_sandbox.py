@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from amc_client import AmcClient, build_dataset
 from amc_client.s3_contract import apply_bucket_policy
-from amc_client.sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SANDBOX_INSTANCE_ID, SandboxServer
+from amc_sandbox import SANDBOX_DATA_UPLOAD_ACCOUNT_ID, SANDBOX_INSTANCE_ID, SandboxServer
 from amc_uploader.cli import app
 from amc_uploader.job import JobConfig, run_job
 from amc_uploader.job.record import JobRecord

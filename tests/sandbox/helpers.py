@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from amc_client.sandbox import SANDBOX_INSTANCE_ID, SandboxServer
+from amc_sandbox import SANDBOX_INSTANCE_ID, SandboxServer
 
 INSTANCE = SANDBOX_INSTANCE_ID
 DATA = f"/amc/advertiserData/{INSTANCE}"

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from amc_client.sandbox import (
+from amc_sandbox import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
+from amc_sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN
 
 
 def test_sandbox_command(tmp_path: Path, moto_endpoint: str) -> None:

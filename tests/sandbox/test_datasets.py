@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from amc_client.sandbox import SandboxServer
+from amc_sandbox import SandboxServer
 from tests.sandbox.helpers import (
     DATA,
     client,

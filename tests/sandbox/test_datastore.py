@@ -6,7 +6,7 @@ import gzip
 import time
 from pathlib import Path
 
-from amc_client.sandbox import SandboxServer
+from amc_sandbox import SandboxServer
 from tests.sandbox.helpers import DATA, client, col, create_dataset, unique, upload_body
 
 

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SandboxServer
+from amc_sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SandboxServer
 from tests.sandbox.helpers import DATA, client, dimension_dataset, unique
 
 

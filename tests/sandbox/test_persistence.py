@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from amc_client.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SandboxServer
+from amc_sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REFRESH_TOKEN, SandboxServer
 from tests.sandbox.helpers import DATA, create_dataset, dimension_dataset, upload_body
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from amc_client.sandbox import (
+from amc_sandbox import (
     SANDBOX_DATA_UPLOAD_ACCOUNT_ID,
     SANDBOX_SECOND_DATA_UPLOAD_ACCOUNT_ID,
     SandboxServer,

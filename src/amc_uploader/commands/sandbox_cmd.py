@@ -36,7 +36,7 @@ def sandbox(
     ] = None,
 ) -> None:
     """Run a local AMC + Login-with-Amazon sandbox (Ctrl-C stops it)."""
-    from amc_client.sandbox import SandboxServer
+    from amc_sandbox import SandboxServer
 
     server = SandboxServer(
         state_dir,

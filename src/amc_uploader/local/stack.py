@@ -92,12 +92,10 @@ class LocalStack:
         self.moto_endpoint = ""
         self.url = ""
 
-    # ---- lifecycle
-
     def start(self, timeout: float = 30.0) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
-        from amc_client.sandbox import (
+        from amc_sandbox import (
             SANDBOX_ADVERTISER_ID,
             SANDBOX_CLIENT_ID,
             SANDBOX_CLIENT_SECRET,
@@ -289,16 +287,3 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def wait_healthy(self, timeout: float = 30.0) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the local stack did not become healthy")

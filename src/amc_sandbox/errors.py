@@ -44,3 +44,7 @@ class LwaError(Exception):
         self.status = status
         self.error = error
         self.description = description
+
+
+class UploadFailure(Exception):
+    """Ends an upload as FAILED with this message (it names files, columns and rules, never values)."""

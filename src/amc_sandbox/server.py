@@ -12,9 +12,9 @@ from typing import Any
 
 import uvicorn
 
-from amc_client.sandbox import datastore
-from amc_client.sandbox.app import InjectedDisconnect, SandboxContext, create_app
-from amc_client.sandbox.constants import (
+from amc_sandbox import datastore
+from amc_sandbox.app import InjectedDisconnect, create_app
+from amc_sandbox.constants import (
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -23,10 +23,11 @@ from amc_client.sandbox.constants import (
     SANDBOX_REFRESH_TOKEN,
     SANDBOX_SCOPE,
 )
-from amc_client.sandbox.errors import SandboxApiError
-from amc_client.sandbox.faults import FaultRegistry, FaultRule, RequestLog
-from amc_client.sandbox.processing import UploadProcessor
-from amc_client.sandbox.state import SandboxState
+from amc_sandbox.errors import SandboxApiError
+from amc_sandbox.faults import FaultRegistry, FaultRule, RequestLog
+from amc_sandbox.routes.common import SandboxContext
+from amc_sandbox.state import SandboxState
+from amc_sandbox.worker import UploadProcessor
 
 
 class _QuietDisconnects(logging.Filter):
@@ -77,8 +78,6 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._token: str | None = None
 
-    # URLs ------------------------------------------------------------------------------------------
-
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -106,8 +105,6 @@ class SandboxServer:
             "AMC_MARKETPLACE_ID": SANDBOX_MARKETPLACE_ID,
             "AMC_INSTANCE_ID": SANDBOX_INSTANCE_ID,
         }
-
-    # lifecycle -------------------------------------------------------------------------------------
 
     def _make_server(self, log_level: str) -> uvicorn.Server:
         error_log = logging.getLogger("uvicorn.error")
@@ -161,7 +158,7 @@ class SandboxServer:
     ) -> None:
         self.stop()
 
-    # admin API (same as the /sandbox/* endpoints) ---------------------------------------------------------
+    # In-process twins of the /sandbox/* admin endpoints.
 
     def inject(self, *rules: FaultRule | dict[str, Any], **rule: Any) -> list[FaultRule]:
         """Add fault rules: `inject(status=429, retry_after=1, count=2, path_regex="/uploads/")`."""
@@ -247,23 +244,6 @@ class SandboxServer:
     ) -> tuple[int, list[dict[str, Any]]]:
         """(row count, first `limit` rows) the sandbox holds for a data set after its successful uploads."""
         return datastore.read(self.state.state_dir, instance_id, dataset_id, limit)
-
-    def set_upload_status(
-        self,
-        upload_id: str,
-        status: str,
-        *,
-        instance_id: str = SANDBOX_INSTANCE_ID,
-        message: str | None = None,
-        metrics: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        """Force an upload's status (e.g. FAILED with a message); the worker leaves settled uploads alone."""
-        fields: dict[str, Any] = {"status": status}
-        if message is not None:
-            fields["message"] = message
-        if metrics is not None:
-            fields["metrics"] = metrics
-        return self.state.update_upload(instance_id, upload_id, **fields)
 
     def add_instance(
         self,

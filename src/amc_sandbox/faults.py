@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
-from amc_client.sandbox.errors import bad_request
+from amc_sandbox.errors import bad_request
 
 MAX_LOGGED_REQUESTS: Final = 20_000
 _RULE_KEYS: Final = frozenset(

@@ -2,7 +2,9 @@
 
 A real HTTP server (FastAPI under uvicorn) for local use of the product and for tests. It checks what AMC
 checks (headers, tokens, data set schema rules, upload bodies), processes uploads asynchronously from S3
-(or `file://` paths), persists its state as JSON files, and can inject faults.
+(or `file://` paths), persists its state as JSON files, and can inject faults. Section numbers (A.4, B.9,
+C.1, D.6, ...) throughout the package are those of the spec, `docs/amc-api.md`. Installed with the
+`sandbox` extra (FastAPI, uvicorn); nothing in `amc_client` imports it.
 
     with SandboxServer(tmp_path, s3_endpoint_url=moto_url) as sandbox:
         env = sandbox.env()            # AMC_API_BASE_URL, AMC_LWA_TOKEN_URL, AMC_CLIENT_ID, ...
@@ -11,8 +13,9 @@ checks (headers, tokens, data set schema rules, upload bodies), processes upload
 
 from __future__ import annotations
 
-from amc_client.sandbox.app import SandboxContext, create_app
-from amc_client.sandbox.constants import (
+from amc_sandbox.access import policy_allows
+from amc_sandbox.app import create_app
+from amc_sandbox.constants import (
     DEFAULT_TOKEN_LIFETIME,
     SANDBOX_ADVERTISER_ID,
     SANDBOX_CLIENT_ID,
@@ -29,10 +32,10 @@ from amc_client.sandbox.constants import (
     SANDBOX_SECOND_DATA_UPLOAD_ACCOUNT_ID,
     SANDBOX_SECOND_INSTANCE_ID,
 )
-from amc_client.sandbox.faults import FaultRule
-from amc_client.sandbox.processing import policy_allows
-from amc_client.sandbox.server import SandboxServer
-from amc_client.sandbox.state import SandboxState
+from amc_sandbox.faults import FaultRule
+from amc_sandbox.routes.common import SandboxContext
+from amc_sandbox.server import SandboxServer
+from amc_sandbox.state import SandboxState
 
 __all__ = [
     "DEFAULT_TOKEN_LIFETIME",

@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from amc_client.sandbox import datastore, schema
-from amc_client.sandbox.constants import (
+from amc_client.models import FAILURE_STATUSES, SUCCESS_STATUSES, UploadStatus
+from amc_sandbox import datastore, schema
+from amc_sandbox.constants import (
     AUTH_CODE_LIFETIME,
     DEFAULT_TOKEN_LIFETIME,
     SANDBOX_CLIENT_ID,
@@ -34,14 +35,14 @@ from amc_client.sandbox.constants import (
     seed_accounts,
     seed_instances,
 )
-from amc_client.sandbox.errors import LwaError, SandboxApiError, bad_request, conflict, not_found
+from amc_sandbox.errors import LwaError, SandboxApiError, bad_request, conflict, not_found
 
 STATE_FILE: Final = "state.json"
 AUTH_FILE: Final = "auth.json"
 STATE_VERSION: Final = 1
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
-TERMINAL_UPLOAD_STATUSES: Final = frozenset({"SUCCESS", "FAILED"})
+TERMINAL_UPLOAD_STATUSES: Final = SUCCESS_STATUSES | FAILURE_STATUSES
 
 
 def digest(secret: str) -> str:
@@ -122,8 +123,6 @@ class SandboxState:
         if token_lifetime is not None:
             self.token_lifetime = token_lifetime
 
-    # persistence -----------------------------------------------------------------------------------
-
     def _seed_data(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
@@ -185,8 +184,6 @@ class SandboxState:
         self._data["seq"] = int(self._data["seq"]) + 1
         return int(self._data["seq"])
 
-    # settings ----------------------------------------------------------------------------------------
-
     @property
     def token_lifetime(self) -> int:
         return int(self._data["config"]["token_lifetime"])
@@ -210,8 +207,6 @@ class SandboxState:
         with self.lock:
             self._data["config"]["consent"] = mode
             self._save()
-
-    # LWA ---------------------------------------------------------------------------------------------
 
     def is_client(self, client_id: str | None) -> bool:
         return client_id is not None and client_id in self._data["clients"]
@@ -353,8 +348,6 @@ class SandboxState:
             raise SandboxApiError(401, "UNAUTHORIZED", "Access token has expired")
         return str(record["client_id"])
 
-    # accounts and instances ----------------------------------------------------------------------------
-
     def accounts(self) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(a) for a in self._data["accounts"]]
@@ -401,8 +394,6 @@ class SandboxState:
             self._data["instances"][instance_id] = record
             self._save()
             return copy.deepcopy(record)
-
-    # data sets ---------------------------------------------------------------------------------------
 
     def _datasets(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["datasets"].setdefault(instance_id, {})
@@ -459,8 +450,6 @@ class SandboxState:
                 del uploads[upload_id]
             self._save()
 
-    # uploads -----------------------------------------------------------------------------------------
-
     def _uploads(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["uploads"].setdefault(instance_id, {})
         return result
@@ -474,7 +463,7 @@ class SandboxState:
                 "uploadId": upload_id,
                 "dataSetId": dataset_id,
                 "instanceId": instance_id,
-                "status": "SUBMITTED",
+                "status": UploadStatus.SUBMITTED.value,
                 "createdAt": now,
                 "updatedAt": now,
                 "countryCode": request.get("countryCode"),
@@ -533,8 +522,6 @@ class SandboxState:
                 if u["status"] not in TERMINAL_UPLOAD_STATUSES
             ]
         return [(i, u) for _, i, u in sorted(pending)]
-
-    # user deletion requests ----------------------------------------------------------------------------
 
     def _deletions(self, instance_id: str) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self._data["deletions"].setdefault(instance_id, {})

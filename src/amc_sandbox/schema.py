@@ -10,34 +10,57 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, get_args
 
-from amc_client.sandbox.errors import SandboxApiError, bad_request
+from amc_client.dataset import COUNTRY_CODE_PATTERN, DATASET_ID_PATTERN
+from amc_client.models import (
+    ColumnType,
+    CompressionFormat,
+    ConsentType,
+    DataType,
+    ExternalIdentityType,
+    HashedPiiType,
+    Period,
+    UpdateStrategy,
+    UploadStatus,
+)
+from amc_sandbox.errors import SandboxApiError, bad_request
 
-DATASET_ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]+$")  # spec B.5 (reference UI regex)
-COUNTRY_RE: Final = re.compile(r"^[A-Z]{2}$")  # ISO-3166 alpha-2 (spec B.9, C.3)
-# C.3: the CMK must be a multi-region key (`mrk-` key ids).
+
+def _values(members: Any) -> frozenset[str]:
+    """Plain strings (not enum members): the error messages list them with `sorted(...)`."""
+    return frozenset(str(m) for m in members)
+
+
+DATASET_ID_RE: Final = DATASET_ID_PATTERN  # spec B.5 (reference UI regex)
+COUNTRY_RE: Final = (
+    COUNTRY_CODE_PATTERN  # any ISO-3166 alpha-2 shape: AMC does not limit countries (B.9, C.3)
+)
+HEX64_PATTERN: Final = "^[0-9a-f]{64}$"  # a SHA-256 hex digest: hashed PII (C.1, B.13)
+HEX64_RE: Final = re.compile(HEX64_PATTERN)
+# C.3: the CMK must be a multi-region key (`mrk-` key ids); stricter than the client's pre-check.
 KMS_ARN_RE: Final = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$")
 BUCKET_RE: Final = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 
-DATA_TYPES: Final = frozenset({"STRING", "DECIMAL", "INTEGER", "LONG", "TIMESTAMP", "DATE"})  # C.1
-COLUMN_TYPES: Final = frozenset({"DIMENSION", "METRIC"})  # C.1
-PERIODS: Final = frozenset({"PT1H", "P1D", "P1M"})  # C.3
-HASHED_PII_TYPES: Final = frozenset(
-    {"EMAIL", "FIRST_NAME", "LAST_NAME", "PHONE", "ADDRESS", "CITY", "STATE", "ZIP", "COUNTRY_CODE"}
-)  # C.1
-EXTERNAL_IDENTITY_TYPES: Final = frozenset(
-    {"LIVERAMP", "MAID", "EXPERIAN", "IDFA", "KANTAR", "MERKLE", "NEUSTAR", "REALID", "SAMBATV"}
-)  # C.1
-CONSENT_TYPES: Final = frozenset({"TCF", "GPP", "AMZN_AD_STORAGE", "AMZN_USER_DATA"})  # C.1
-UPDATE_STRATEGIES: Final = frozenset({"ADDITIVE", "FULL_REPLACE", "OVERLAP_REPLACE", "OVERLAP_KEEP"})  # B.9
-COMPRESSION_FORMATS: Final = frozenset({"GZIP", "BZIP", "ZIP", "SNAPPY", "NONE"})  # B.9
-JSON_FORMATS: Final = frozenset({"LINES", "DOCUMENT"})  # B.9
+DATA_TYPES: Final = _values(DataType)  # C.1
+COLUMN_TYPES: Final = _values(ColumnType)  # C.1
+PERIODS: Final = _values(Period)  # C.3
+HASHED_PII_TYPES: Final = _values(HashedPiiType)  # C.1
+EXTERNAL_IDENTITY_TYPES: Final = _values(ExternalIdentityType)  # C.1
+CONSENT_TYPES: Final = _values(ConsentType)  # C.1
+UPDATE_STRATEGIES: Final = _values(UpdateStrategy)  # B.9
+COMPRESSION_FORMATS: Final = _values(get_args(CompressionFormat))  # B.9
+# B.9; amc_client.models spells this Literal inline (UploadFileFormat.json_data_format), not as a name.
+JSON_FORMATS: Final = frozenset({"LINES", "DOCUMENT"})
 CSV_FORMAT_KEYS: Final = frozenset(
     {"fieldDelimiter", "recordDelimiter", "quoteCharacter", "quoteEscapeCharacter", "commentCharacter"}
 )
 DATA_SOURCE_KEYS: Final = ("sourceFileS3Key", "sourceS3Prefix", "sourceManifestS3Key")  # B.9: exactly one
-UPLOAD_STATUSES: Final = frozenset({"SUBMITTED", "IN_PROGRESS", "SUCCESS", "FAILED"})  # B.12
+# B.12: the OpenAPI enum; the client's UploadStatus also knows PENDING/COMPLETED, which AMC's docs show in
+# prose but the sandbox never answers with.
+UPLOAD_STATUSES: Final = _values(
+    (UploadStatus.SUBMITTED, UploadStatus.IN_PROGRESS, UploadStatus.SUCCESS, UploadStatus.FAILED)
+)
 COMPARATORS: Final = frozenset({"EQ", "GT", "GTE", "LT", "LTE"})  # B.10
 MAX_DATASETS_PER_INSTANCE: Final = 5000  # B.3
 MAX_DELETION_IDENTITIES: Final = 1000  # B.13
@@ -465,7 +488,6 @@ def validate_deletion_request(body: Any) -> list[dict[str, Any]]:
     if len(identities) > MAX_DELETION_IDENTITIES:
         raise bad_request(f"At most {MAX_DELETION_IDENTITIES} identities per request, got {len(identities)}")
     errors: list[str] = []
-    hex64 = re.compile(r"^[0-9a-f]{64}$")
     for i, identity in enumerate(identities):
         where = f"targetIdentities[{i}]"
         if not isinstance(identity, dict) or not identity:
@@ -479,7 +501,7 @@ def validate_deletion_request(body: Any) -> list[dict[str, Any]]:
             for key, value in identity.items():
                 if key not in HASHED_PII_TYPES:
                     errors.append(f"{where}: unknown hashed PII type {key!r}")
-                elif not isinstance(value, str) or not hex64.match(value):
+                elif not isinstance(value, str) or not HEX64_RE.match(value):
                     errors.append(f"{where}: {key} must be a SHA-256 hex digest")
     _fail(errors)
     return identities
