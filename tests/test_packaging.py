@@ -103,6 +103,9 @@ def test_cli_help_and_normalize_work_without_extras(tmp_path: Path) -> None:
             ],
             "aws",
         ),
+        (["sandbox", "--port", "0"], "sandbox"),
+        (["serve", "--port", "0"], "api"),
+        (["demo"], "api"),
     ],
 )
 def test_a_command_needing_an_extra_says_which_in_one_line(args: list[str], extra: str) -> None:

@@ -175,7 +175,10 @@ def _run_with_progress(job: Any, err: Any, run_job: Any) -> Any:
 
     spark = None
     if job.engine == "spark":
-        from amc_uploader.job.spark_engine import build_spark_session
+        from amc_normalize.extras import needs_extra
+
+        with needs_extra("spark", "the Spark engine"):
+            from amc_uploader.job.spark_engine import build_spark_session
 
         spark = build_spark_session()
     columns = (

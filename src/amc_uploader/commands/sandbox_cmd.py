@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from amc_normalize.extras import needs_extra
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
@@ -36,7 +38,8 @@ def sandbox(
     ] = None,
 ) -> None:
     """Run a local AMC + Login-with-Amazon sandbox (Ctrl-C stops it)."""
-    from amc_sandbox import SandboxServer
+    with needs_extra("sandbox", "the AMC sandbox"):
+        from amc_sandbox import SandboxServer
 
     server = SandboxServer(
         state_dir,

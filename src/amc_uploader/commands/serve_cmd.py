@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from amc_normalize.extras import needs_extra
+
 DEFAULT_STATE_DIR = Path(".amc-uploader")
 
 
@@ -75,8 +77,9 @@ def register(app: typer.Typer) -> None:
         """Run the whole product locally: web app at http://HOST:PORT/, API at /api. Ctrl-C stops it."""
         from rich.console import Console
 
-        from amc_uploader.api.logs import configure_logging
-        from amc_uploader.local import LocalStack, LocalStackError
+        with needs_extra("api", "the local stack"):
+            from amc_uploader.api.logs import configure_logging
+            from amc_uploader.local import LocalStack, LocalStackError
 
         configure_logging()
         console = Console(file=sys.stdout)
@@ -121,9 +124,11 @@ def register(app: typer.Typer) -> None:
         AMC sandbox) and print the report and AMC's row counts. Exits non-zero if any step fails."""
         from rich.console import Console
 
-        from amc_uploader.api.logs import configure_logging
-        from amc_uploader.local.demo import DemoError, run_demo
         from amc_uploader.samples import sample_path
+
+        with needs_extra("api", "the demo"):
+            from amc_uploader.api.logs import configure_logging
+            from amc_uploader.local.demo import DemoError, run_demo
 
         configure_logging(logging.WARNING)
         # Wide enough for the report table when the output is not a terminal (CI logs, pipes).

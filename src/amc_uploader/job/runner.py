@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from amc_normalize.extras import needs_extra
 from amc_uploader.job.config import JobConfig
 from amc_uploader.job.errors import DataQualityError, JobConfigError
 from amc_uploader.job.layout import StagingLayout, new_job_id
@@ -174,7 +175,8 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
     records: dict[str, JobRecord] = {}
     try:
         if config.engine == "spark":
-            from amc_uploader.job.spark_engine import run_spark
+            with needs_extra("spark", "the Spark engine"):
+                from amc_uploader.job.spark_engine import run_spark
 
             result = run_spark(plan, pending_stages, spark=spark, progress=progress)
         else:
