@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from amc_client.errors import AmcConfigError
+
 
 class DataType(StrEnum):
     STRING = "STRING"
@@ -253,7 +255,7 @@ class UploadFileFormat(RequestModel):
             return cls(json_data_format="LINES")
         if key == "PARQUET":
             return cls(parquet_data_format="PARQUET_DATA_FORMAT")
-        raise ValueError(f"unknown file format {file_format!r} (expected CSV, JSONL or PARQUET)")
+        raise AmcConfigError(f"unknown file format {file_format!r} (expected CSV, JSONL or PARQUET)")
 
 
 class UploadDataSource(WireModel):

@@ -18,9 +18,6 @@ import phonenumbers
 from amc_normalize.errors import UnknownPiiTypeError, UnsupportedCountryError
 from amc_normalize.types import COUNTRY_DEPENDENT_TYPES, PiiType
 
-#: Countries with full rules for every PII type (spec: normalization.md, first paragraph).
-SUPPORTED_COUNTRIES: frozenset[str] = frozenset({"US", "GB", "CA", "DE", "FR", "ES", "IT", "JP", "IN"})
-
 #: The replaced solution used "UK" for Great Britain; accept it as an alias.
 _COUNTRY_ALIASES = {"UK": "GB"}
 
@@ -46,6 +43,13 @@ class CountryRules:
 def _load_json(name: str) -> Any:
     with resources.files("amc_normalize").joinpath("data", name).open("r", encoding="utf-8") as fh:
         return json.load(fh)
+
+
+#: Countries with full rules for every PII type (spec: normalization.md, first paragraph): the countries
+#: of `countries.json`, the one table of them.
+SUPPORTED_COUNTRIES: frozenset[str] = frozenset(
+    code for code in _load_json("countries.json") if not code.startswith("_")
+)
 
 
 @cache

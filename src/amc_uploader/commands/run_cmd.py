@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:

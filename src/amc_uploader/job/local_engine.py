@@ -18,7 +18,7 @@ from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
 
 __all__ = ["EngineResult", "run_local"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 _PROGRESS_EVERY = 20_000
 
 
@@ -82,7 +82,7 @@ def run_local(
                 phase="transform", rows=transform.rows_in, bytes_read=bytes_done, total_bytes=plan.total_bytes
             )
         )
-    log.info(
+    logger.info(
         "local engine: %d rows in, %d rows out, %d partitions",
         transform.rows_in,
         transform.rows_out,

@@ -38,7 +38,7 @@ from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
 
 __all__ = ["build_spark_session", "run_spark"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _OUTCOME = "__amc_outcome__"
 _TS_FAIL = "__amc_ts_fail__"
@@ -274,7 +274,7 @@ def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
     """Spark's messages can quote input records (PII): keep only the kind of failure."""
     text = str(exc)
     names = ", ".join(f.name for f in plan.inputs)
-    log.error("spark job failed: %s", type(exc).__name__)
+    logger.error("spark job failed: %s", type(exc).__name__)
     if "MALFORMED_RECORD" in text or "Malformed" in text:
         return InputError(names, "malformed record (ragged row, bad quoting or invalid JSON line)")
     if "PATH_NOT_FOUND" in text or "Path does not exist" in text:
