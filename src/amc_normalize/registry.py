@@ -18,9 +18,6 @@ import phonenumbers
 from amc_normalize.errors import UnknownPiiTypeError, UnsupportedCountryError
 from amc_normalize.types import COUNTRY_DEPENDENT_TYPES, PiiType
 
-#: The replaced solution used "UK" for Great Britain; accept it as an alias.
-_COUNTRY_ALIASES = {"UK": "GB"}
-
 #: Every address table list starts with these (spec: ADDRESS step 5).
 _ADDRESS_PREFIX_TABLES = ("NumberIndicators", "DirectionalWords")
 
@@ -47,6 +44,8 @@ def _load_json(name: str) -> Any:
 
 #: Countries with full rules for every PII type (spec: normalization.md, first paragraph): the countries
 #: of `countries.json`, the one table of them.
+#: Alpha-2 spellings that are not ISO codes, e.g. "UK" for Great Britain (the replaced solution used it).
+_COUNTRY_ALIASES: dict[str, str] = _load_json("country_names.json")["aliases"]
 SUPPORTED_COUNTRIES: frozenset[str] = frozenset(
     code for code in _load_json("countries.json") if not code.startswith("_")
 )
