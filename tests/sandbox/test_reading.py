@@ -113,6 +113,8 @@ def test_parquet() -> None:
     assert records == [(1, {"a": "x", "n": "1", "ok": "true"}), (2, {"a": None, "n": "2", "ok": "false"})]
     zipped = _zip_bytes({"part.parquet": sink.getvalue()})
     assert read(zipped, {"parquetDataFormat": "PARQUET_DATA_FORMAT"}, "ZIP")[1] == records
+    with pytest.raises(ReadError, match="gzip-compressed Parquet is not supported"):
+        read(gzip.compress(sink.getvalue()), {"parquetDataFormat": "PARQUET_DATA_FORMAT"}, "GZIP")
 
 
 @pytest.mark.parametrize("data", [b"", b"\n\n"])
