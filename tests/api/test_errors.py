@@ -89,9 +89,7 @@ def test_source_file_not_found_names_the_object() -> None:
 
 def _http_error_names() -> set[str]:
     return {
-        name
-        for name, value in vars(errors).items()
-        if inspect.isclass(value) and issubclass(value, ApiError)
+        name for name, value in vars(errors).items() if inspect.isclass(value) and issubclass(value, ApiError)
     }
 
 
