@@ -66,11 +66,16 @@ def test_an_unmapped_domain_error_is_an_internal_error() -> None:
 @pytest.mark.parametrize(
     ("error", "status", "code"),
     [
-        (domain_errors.NotFound("Job j does not exist.", code="job_not_found"), 404, "job_not_found"),
+        (domain_errors.NotFound("Nothing here.", code="thing_not_found"), 404, "thing_not_found"),
+        (domain_errors.JobNotFound("j"), 404, "job_not_found"),
+        (domain_errors.InstanceNotFound("i"), 404, "instance_not_found"),
+        (domain_errors.JobInstanceNotFound("j", "i"), 404, "job_instance_not_found"),
+        (domain_errors.TriggerNotFound("r"), 404, "trigger_not_found"),
         (domain_errors.SourceFileNotFound("b", "in/a.csv"), 404, "file_not_found"),
         (domain_errors.NotAStagedManifestError("k is not a staged manifest key."), 404, "not_a_manifest"),
         (domain_errors.AlreadyExists("The item already exists."), 409, "already_exists"),
-        (domain_errors.Conflict("Busy.", code="busy"), 409, "busy"),
+        (domain_errors.Conflict("Too late.", code="too_late"), 409, "too_late"),
+        (domain_errors.ConcurrentChange("j"), 409, "busy"),
         (domain_errors.UploadInProgressError("Leased."), 409, "upload_in_progress"),
         (domain_errors.InvalidRequest("Invalid job: x", code="invalid_job"), 422, "invalid_job"),
         (domain_errors.BucketPolicyRejectedError("S3 refused."), 422, "bucket_policy_rejected"),
@@ -83,8 +88,9 @@ def test_domain_error_answer(error: DomainError, status: int, code: str) -> None
     assert (api.status, api.code, api.message) == (status, code, error.message)
 
 
-def test_source_file_not_found_names_the_object() -> None:
+def test_messages_name_the_ids() -> None:
     assert domain_errors.SourceFileNotFound("b", "in/a.csv").message == "s3://b/in/a.csv does not exist."
+    assert domain_errors.JobInstanceNotFound("j1", "i1").message == "Job j1 has no instance i1."
 
 
 def _http_error_names() -> set[str]:

@@ -11,14 +11,19 @@ from __future__ import annotations
 __all__ = [
     "AlreadyExists",
     "BucketPolicyRejectedError",
+    "ConcurrentChange",
     "Conflict",
     "DomainError",
+    "InstanceNotFound",
     "InvalidRequest",
+    "JobInstanceNotFound",
+    "JobNotFound",
     "JobRecordMissingError",
     "NotAStagedManifestError",
     "NotConfigured",
     "NotFound",
     "SourceFileNotFound",
+    "TriggerNotFound",
     "UploadInProgressError",
 ]
 
@@ -50,6 +55,34 @@ class SourceFileNotFound(NotFound):
         super().__init__(f"s3://{bucket}/{key} does not exist.")
 
 
+class InstanceNotFound(NotFound):
+    code = "instance_not_found"
+
+    def __init__(self, instance_id: str) -> None:
+        super().__init__(f"AMC instance {instance_id} is not registered.")
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"Job {job_id} does not exist.")
+
+
+class JobInstanceNotFound(NotFound):
+    code = "job_instance_not_found"
+
+    def __init__(self, job_id: str, instance_id: str) -> None:
+        super().__init__(f"Job {job_id} has no instance {instance_id}.")
+
+
+class TriggerNotFound(NotFound):
+    code = "trigger_not_found"
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"Trigger rule {rule_id} does not exist.")
+
+
 class Conflict(DomainError):
     """The request contradicts the current state (not failed, too late to cancel, changed concurrently)."""
 
@@ -60,6 +93,15 @@ class AlreadyExists(Conflict):
     """An item written as new exists already (a job id, a trigger rule, an instance)."""
 
     code = "already_exists"
+
+
+class ConcurrentChange(Conflict):
+    """Other writers kept changing the job while this one retried its update."""
+
+    code = "busy"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"Job {job_id} is being changed concurrently; try again.")
 
 
 class InvalidRequest(DomainError):

@@ -23,9 +23,9 @@ from amc_uploader.api.domain_errors import (
     AlreadyExists,
     Conflict,
     DomainError,
+    JobInstanceNotFound,
     JobRecordMissingError,
     NotAStagedManifestError,
-    NotFound,
     SourceFileNotFound,
     UploadInProgressError,
 )
@@ -231,7 +231,7 @@ class JobService:
     def _job_instance(self, job_id: str, instance_id: str) -> JobInstance | None:
         try:
             return self.jobs_repo.get_instance(job_id, instance_id)
-        except NotFound:
+        except JobInstanceNotFound:
             return None  # staged by the CLI or another tool: the record alone drives the upload
 
     def _mark_instance(self, job_id: str, instance_id: str, **fields: Any) -> None:
