@@ -13,6 +13,7 @@ from functools import cache, partial
 
 from amc_normalize.common import is_prehashed
 from amc_normalize.core import get_rule
+from amc_normalize.country import resolve_country
 from amc_normalize.errors import NormalizationConfigError
 from amc_normalize.mismatch import looks_like_postcode
 from amc_normalize.registry import SUPPORTED_COUNTRIES, canonical_country, state_tables
@@ -423,3 +424,50 @@ def suggest_pii_types(
         else:
             result[column] = Suggestion(None, 0.0, "no PII detected")
     return result
+
+
+# Headers of a per-row country column, keyed like the PII hints (EN, DE, FR, ES, IT, JA, HI).
+_COUNTRY_HINTS = frozenset(
+    _key(h)
+    for h in (
+        "country",
+        "countrycode",
+        "country_iso",
+        "countryiso2",
+        "iso_country",
+        "billing_country",
+        "shipping_country",
+        "land",
+        "laendercode",
+        "länderkennung",
+        "pays",
+        "codepays",
+        "pais",
+        "país",
+        "paese",
+        "nazione",
+        "国",
+        "国名",
+        "国コード",
+        "देश",
+    )
+)
+
+
+def country_column_candidates(
+    columns: Sequence[str], samples: Mapping[str, Sequence[str | None]] | None = None
+) -> list[str]:
+    """Columns that look like a per-row country: named like one, or whose sampled values nearly all
+    resolve to a country (`country.resolve_country`)."""
+    found: list[str] = []
+    for column in columns:
+        if _key(column) in _COUNTRY_HINTS:
+            found.append(column)
+            continue
+        values = [v for v in (samples or {}).get(column, ()) if v is not None and str(v).strip()]
+        if values:
+            known = sum(1 for v in values if resolve_country(str(v)).code is not None)
+            # Two-letter values alone could as well be states (`CA`, `DE`, `IN`): the name must say it.
+            if known / len(values) >= 0.95 and any(len(str(v).strip()) > 2 for v in values):
+                found.append(column)
+    return found

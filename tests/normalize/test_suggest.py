@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from amc_normalize import SUPPORTED_COUNTRIES, NormalizationConfigError, PiiType, suggest_pii_types
+from amc_normalize.suggest import country_column_candidates
 
 
 @pytest.mark.parametrize(
@@ -313,3 +314,14 @@ def test_rows_of_unknown_country_only_pass_phones_in_plus_form() -> None:
 def test_row_countries_must_match_the_sample() -> None:
     with pytest.raises(ValueError, match="one country per sampled row"):
         suggest_pii_types(["c"], {"c": ["1", "2"]}, row_countries=["US"])
+
+
+def test_country_column_candidates() -> None:
+    samples = {
+        "Land": ["DE", "AT"],
+        "c": ["Deutschland", "United States", "FRA", " us "],
+        "state": ["CA", "DE", "IN", "NY"],
+        "city": ["Berlin", "Paris"],
+    }
+    assert country_column_candidates(list(samples), samples) == ["Land", "c"]
+    assert country_column_candidates(["country_code", "国"]) == ["country_code", "国"]
