@@ -251,6 +251,59 @@ def test_inspect_prints_types_and_suggestions_not_values(tmp_path: Path) -> None
         assert value not in result.stdout + table.stdout
 
 
+def test_inspect_never_suggests_dates_or_amounts_as_zip(tmp_path: Path) -> None:
+    """The defect of issue 11: `signup_date` was ZIP 0.80 and `2024-02-15` then hashed as `20240`."""
+    source = tmp_path / "in.csv"
+    dates = ["2024-02-15", "2023-11-03", "2024-01-20", "2022-07-09"]
+    amounts = ["1,250.00", "12,999.99", "10,000.00", "45,120.50"]
+    rows = [
+        {"signup_date": d, "amount": a, "revenue": f"{i}2500.00", "zip": f"7523{i}"}
+        for i, (d, a) in enumerate(zip(dates, amounts, strict=True))
+    ]
+    write_csv(source, rows)
+    for country in ("US", "DE"):
+        result = run("inspect", source, "--country", country, "--json")
+        assert result.returncode == 0, result.stderr
+        columns = {c["column"]: c for c in json.loads(result.stdout)["columns"]}
+        assert columns["signup_date"]["suggested_pii_type"] is None
+        assert columns["signup_date"]["data_type"] == "DATE"
+        assert "date values" in columns["signup_date"]["reason"]
+        assert columns["amount"]["suggested_pii_type"] is None
+        assert columns["revenue"]["suggested_pii_type"] is None
+        assert columns["zip"]["suggested_pii_type"] == "ZIP"
+    table = run("inspect", source, "--country", "US")
+    assert "--pii zip=ZIP" in table.stdout and "signup_date=" not in table.stdout
+
+
+def test_inspect_warns_about_another_countrys_values(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    rows = [
+        {"country": "DE", "phone": "+49 30 1234567", "plz": "10115"},
+        {"country": "DE", "phone": "+49 151 12345678", "plz": "80331"},
+        {"country": "US", "phone": "(571) 412-0599", "plz": "75236"},
+        {"country": "US", "phone": "212-555-0199", "plz": "98101"},
+    ]
+    write_csv(source, rows)
+    result = run("inspect", source, "--country", "US", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    columns = {c["column"]: c for c in data["columns"]}
+    assert columns["phone"]["suggested_pii_type"] == "PHONE"
+    assert columns["phone"]["country_mismatch"] == [{"country": "DE", "share": 0.5}]
+    assert columns["plz"]["country_mismatch"] == []  # five digits fit US as well as DE
+    assert data["warnings"] == [
+        "phone: 50% of the sampled rows look like DE, not US",
+        "each row's own country: --country-column country",
+    ]
+    table = run("inspect", source, "--country", "US")
+    assert "warning: phone: 50% of the sampled rows look like DE, not US" in table.stdout
+    assert "--country-column country" in table.stdout
+    for value in ("1234567", "10115", "412-0599"):
+        assert value not in result.stdout + table.stdout
+    alone = json.loads(run("inspect", source, "--json").stdout)
+    assert alone["warnings"] == [] and all(c["country_mismatch"] == [] for c in alone["columns"])
+
+
 def test_inspect_bad_input(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(b"a,b\n1,2,3\n")

@@ -159,6 +159,9 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from amc_normalize import NormalizationConfigError, suggest_pii_types
+        from amc_normalize.mismatch import MISMATCH_TYPES, country_mismatch
+        from amc_normalize.registry import canonical_country
+        from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import RecordFileError, cell_text, detect_kind, infer_type, read_head
 
         if not input_path.is_file():
@@ -180,6 +183,12 @@ def register(app: typer.Typer) -> None:
             values = samples[c]
             filled = sum(1 for v in text_samples[c] if v is not None and v.strip() != "")
             s = suggestions[c]
+            # With one country for the whole file, values of another supported country are hashed wrong.
+            mismatch = (
+                country_mismatch(text_samples[c], s.pii_type, canonical_country(country))
+                if country and s.pii_type in MISMATCH_TYPES
+                else []
+            )
             result.append(
                 {
                     "column": c,
@@ -188,6 +197,7 @@ def register(app: typer.Typer) -> None:
                     "suggested_pii_type": s.pii_type.value if s.pii_type else None,
                     "confidence": round(s.confidence, 2),
                     "reason": s.reason,
+                    "country_mismatch": [{"country": cc, "share": round(share, 4)} for cc, share in mismatch],
                 }
             )
         pii_args = " ".join(
@@ -195,10 +205,18 @@ def register(app: typer.Typer) -> None:
             for r in result
             if r["suggested_pii_type"] and float(r["confidence"]) >= 0.5 and " " not in str(r["column"])
         )
+        warnings = [
+            f"{r['column']}: {float(m['share']):.0%} of the sampled rows look like {m['country']}, "
+            f"not {canonical_country(str(country))}"
+            for r in result
+            for m in r["country_mismatch"]
+        ]
+        country_columns = country_column_candidates(columns, text_samples) if warnings else []
+        if country_columns:
+            warnings.append(f"each row's own country: --country-column {country_columns[0]}")
         if as_json:
-            typer.echo(
-                json.dumps({"file": str(input_path), "rows_sampled": seen, "columns": result}, indent=2)
-            )
+            payload = {"file": str(input_path), "rows_sampled": seen, "columns": result, "warnings": warnings}
+            typer.echo(json.dumps(payload, indent=2))
             return
         table = Table(title=f"{input_path.name}: {len(columns)} columns, {seen} rows sampled")
         for name in ("column", "data type", "fill rate", "suggested PII type", "confidence", "why"):
@@ -216,6 +234,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         if pii_args:
             console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)
+        for warning in warnings:
+            console.print(f"warning: {warning}", soft_wrap=True, highlight=False)
 
 
 def _progress_bar(console: Any) -> Any:
