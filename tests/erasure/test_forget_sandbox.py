@@ -220,8 +220,8 @@ def test_forget_reports_failures_and_sends_nothing_without_identities(
     assert "nothing to send" in run.output and "nope" not in run.output
     assert sandbox.requests(path_contains="/userDeletionRequest") == []
 
-    people = write_csv(tmp_path / "p.csv", [{"email": "c@example.com"}])
-    sandbox.inject(method="POST", path_regex="/userDeletionRequest$", status=403)
+    people = write_csv(tmp_path / "p.csv", [{"email": f"c{i}@example.com"} for i in range(1001)])
+    sandbox.inject(method="POST", path_regex="/userDeletionRequest$", status=403, count=1)
     result_file = tmp_path / "r.json"
     run = CliRunner().invoke(
         app,
@@ -230,10 +230,12 @@ def test_forget_reports_failures_and_sends_nothing_without_identities(
             *("--instance", SANDBOX_INSTANCE_ID, "--result", str(result_file)),
         ],
     )
-    assert run.exit_code == 1 and "1 deletion request(s) failed" in run.output
-    request = json.loads(result_file.read_text())["requests"][0]
-    assert request["request_id"] is None and "403" in request["error"]
-    assert "c@example.com" not in run.output + result_file.read_text()
+    assert run.exit_code == 1 and "2 deletion request(s) failed or not sent" in run.output
+    first, second = json.loads(result_file.read_text())["requests"]
+    assert first["request_id"] is None and "403" in first["error"]
+    assert second["request_id"] is None and second["error"].startswith("not sent")
+    assert len(sandbox.requests(method="POST", path_contains="/userDeletionRequest")) == 1
+    assert "c0@example.com" not in run.output + result_file.read_text()
 
 
 def test_forget_bad_usage_is_one_line(amc_sandbox_env: dict[str, str], tmp_path: Path) -> None:

@@ -13,9 +13,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from amc_client import AmcClient
 
 EXIT_FAILED = 1
 EXIT_BAD_CONFIG = 2
@@ -120,13 +123,13 @@ def forget(
     if not erasure.identities:
         raise _fail(f"{input_path}: nothing to send: no person has a usable identifier", EXIT_FAILED)
     if result.failed:
-        raise _fail(f"{len(result.failed)} deletion request(s) failed", EXIT_FAILED)
+        raise _fail(f"{len(result.failed)} deletion request(s) failed or not sent", EXIT_FAILED)
     pending = [r for r in result.requests if not r.succeeded]
     if wait and pending:
         raise _fail(f"{len(pending)} deletion request(s) not SUCCEEDED after {timeout:.0f}s", EXIT_FAILED)
 
 
-def _known_instances(client: Any) -> list[str]:
+def _known_instances(client: AmcClient) -> list[str]:
     """Every instance the configuration knows: the advertiser's instances, and AMC_INSTANCE_ID."""
     ids = [i.instance_id for i in client.list_instances()] if client.settings.advertiser_id else []
     if client.settings.instance_id:

@@ -77,17 +77,24 @@ def submit(
     result = ErasureResult(source=source, report=erasure.report.to_dict())
     batches = erasure.batches()
     for ic in instances:
+        failed = False
         for number, batch in enumerate(batches, start=1):
             request = DeletionRequest(ic.instance_id, number, len(batch))
             result.requests.append(request)
+            if failed:
+                # The instance refused one request (after the client's retries): the rest would fare the
+                # same; they are recorded so a re-run knows what is missing.
+                request.error = "not sent: an earlier request to this instance failed"
+                continue
             try:
                 ref = ic.create_user_deletion_request(batch)
             except AmcError as exc:
+                failed = True
                 request.error = _one_line(exc)
                 logger.warning("instance %s: deletion request %d failed", ic.instance_id, number)
                 if on_change is not None:
                     on_change(result)
-                break
+                continue
             request.request_id = ref.user_deletion_request_id
             request.status = "PENDING"
             logger.info("instance %s: deletion request %s created", ic.instance_id, request.request_id)
