@@ -16,8 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Final
 
 from amc_sandbox.errors import UploadFailure
-from amc_sandbox.reading import RecordFile, Rejected
+from amc_sandbox.reading import RecordFile
 from amc_sandbox.schema import COUNTRY_RE, HEX64_PATTERN, HEX64_RE, is_hashed_pii_column, is_identity_column
+from amc_uploader.io import Rejected
 
 EMPTY_SHA256: Final = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 # C.4: AMC's validator tolerates a space separator, up to 9 fractional digits and an optional Z.
@@ -193,11 +194,9 @@ def check_header(
     result: IngestResult,
     uri: str,
 ) -> None:
-    """Duplicate names fail the file, unknown names are dropped columns, a missing required column fails."""
+    """Unknown names are dropped columns, a missing required column fails the file (the reader already
+    failed a file with an empty or duplicate name)."""
     present = set()
-    duplicates = [name for name, n in Counter(header).items() if n > 1]
-    if duplicates:
-        raise UploadFailure(f"File '{uri}' has duplicate column names: {', '.join(sorted(duplicates))}")
     for name in header:
         target = name if name in columns else lower.get(name.lower())
         if target is None:

@@ -17,7 +17,7 @@ from amc_uploader.api.models import ErrorBody
 from amc_uploader.api.routes import auth_local, datasets, files, health, instances, jobs, triggers
 from amc_uploader.api.routes import settings as settings_routes
 
-logger = logging.getLogger("amc_uploader.api.access")
+logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
 

@@ -276,26 +276,16 @@ def _plan_fields(plan: JobPlan) -> dict[str, Any]:
 
 
 def _create_upload(amc: AmcLike, instance: str, record: JobRecord, *, look_up_first: bool) -> str:
-    from amc_client.models import UploadRequest
-
+    request = record.upload_request()
     client = amc.for_instance(instance)
-    if record.bucket is None:
-        raise JobConfigError("AMC reads staged files from S3; this job was staged to a local directory")
     if look_up_first:
         # A crash between "create upload" and "record its id": AMC's list knows (amc_client.uploads).
-        existing = client.find_manifest_upload(record.dataset_id, record.bucket, record.manifest_key)
+        existing = client.find_manifest_upload(record.dataset_id, record.s3_bucket(), record.manifest_key)
         if existing is not None:
             logger.info(
                 "job %s: instance %s already has upload %s", record.job_id, instance, existing.upload_id
             )
             return str(existing.upload_id)
-    request = UploadRequest.from_manifest(
-        record.bucket,
-        record.manifest_key,
-        file_format=record.file_format,
-        update_strategy=record.update_strategy,
-        country_code=record.country_code,
-    )
     response = client.create_upload(record.dataset_id, request)
     logger.info("job %s: created upload %s on instance %s", record.job_id, response.upload_id, instance)
     return str(response.upload_id)
