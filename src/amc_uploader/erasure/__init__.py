@@ -16,12 +16,13 @@ from amc_uploader.erasure.identities import (
     parse_pii,
     read_identities,
 )
-from amc_uploader.erasure.requests import DeletionRequest, ErasureResult, refresh, submit
+from amc_uploader.erasure.requests import DeletionRequest, DeletionTarget, ErasureResult, refresh, submit
 
 __all__ = [
     "MAX_LISTED_LINES",
     "ColumnCounts",
     "DeletionRequest",
+    "DeletionTarget",
     "ErasureConfigError",
     "ErasureInput",
     "ErasureResult",

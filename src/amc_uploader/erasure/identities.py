@@ -31,7 +31,7 @@ from amc_normalize import (
 from amc_normalize.country import COUNTRY_UNKNOWN, COUNTRY_UNSUPPORTED, resolve_country
 from amc_normalize.registry import canonical_country
 from amc_normalize.types import COUNTRY_DEPENDENT_TYPES
-from amc_uploader.io import CsvDialect, RecordFileError, cell_text, open_table
+from amc_uploader.io import CsvDialect, RecordFileError, Source, cell_text, open_table
 
 #: Line numbers listed for people without any usable identifier (all of them are counted).
 MAX_LISTED_LINES = 100
@@ -136,14 +136,15 @@ class ErasureInput:
 
 
 def read_identities(
-    path: str | Path,
+    path: str | Path | Source,
     pii: Mapping[str, PiiType],
     *,
     country: str | None = None,
     country_column: str | None = None,
     dialect: CsvDialect | None = None,
+    s3_client: Any = None,
 ) -> ErasureInput:
-    """Read a CSV / JSON lines file (plain or gzip) of people to forget into identity maps.
+    """Read a CSV / JSON lines file (plain or gzip; local or `s3://`) of people to forget into identity maps.
 
     `country` is the country of every row, or with `country_column` the default for rows whose country is
     blank. A row whose country is unknown or has no rules here keeps its email, names and `+` phones; its
@@ -154,7 +155,7 @@ def read_identities(
     report = IdentityReport(columns={name: ColumnCounts() for name in pii})
     identities: list[Identity] = []
     seen: set[tuple[tuple[str, str], ...]] = set()
-    with open_table(path, dialect=dialect) as table:
+    with open_table(path, dialect=dialect, s3_client=s3_client) as table:
         header = table.columns
         for name in [*pii, *([country_column] if country_column else [])]:
             if name not in header:

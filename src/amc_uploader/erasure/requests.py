@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from amc_client import AmcError, InstanceClient
+from amc_client import AmcError, UserDeletion, UserDeletionRequestRef
 from amc_uploader.erasure.identities import ErasureInput
 
 logger = logging.getLogger(__name__)
+
+
+class DeletionTarget(Protocol):
+    """One AMC instance's deletion endpoints (`amc_client.InstanceClient` is one)."""
+
+    instance_id: str
+
+    def create_user_deletion_request(
+        self, identities: Sequence[Mapping[str, Any]]
+    ) -> UserDeletionRequestRef: ...
+
+    def get_user_deletion_request(self, request_id: str) -> UserDeletion: ...
+
+    def wait_for_user_deletion_request(
+        self, request_id: str, *, timeout: float = ..., poll: float = ..., max_poll: float = ...
+    ) -> UserDeletion: ...
 
 
 @dataclass
@@ -68,7 +84,7 @@ class ErasureResult:
 
 def submit(
     erasure: ErasureInput,
-    instances: Sequence[InstanceClient],
+    instances: Sequence[DeletionTarget],
     *,
     source: str = "",
     on_change: Callable[[ErasureResult], None] | None = None,
@@ -105,7 +121,7 @@ def submit(
 
 def refresh(
     result: ErasureResult,
-    instances: Sequence[InstanceClient],
+    instances: Sequence[DeletionTarget],
     *,
     wait: bool = False,
     timeout: float = 3600.0,
