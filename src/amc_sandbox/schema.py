@@ -493,10 +493,13 @@ def validate_deletion_request(body: Any) -> list[dict[str, Any]]:
         if not isinstance(identity, dict) or not identity:
             errors.append(f"{where} must be a non-empty JSON object")
         elif "type" in identity or "value" in identity:
-            if identity.get("type") not in EXTERNAL_IDENTITY_TYPES or not isinstance(
-                identity.get("value"), str
+            value = identity.get("value")
+            if set(identity) != {"type", "value"}:
+                errors.append(f"{where}: an external identity has exactly the keys type and value")
+            elif (
+                identity.get("type") not in EXTERNAL_IDENTITY_TYPES or not isinstance(value, str) or not value
             ):
-                errors.append(f"{where}: external identity needs a known type and a string value")
+                errors.append(f"{where}: external identity needs a known type and a non-empty string value")
         else:
             for key, value in identity.items():
                 if key not in HASHED_PII_TYPES:

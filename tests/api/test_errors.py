@@ -17,6 +17,7 @@ from amc_uploader.api.errors import DOMAIN_STATUS, ApiError, domain_status, to_a
 DOMAIN_MODULES = [
     "amc_uploader.api.amc_gateway",
     "amc_uploader.api.engine",
+    "amc_uploader.api.erasure_service",
     "amc_uploader.api.policy",
     "amc_uploader.api.preview",
     "amc_uploader.api.repositories",

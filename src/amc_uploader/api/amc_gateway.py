@@ -186,3 +186,6 @@ class ClientAmcGateway:
 
     def get_upload(self, instance: AmcInstance, dataset_id: str, upload_id: str) -> UploadState:
         return _state(self._instance(instance).get_upload(dataset_id, upload_id))
+
+    def deletion_target(self, instance: AmcInstance) -> InstanceClient:
+        return self._instance(instance)

@@ -14,6 +14,7 @@ __all__ = [
     "ConcurrentChange",
     "Conflict",
     "DomainError",
+    "ErasureNotFound",
     "InstanceNotFound",
     "InvalidRequest",
     "JobInstanceNotFound",
@@ -74,6 +75,13 @@ class JobInstanceNotFound(NotFound):
 
     def __init__(self, job_id: str, instance_id: str) -> None:
         super().__init__(f"Job {job_id} has no instance {instance_id}.")
+
+
+class ErasureNotFound(NotFound):
+    code = "erasure_not_found"
+
+    def __init__(self, erasure_id: str) -> None:
+        super().__init__(f"Erasure {erasure_id} does not exist.")
 
 
 class TriggerNotFound(NotFound):

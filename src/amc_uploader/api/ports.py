@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from amc_uploader.api.models import AmcInstance, DatasetCreate, Job
+from amc_uploader.erasure import DeletionTarget
 from amc_uploader.job.record import JobRecord
 
 
@@ -70,6 +71,10 @@ class AmcGateway(Protocol):
         ...
 
     def get_upload(self, instance: AmcInstance, dataset_id: str, upload_id: str) -> UploadState: ...
+
+    def deletion_target(self, instance: AmcInstance) -> DeletionTarget:
+        """The instance's user deletion endpoints (spec B.13)."""
+        ...
 
 
 class JobRunner(Protocol):
