@@ -46,6 +46,7 @@ from amc_client.errors import (
     S3ContractError,
 )
 from amc_client.models import (
+    AcsConsentValue,
     AmcAccount,
     Column,
     ColumnType,
@@ -94,6 +95,7 @@ __all__ = [
     "LWA_TOKEN_URLS",
     "MAX_BUCKET_POLICY_BYTES",
     "POLICY_SID",
+    "AcsConsentValue",
     "AmcAccount",
     "AmcApiError",
     "AmcAuthError",
