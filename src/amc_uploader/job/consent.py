@@ -50,6 +50,7 @@ __all__ = [
     "first_violation",
     "is_eea_uk",
     "parse_consent_spec",
+    "row_action",
 ]
 
 CONSENT_MISSING: Final = "consent.missing"
@@ -75,8 +76,8 @@ _B64URL = "A-Za-z0-9_-"
 # SegmentType, Int(3) = 1 (disclosed vendors), 2 (allowed vendors) or 3 (publisher TC): characters
 # index 8..31, "I".."f", and holds at least MaxVendorId (16 bits) or the purpose fields: 4+ characters.
 TCF_V2_PATTERN: Final = rf"C[{_B64URL}]{{43,}}(?:\.[I-Za-f][{_B64URL}]{{3,}})*"
-# Any base64url segments: a TC string of another version (TCF v1 strings start with "B").
-TC_STRING_PATTERN: Final = rf"[{_B64URL}]+(?:\.[{_B64URL}]+)*"
+# Base64url segments whose version field is not 2: a TC string of another version (TCF v1: "B").
+TC_STRING_PATTERN: Final = rf"[A-BD-Za-z0-9_-][{_B64URL}]*(?:\.[{_B64URL}]+)*"
 # IAB GPP string ("Global Privacy Platform String", IAB Tech Lab, Global-Privacy-Platform/Core/Consent
 # String Specification.md): a header, then one or more sections, joined by "~". The header is base64url:
 # Type Int(6) = 3 ("D"), Version Int(6) = 1 ("B"), the number of section ids Int(12) >= 1 (two characters,
@@ -156,6 +157,16 @@ def decide(country: str | None, signals: Mapping[ConsentType, str | None]) -> tu
     if user_data or signals.get(ConsentType.AMZN_AD_STORAGE):
         return SIGNAL_ACS, CONSENT_DENIED if user_data == AcsConsentValue.DENIED else None
     return None, CONSENT_MISSING
+
+
+RowAction = Literal["kept", "dropped", "failed"]
+
+
+def row_action(reason: str | None, policy: MissingConsent) -> RowAction:
+    """What `missing_consent` does with a row whose `decide` reason is `reason`."""
+    if reason is None or policy == "keep":
+        return "kept"
+    return "dropped" if policy == "drop" else "failed"
 
 
 @dataclass

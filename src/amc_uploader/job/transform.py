@@ -12,7 +12,7 @@ from typing import Any
 from amc_normalize import NormalizationReport, Outcome, classify_missing, get_hash_function
 from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
-from amc_uploader.job.consent import ConsentCheck, consent_failure
+from amc_uploader.job.consent import ConsentCheck, consent_failure, row_action
 from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
@@ -86,9 +86,10 @@ class RowTransformer:
             return None
         # The row's resolved country; the consent rule is per row (consent.py).
         reason = self.consent(out, self.country)
-        if reason is not None and self.consent.counts.policy != "keep":
-            if self.consent.counts.policy == "fail":  # normally caught before staging (first_violation)
-                raise DataQualityError(consent_failure(self.source, self.line, reason))
+        action = row_action(reason, self.consent.counts.policy)
+        if action == "failed" and reason is not None:  # normally caught before staging (first_violation)
+            raise DataQualityError(consent_failure(self.source, self.line, reason))
+        if action == "dropped":
             return None
         for pos, _, _, hash_one, rule, counts, invalid in self.pii:
             raw = out[pos]
