@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -42,11 +42,13 @@ __all__ = [
     "MISSING_CONSENT_POLICIES",
     "ConsentCheck",
     "ConsentCounts",
+    "ConsentError",
     "MissingConsent",
     "check_consent_value",
     "consent_failure",
     "consent_kind",
     "decide",
+    "filter_records",
     "first_violation",
     "is_eea_uk",
     "parse_consent_spec",
@@ -240,6 +242,11 @@ class ConsentCheck:
         self.items = [(positions[c], c, k) for c, k in columns.items()]
         self.counts = ConsentCounts(policy, dict(columns))
 
+    @classmethod
+    def for_records(cls, columns: Mapping[str, ConsentType], policy: MissingConsent) -> ConsentCheck:
+        """A check over rows holding just the consent values, in `columns` order (`filter_records`)."""
+        return cls(columns, {c: i for i, c in enumerate(columns)}, policy)
+
     def __call__(self, row: list[Any], country: str | None) -> str | None:
         signals: dict[ConsentType, str | None] = {}
         for pos, column, kind in self.items:
@@ -253,6 +260,32 @@ class ConsentCheck:
         signal, reason = decide(country, signals)
         self.counts.add(signal, reason)
         return reason
+
+
+def filter_records(
+    records: Iterable[dict[str, Any]],
+    check: ConsentCheck,
+    country: str | None,
+    where: Callable[[], tuple[str, int]],
+) -> Iterator[dict[str, Any]]:
+    """Records (dicts, as `amc_normalize.normalize_records` takes them) with the consent rule applied:
+    consent values normalized, rows left out or the iteration stopped (`ConsentError`, at `where()`).
+    `check` comes from `ConsentCheck.for_records`."""
+    names = [column for _, column, _ in sorted(check.items)]
+    for record in records:
+        row = [record.get(c) for c in names]
+        reason = check(row, country)
+        action = row_action(reason, check.counts.policy)
+        if action == "failed" and reason is not None:
+            source, line = where()
+            raise ConsentError(consent_failure(source, line, reason))
+        if action == "dropped":
+            continue
+        yield {**record, **dict(zip(names, row, strict=True))}
+
+
+class ConsentError(ValueError):
+    """`missing_consent = fail` met an EEA/UK record without usable consent (the message says where)."""
 
 
 def consent_failure(source: str, line: int, reason: str) -> str:
