@@ -47,6 +47,7 @@ from amc_client.errors import (
 )
 from amc_client.models import (
     MAX_DELETION_IDENTITIES,
+    AcsConsentValue,
     AmcAccount,
     Column,
     ColumnType,
@@ -96,6 +97,7 @@ __all__ = [
     "MAX_BUCKET_POLICY_BYTES",
     "MAX_DELETION_IDENTITIES",
     "POLICY_SID",
+    "AcsConsentValue",
     "AmcAccount",
     "AmcApiError",
     "AmcAuthError",

@@ -70,6 +70,13 @@ class ConsentType(StrEnum):
     AMZN_USER_DATA = "AMZN_USER_DATA"
 
 
+class AcsConsentValue(StrEnum):
+    """The values of an Amazon Consent Signal column (AMZN_USER_DATA, AMZN_AD_STORAGE; spec C.1)."""
+
+    GRANTED = "GRANTED"
+    DENIED = "DENIED"
+
+
 class UpdateStrategy(StrEnum):
     ADDITIVE = "ADDITIVE"
     FULL_REPLACE = "FULL_REPLACE"

@@ -236,6 +236,12 @@ def check_columns(columns: list[dict[str, Any]], country_code: str | None, datas
                 f"Column '{column['name']}': requiresOneWayHashing needs a hashedPii externalUserIdType"
             )
 
+    for column in columns:
+        if column.get("consentType") is not None and (
+            column["dataType"] != "STRING" or is_identity_column(column)
+        ):
+            errors.append(f"Consent column '{column['name']}' must be a STRING column without an identity")
+
     country_columns = [c for c in columns if c["isCountryCode"]]
     if len(country_columns) > 1:
         errors.append("Only one column can be the country code column")

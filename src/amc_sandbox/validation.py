@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Final
 
+from amc_client.models import AcsConsentValue, ConsentType
 from amc_sandbox.errors import UploadFailure
 from amc_sandbox.reading import RecordFile
 from amc_sandbox.schema import COUNTRY_RE, HEX64_PATTERN, HEX64_RE, is_hashed_pii_column, is_identity_column
@@ -27,6 +28,9 @@ TIMESTAMP_RE: Final = re.compile(TIMESTAMP_PATTERN)
 DATE_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 DATE_RE: Final = re.compile(DATE_PATTERN)
 INT_RE: Final = re.compile(r"^[+-]?\d+$")
+# C.1: TCF and GPP consent strings are websafe text (base64url segments, "." and GPP's "~").
+CONSENT_STRING_RE: Final = re.compile(r"^[A-Za-z0-9_.~-]+$")
+ACS_CONSENT_TYPES: Final = frozenset({ConsentType.AMZN_USER_DATA, ConsentType.AMZN_AD_STORAGE})
 INT32: Final = (-(2**31), 2**31 - 1)
 INT64: Final = (-(2**63), 2**63 - 1)
 
@@ -94,6 +98,11 @@ def check_value(column: dict[str, Any], value: Any) -> tuple[Any, str | None]:
         text = value if isinstance(value, str) else json.dumps(value)
         if column.get("isCountryCode") and not COUNTRY_RE.match(text):
             return None, f"{name}: country code must be ISO-3166 alpha-2 in upper case"
+        consent = column.get("consentType")
+        if consent in ACS_CONSENT_TYPES and text not in {v.value for v in AcsConsentValue}:
+            return None, f"{name}: {consent} must be GRANTED or DENIED"
+        if consent in (ConsentType.TCF, ConsentType.GPP) and not CONSENT_STRING_RE.match(text):
+            return None, f"{name}: not a {consent} consent string"
         return text, None
     if data_type in {"INTEGER", "LONG"}:
         low, high = INT32 if data_type == "INTEGER" else INT64

@@ -357,3 +357,34 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert b"in.csv" in drawn and b"\x1b[" in drawn  # the bar's description and terminal control codes
     assert b"\x1b[" not in proc.stdout  # the report on a pipe has no terminal codes
     assert b"9000 rows written" in proc.stdout
+
+
+def test_normalize_consent_policy_and_report(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from amc_uploader.cli import app
+
+    src = tmp_path / "eu.csv"
+    src.write_text(
+        "id,email,amzn_user_data\n1,a@example.com,granted\n2,b@example.com,\n3,c@example.com,DENIED\n",
+        encoding="utf-8",
+    )
+    base = ["normalize", str(src), str(tmp_path / "out.csv"), "--country", "DE", "--pii", "email=EMAIL"]
+    report = tmp_path / "report.json"
+    done = CliRunner().invoke(
+        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--report", str(report)]
+    )
+    assert done.exit_code == 0, done.output
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in lines] == ["id", "1"] and lines[1].endswith(",GRANTED")
+    consent = json.loads(report.read_text())["consent"]
+    assert consent["reasons"] == {"consent.denied": 1, "consent.missing": 1} and consent["rows_dropped"] == 2
+    assert "consent.missing: 1" in done.stdout
+    failed = CliRunner().invoke(
+        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--missing-consent", "fail"]
+    )
+    assert failed.exit_code == 1 and "eu.csv, line 3" in " ".join(failed.output.split())
+    assert "b@example.com" not in failed.output
+    kept = CliRunner().invoke(app, [*base, "--missing-consent", "keep", "--report", str(report)])
+    assert kept.exit_code == 0 and len((tmp_path / "out.csv").read_text().splitlines()) == 4
+    assert json.loads(report.read_text())["consent"]["rows_kept_without_consent"] == 3

@@ -62,8 +62,21 @@ def register(app: typer.Typer) -> None:
                 "--delimiter", help="Input CSV delimiter (default: tab for .tsv, else from the header line)."
             ),
         ] = None,
+        consent: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--consent", help="COLUMN=KIND, KIND: TCF GPP AMZN_AD_STORAGE AMZN_USER_DATA (repeatable)."
+            ),
+        ] = None,
+        missing_consent: Annotated[
+            str,
+            typer.Option(
+                "--missing-consent", help="EEA/UK rows without a valid consent signal: drop, keep or fail."
+            ),
+        ] = "drop",
     ) -> None:
-        """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged."""
+        """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged.
+        Consent columns are checked, never hashed; EEA/UK rows without usable consent: --missing-consent."""
         from rich.console import Console
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
@@ -76,13 +89,24 @@ def register(app: typer.Typer) -> None:
             open_table,
             output_kind,
         )
+        from amc_uploader.job import consent as consent_rule
+        from amc_uploader.job.report import consent_rows
 
         try:
             spec = ColumnSpec.parse(pii)
             spec.validate(country)
             in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
+            consent_columns = consent_rule.parse_consent_spec(consent or [])
+            policy = missing_consent.strip().lower()
+            if policy not in consent_rule.MISSING_CONSENT_POLICIES:
+                raise NormalizationConfigError(
+                    f"--missing-consent must be keep, drop or fail, not {policy!r}"
+                )
         except (NormalizationConfigError, RecordFileError) as exc:
             raise _fail(str(exc), EXIT_BAD_CONFIG) from None
+        except ValueError as exc:
+            raise _fail(f"--consent: {exc}", EXIT_BAD_CONFIG) from None
+        check = consent_rule.ConsentCheck.for_records(consent_columns, policy)
         if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
             raise _fail("OUTPUT must differ from INPUT", EXIT_BAD_CONFIG)
         if not input_path.is_file():
@@ -93,13 +117,20 @@ def register(app: typer.Typer) -> None:
             try:
                 reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
                 spec.check_columns(reader.columns, source=str(input_path))
+                missing = [c for c in consent_columns if c not in reader.columns]
+                if missing:
+                    raise RecordFileError(input_path, "consent column is not in the file", column=missing[0])
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             try:
-                records: Iterator[dict[str, Any]] = normalize_records(
-                    reader.records(), spec, country, report=report
+                consented = consent_rule.filter_records(
+                    reader.records(),
+                    check,
+                    canonical_country(country),
+                    lambda: (str(input_path), reader.line),
                 )
+                records: Iterator[dict[str, Any]] = normalize_records(consented, spec, country, report=report)
                 progress = None
                 if not quiet and sys.stderr.isatty():
                     progress = stack.enter_context(_progress_bar(Console(stderr=True)))
@@ -119,7 +150,7 @@ def register(app: typer.Typer) -> None:
                 if progress is not None:
                     progress.update(task, completed=reader.size)
                 writer.commit()
-            except (RecordFileError, NormalizationConfigError) as exc:
+            except (RecordFileError, NormalizationConfigError, consent_rule.ConsentError) as exc:
                 writer.abort()
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             except BaseException:
@@ -133,6 +164,7 @@ def register(app: typer.Typer) -> None:
                 "country_code": canonical_country(country),
                 "spec": spec.to_strings(),
                 **report.to_dict(),
+                "consent": check.counts.to_dict(),
             }
             report_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         if not quiet:
@@ -141,6 +173,8 @@ def register(app: typer.Typer) -> None:
             title = f"{input_path.name} -> {output_path.name} ({canonical_country(country)})"
             console.print(report.render(title=title))
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
+            for label, value in consent_rows(check.counts.to_dict()):
+                console.print(f"{label}: {value}", highlight=False)
 
     @app.command("inspect")
     def inspect_command(

@@ -174,6 +174,8 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
         cleanup_staged(stage.target, stage.layout)
     records: dict[str, JobRecord] = {}
     try:
+        if config.missing_consent == "fail":
+            _check_consent(plan, config, s3_client, spark)
         if config.engine == "spark":
             with needs_extra("spark", "the Spark engine"):
                 from amc_uploader.job.spark_engine import run_spark
@@ -208,6 +210,23 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
     return report, records
 
 
+def _check_consent(plan: JobPlan, config: JobConfig, s3_client: Any, spark: Any) -> None:
+    """`missing_consent = fail`: the first EEA/UK row without usable consent stops the job, unstaged."""
+    from amc_uploader.job.consent import consent_failure, first_violation, is_eea_uk
+
+    if not is_eea_uk(plan.country_code):  # one country for every row, and not one that needs consent
+        return
+    if config.engine == "spark":
+        with needs_extra("spark", "the Spark engine"):
+            from amc_uploader.job.spark_engine import has_consent_violation
+
+        if not has_consent_violation(plan, spark=spark):
+            return
+    found = first_violation(plan, s3_client=s3_client)
+    if found is not None:
+        raise DataQualityError(consent_failure(*found))
+
+
 def _check_quality(plan: JobPlan, result: EngineResult) -> None:
     share = plan.config.max_timestamp_failure_share
     for column, failures in sorted(result.timestamp_failures.items()):
@@ -220,7 +239,14 @@ def _check_quality(plan: JobPlan, result: EngineResult) -> None:
                 f"timestamp{first} (allowed: {allowed}; set max_timestamp_failure_share to accept some)"
             )
     if result.rows_out == 0:
-        raise DataQualityError("no rows left to upload")
+        dropped = result.consent.rows_dropped if result.consent is not None else 0
+        hint = (
+            f" ({dropped} EEA/UK rows left out without a valid consent signal: name the consent columns "
+            "with consent / --consent, or set missing_consent = keep)"
+            if dropped
+            else ""
+        )
+        raise DataQualityError("no rows left to upload" + hint)
 
 
 def _report(
@@ -235,6 +261,7 @@ def _report(
         timestamp_failures=result.timestamp_failures,
         max_timestamp_failure_share=config.max_timestamp_failure_share,
         normalization=result.normalization.to_dict(),
+        consent=result.consent.to_dict() if result.consent is not None else {},
         partitions=result.partitions,
         bytes_written=result.bytes_written,
         instances=list(instances) if not config.dry_run else [],

@@ -12,6 +12,8 @@ from typing import Any
 from amc_normalize import NormalizationReport, Outcome, classify_missing, get_hash_function
 from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
+from amc_uploader.job.consent import ConsentCheck, consent_failure, row_action
+from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
@@ -49,6 +51,12 @@ class RowTransformer:
             if column in plan.timestamp_columns
         ]
         self.event_time = plan.config.event_time
+        self.country = plan.country_code
+        self.consent = ConsentCheck(
+            plan.config.consent,
+            {c: pos for pos, c in enumerate(plan.output_columns)},
+            plan.config.missing_consent,
+        )
         self.timestamp_failures: Counter[str] = Counter()
         # Where each column first failed (file, line): reported without the value.
         self.first_failure: dict[str, tuple[str, int]] = {}
@@ -75,6 +83,13 @@ class RowTransformer:
                 dropped = True
             out[pos] = converted
         if dropped:
+            return None
+        # The row's resolved country; the consent rule is per row (consent.py).
+        reason = self.consent(out, self.country)
+        action = row_action(reason, self.consent.counts.policy)
+        if action == "failed" and reason is not None:  # normally caught before staging (first_violation)
+            raise DataQualityError(consent_failure(self.source, self.line, reason))
+        if action == "dropped":
             return None
         for pos, _, _, hash_one, rule, counts, invalid in self.pii:
             raw = out[pos]
