@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
 def config_key(job_id: str) -> str:
     return f"{JOB_CONFIG_PREFIX}{job_id}/job-config.json"
 

@@ -266,6 +266,7 @@ def _plan_fields(plan: JobPlan) -> dict[str, Any]:
         "engine": plan.config.engine,
         "dataset_id": plan.config.dataset_id,
         "country_code": plan.config.country_code,
+        "country_column": plan.config.country_column,
         "inputs": [f.name for f in plan.inputs],
         "input_format": str(plan.input_format),
         "file_format": plan.output_format,

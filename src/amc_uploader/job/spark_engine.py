@@ -24,6 +24,7 @@ from amc_client.s3_contract import instance_tags
 from amc_normalize import NormalizationReport
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.job.config import ColumnDataType, OutputFormat
+from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
@@ -112,10 +113,16 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
     from amc_normalize.spark import hash_pii_columns
 
     pii_columns = [c for c in plan.output_columns if c in plan.pii]
-    if pii_columns:
+    if pii_columns or plan.country_column:
         spec = {c: plan.pii[c] for c in pii_columns}
         df = df.transform(
-            hash_pii_columns(spec, plan.country_code or "", outcome_columns=True, outcome_suffix=_OUTCOME)
+            hash_pii_columns(
+                spec,
+                plan.country_code or "",
+                outcome_columns=True,
+                outcome_suffix=_OUTCOME,
+                country_column=plan.country_column,
+            )
         )
     selected: list[Any] = []
     fail_cols: list[str] = []
@@ -143,9 +150,11 @@ def _partition_writer(
     fail_cols: list[str],
     cap: int,
     targets: list[tuple[TargetSpec, StagingLayout]],
+    country_column: str | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
     """The function each task runs over its Arrow batches (pickled to the executors)."""
     n_out = len(columns)
+    country_index = columns.index(country_column) if country_column is not None else None
     first_outcome = n_out
     first_fail = n_out + len(outcome_cols)
 
@@ -185,9 +194,12 @@ def _partition_writer(
                         failures[name] += pc.sum(flags).as_py() or 0
                         failed_any = flags if failed_any is None else pc.or_(failed_any, flags)
                     batch = batch.filter(pc.invert(failed_any))
-                for j, name in enumerate(outcome_cols):
-                    for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
-                        outcomes[f"{name}\t{item['values']}"] += item["counts"]
+                if country_index is None:
+                    for j, name in enumerate(outcome_cols):
+                        for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
+                            outcomes[f"{name}\t{item['values']}"] += item["counts"]
+                else:
+                    count_by_country(batch, country_index, first_outcome, outcome_cols, outcomes)
                 data = [batch.column(i).to_pylist() for i in range(n_out)]
                 for row in zip(*data, strict=True):
                     writer.write(serialize(row))
@@ -257,6 +269,7 @@ def run_spark(
             fail_cols=fail_cols,
             cap=plan.config.partition_cap_bytes,
             targets=[(stage.target.spec, stage.layout) for stage in stages],
+            country_column=plan.country_column,
         )
         try:
             meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
@@ -304,11 +317,14 @@ def _collect(
         for chunk, idx, n_rows, size in parts:
             key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
             stage.add_staged(PartitionInfo(key=key, uri=stage.target.uri(key), rows=n_rows, size_bytes=size))
-    report = NormalizationReport()
-    for entry, count in sorted(outcomes.items()):
-        column, code = entry.split("\t", 1)
-        outcome, _, reason = code.partition(":")
-        report.add(column, plan.pii[column], outcome, reason or None, count)
+    if plan.country_column is not None:
+        report = country_report(outcomes, {c: plan.pii[c] for c in outcome_cols})
+    else:
+        report = NormalizationReport()
+        for entry, count in sorted(outcomes.items()):
+            column, code = entry.split("\t", 1)
+            outcome, _, reason = code.partition(":")
+            report.add(column, plan.pii[column], outcome, reason or None, count)
     return EngineResult(
         rows_in=rows_in,
         rows_out=rows_out,

@@ -12,6 +12,7 @@ from typing import Any
 from amc_normalize import NormalizationReport, Outcome, classify_missing, get_hash_function
 from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
+from amc_uploader.job.countries import RowCountryHashing
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
@@ -25,14 +26,15 @@ class RowTransformer:
         index = {name: i for i, name in enumerate(plan.header)}
         self.keep = [index[c] for c in plan.output_columns]
         country = plan.country_code or ""
+        per_row = plan.config.country_column is not None  # then the rules are chosen per row
         # (position, column, type, hash function, rule, [ok, null, prehashed], invalid by reason)
-        self.pii: list[tuple[int, str, str, Callable[[Any], str | None], Any, list[int], Counter[str]]] = [
+        self.pii: list[tuple[int, str, str, Any, Any, list[int], Counter[str]]] = [
             (
                 pos,
                 column,
                 plan.pii[column],
-                get_hash_function(plan.pii[column], country),
-                get_rule(plan.pii[column], country),
+                None if per_row else get_hash_function(plan.pii[column], country),
+                None if per_row else get_rule(plan.pii[column], country),
                 [0, 0, 0],
                 Counter(),
             )
@@ -49,6 +51,12 @@ class RowTransformer:
             if column in plan.timestamp_columns
         ]
         self.event_time = plan.config.event_time
+        # With a country column, each row's hash functions are its country's (job/countries.py).
+        self.by_country = (
+            RowCountryHashing(plan, [(pos, column, t) for pos, column, t, *_ in self.pii])
+            if per_row
+            else None
+        )
         self.timestamp_failures: Counter[str] = Counter()
         # Where each column first failed (file, line): reported without the value.
         self.first_failure: dict[str, tuple[str, int]] = {}
@@ -76,6 +84,10 @@ class RowTransformer:
             out[pos] = converted
         if dropped:
             return None
+        if self.by_country is not None:
+            self.by_country(values, out)
+            self.rows_out += 1
+            return out
         for pos, _, _, hash_one, rule, counts, invalid in self.pii:
             raw = out[pos]
             digest = hash_one(raw)
@@ -98,6 +110,8 @@ class RowTransformer:
         self.first_failure.setdefault(column, (self.source, self.line))
 
     def normalization_report(self) -> NormalizationReport:
+        if self.by_country is not None:
+            return self.by_country.normalization_report()
         report = NormalizationReport()
         for _, column, pii_type, _, _, (ok, null, prehashed), invalid in self.pii:
             for outcome, count in ((Outcome.OK, ok), (Outcome.NULL, null), (Outcome.PREHASHED, prehashed)):
