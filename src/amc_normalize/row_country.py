@@ -11,8 +11,10 @@ every other non-blank value is invalid with that reason. Prehashed values pass t
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, MutableMapping, MutableSequence, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from functools import cache
 from typing import Any
 
@@ -28,9 +30,10 @@ from amc_normalize.core import (
 )
 from amc_normalize.country import COUNTRY_UNKNOWN, COUNTRY_UNSUPPORTED, CountryResolution, resolve_country
 from amc_normalize.errors import UnsupportedCountryError
-from amc_normalize.registry import parse_pii_type
+from amc_normalize.registry import SUPPORTED_COUNTRIES, parse_pii_type
 from amc_normalize.report import UNKNOWN_COUNTRY, NormalizationReport
 from amc_normalize.rule import Rule
+from amc_normalize.suggest import Suggestion, suggest_pii_types
 from amc_normalize.types import COUNTRY_INDEPENDENT_TYPES, NormalizedValue, Outcome, PiiType
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "row_hasher",
     "row_rule",
     "rules_key",
+    "suggest_country_column",
+    "suggest_pii_types_by_country",
 ]
 
 #: Rule keys of rows without country rules (the reasons of `amc_normalize.country`).
@@ -183,3 +188,91 @@ class RowCountries:
                     invalid_by_reason=dict(entry.invalid[i]),
                     country=entry.key,
                 )
+
+
+# Header names of a per-row country column, compared lowercased with everything but letters and digits
+# deleted (the nine countries' languages): `country`, `billing_country`, `Land`, `pays`, `país`, ...
+_COUNTRY_HEADERS = frozenset(
+    {
+        "country",
+        "countrycode",
+        "countryiso",
+        "countryiso2",
+        "countryname",
+        "iso2",
+        "isocountry",
+        "land",
+        "landcode",
+        "pays",
+        "codepays",
+        "pais",
+        "codigopais",
+        "paese",
+        "nazione",
+        "codicepaese",
+        "国",
+        "国名",
+        "国コード",
+        "देश",
+    }
+)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _header_key(name: str) -> str:
+    return _NOT_ALNUM.sub(
+        "", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    ) or (_NOT_ALNUM.sub("", name.lower()))
+
+
+def suggest_country_column(columns: Sequence[str]) -> str | None:
+    """The first column whose header names a per-row country (`country`, `billing_country`, `Land`,
+    `país`, ...), or None. From the header alone: the CLI hint prints no values."""
+    for column in columns:
+        key = _header_key(column)
+        if key in _COUNTRY_HEADERS or key.endswith(("country", "countrycode")):
+            return column
+    return None
+
+
+def suggest_pii_types_by_country(
+    columns: Sequence[str],
+    samples: Mapping[str, Sequence[str | None]],
+    country_column: str,
+    default: str | None = None,
+) -> dict[str, Suggestion]:
+    """`suggest_pii_types` with each sampled row's own country: the rows are grouped by their resolved
+    country, each group is evaluated with its country (no country: without one), and per column the type
+    most rows support wins, its confidence weighted by the rows behind it. The country column itself is
+    never PII."""
+    cells = list(samples.get(country_column, ()))
+    resolver = RowCountries([], default)
+    groups: dict[str | None, list[int]] = {}
+    for index, cell in enumerate(cells):
+        entry = resolver.rows_for(cell)
+        groups.setdefault(entry.code if entry.code in SUPPORTED_COUNTRIES else None, []).append(index)
+    total = max(len(cells), 1)
+    per_group = [
+        (
+            len(rows),
+            suggest_pii_types(
+                columns, {c: [samples[c][i] for i in rows] for c in columns if c in samples}, code
+            ),
+        )
+        for code, rows in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))
+    ] or [(total, suggest_pii_types(columns, samples, None))]
+    result: dict[str, Suggestion] = {}
+    for column in columns:
+        if column == country_column:
+            result[column] = Suggestion(None, 0.0, "the per-row country column (never hashed)")
+            continue
+        weights: Counter[PiiType | None] = Counter()
+        for size, suggestions in per_group:
+            weights[suggestions[column].pii_type] += size
+        winner = weights.most_common(1)[0][0]
+        confidence = sum(size * s[column].confidence for size, s in per_group if s[column].pii_type is winner)
+        reason = next(s[column].reason for _, s in per_group if s[column].pii_type is winner)
+        countries = len(per_group)
+        note = f"{reason} (rows of {countries} countries)" if countries > 1 else reason
+        result[column] = Suggestion(winner, round(confidence / total, 3), note)
+    return result

@@ -39,8 +39,19 @@ def register(app: typer.Typer) -> None:
         ],
         *,
         country: Annotated[
-            str, typer.Option("--country", "-c", help="ISO-3166 country code of the records.")
-        ],
+            str | None,
+            typer.Option(
+                "--country",
+                "-c",
+                help="ISO-3166 country code of the records; with --country-column, the default of blanks.",
+            ),
+        ] = None,
+        country_column: Annotated[
+            str | None,
+            typer.Option(
+                "--country-column", help="Column holding each record's country (staged as its code)."
+            ),
+        ] = None,
         pii: Annotated[
             list[str],
             typer.Option(
@@ -68,6 +79,7 @@ def register(app: typer.Typer) -> None:
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
+        from amc_normalize.row_country import resolve_default, suggest_country_column
         from amc_uploader.io import (
             CsvDialect,
             RecordFileError,
@@ -78,8 +90,14 @@ def register(app: typer.Typer) -> None:
         )
 
         try:
+            if country is None and country_column is None:
+                raise NormalizationConfigError("give --country, --country-column or both")
             spec = ColumnSpec.parse(pii)
-            spec.validate(country)
+            if country_column is None:
+                assert country is not None
+                spec.validate(country)
+            else:
+                resolve_default(country)
             in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
         except (NormalizationConfigError, RecordFileError) as exc:
             raise _fail(str(exc), EXIT_BAD_CONFIG) from None
@@ -93,12 +111,14 @@ def register(app: typer.Typer) -> None:
             try:
                 reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
                 spec.check_columns(reader.columns, source=str(input_path))
+                if country_column is not None and country_column not in reader.columns:
+                    raise RecordFileError(input_path, "country column not found", column=country_column)
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             try:
                 records: Iterator[dict[str, Any]] = normalize_records(
-                    reader.records(), spec, country, report=report
+                    reader.records(), spec, country, report=report, country_column=country_column
                 )
                 progress = None
                 if not quiet and sys.stderr.isatty():
@@ -130,7 +150,8 @@ def register(app: typer.Typer) -> None:
             payload = {
                 "input": str(input_path),
                 "output": str(output_path),
-                "country_code": canonical_country(country),
+                "country_code": canonical_country(country) if country else None,
+                "country_column": country_column,
                 "spec": spec.to_strings(),
                 **report.to_dict(),
             }
@@ -138,9 +159,20 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
             console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
-            title = f"{input_path.name} -> {output_path.name} ({canonical_country(country)})"
+            where = canonical_country(country) if country else "per row"
+            title = f"{input_path.name} -> {output_path.name} ({where})"
             console.print(report.render(title=title))
+            countries = report.render_countries()
+            if countries is not None:
+                console.print(countries)
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
+            hinted = suggest_country_column(reader.columns) if country_column is None else None
+            if hinted is not None:
+                typer.echo(
+                    f"hint: column {hinted!r} looks like each row's country: add --country-column {hinted} "
+                    "to hash every row by its own country's rules",
+                    err=True,
+                )
 
     @app.command("inspect")
     def inspect_command(
@@ -151,6 +183,10 @@ def register(app: typer.Typer) -> None:
         country: Annotated[
             str | None, typer.Option("--country", "-c", help="Country code for postal/state hints.")
         ] = None,
+        country_column: Annotated[
+            str | None,
+            typer.Option("--country-column", help="Column holding each row's country: hints by row country."),
+        ] = None,
         rows: Annotated[int, typer.Option("--rows", min=1, help="How many records to sample.")] = 1000,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     ) -> None:
@@ -159,6 +195,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from amc_normalize import NormalizationConfigError, suggest_pii_types
+        from amc_normalize.row_country import suggest_country_column, suggest_pii_types_by_country
         from amc_uploader.io import RecordFileError, cell_text, detect_kind, infer_type, read_head
 
         if not input_path.is_file():
@@ -169,7 +206,12 @@ def register(app: typer.Typer) -> None:
             seen = len(head.rows)
             samples: dict[str, list[Any]] = {c: [r[i] for r in head.rows] for i, c in enumerate(columns)}
             text_samples = {c: [cell_text(v) for v in vs] for c, vs in samples.items()}
-            suggestions = suggest_pii_types(columns, text_samples, country)
+            if country_column is None:
+                suggestions = suggest_pii_types(columns, text_samples, country)
+            elif country_column not in columns:
+                raise RecordFileError(input_path, "country column not found", column=country_column)
+            else:
+                suggestions = suggest_pii_types_by_country(columns, text_samples, country_column, country)
         except RecordFileError as exc:
             raise _fail(str(exc), EXIT_BAD_INPUT) from None
         except NormalizationConfigError as exc:
@@ -195,6 +237,7 @@ def register(app: typer.Typer) -> None:
             for r in result
             if r["suggested_pii_type"] and float(r["confidence"]) >= 0.5 and " " not in str(r["column"])
         )
+        hinted = suggest_country_column(columns) if country_column is None else None
         if as_json:
             typer.echo(
                 json.dumps({"file": str(input_path), "rows_sampled": seen, "columns": result}, indent=2)
@@ -216,6 +259,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         if pii_args:
             console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)
+        if hinted is not None and " " not in hinted:
+            console.print(f"suggested: --country-column {hinted}", soft_wrap=True, highlight=False)
 
 
 def _progress_bar(console: Any) -> Any:
