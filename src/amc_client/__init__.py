@@ -46,6 +46,8 @@ from amc_client.errors import (
     S3ContractError,
 )
 from amc_client.models import (
+    MAX_DELETION_IDENTITIES,
+    AcsConsentValue,
     AmcAccount,
     Column,
     ColumnType,
@@ -93,7 +95,9 @@ __all__ = [
     "LWA_CONSENT_URLS",
     "LWA_TOKEN_URLS",
     "MAX_BUCKET_POLICY_BYTES",
+    "MAX_DELETION_IDENTITIES",
     "POLICY_SID",
+    "AcsConsentValue",
     "AmcAccount",
     "AmcApiError",
     "AmcAuthError",

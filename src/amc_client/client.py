@@ -37,6 +37,7 @@ from amc_client.errors import (
     redact,
 )
 from amc_client.models import (
+    MAX_DELETION_IDENTITIES,
     AmcAccount,
     Column,
     CreateUploadResponse,
@@ -673,14 +674,19 @@ class InstanceClient:
     # user deletion requests (spec B.13)
     def create_user_deletion_request(self, identities: Sequence[Mapping[str, Any]]) -> UserDeletionRequestRef:
         """Up to 1000 identities: `{"type": <ExternalIdentityType>, "value": ...}` or a map of hashed PII
-        type -> 64-hex hash for one person."""
-        if not identities or len(identities) > 1000:
-            raise AmcConfigError("a user deletion request takes 1 to 1000 identities")
+        type -> 64-hex hash for one person.
+
+        Retried like an idempotent call (5xx and lost answers too): deleting the same people twice has the
+        effect of deleting them once, while giving up would leave them in AMC. The worst case of a retry is
+        a second request id for the same identities.
+        """
+        if not identities or len(identities) > MAX_DELETION_IDENTITIES:
+            raise AmcConfigError(f"a user deletion request takes 1 to {MAX_DELETION_IDENTITIES} identities")
         data = self._call(
             "POST",
             "/userDeletionRequest",
             body={"targetIdentities": [dict(i) for i in identities]},
-            idempotent=False,
+            idempotent=True,
         )
         return UserDeletionRequestRef.model_validate(data)
 
@@ -693,11 +699,32 @@ class InstanceClient:
                     break
         return UserDeletion.model_validate(data)
 
+    def iter_user_deletion_requests(self, *, page_size: int | None = None) -> Iterator[UserDeletion]:
+        for item in self._pages("/userDeletionRequest/list", "userDeletions", None, page_size):
+            yield UserDeletion.model_validate(item)
+
     def list_user_deletion_requests(self, *, page_size: int | None = None) -> list[UserDeletion]:
-        return [
-            UserDeletion.model_validate(item)
-            for item in self._pages("/userDeletionRequest/list", "userDeletions", None, page_size)
-        ]
+        return list(self.iter_user_deletion_requests(page_size=page_size))
+
+    def wait_for_user_deletion_request(
+        self, request_id: str, *, timeout: float = 3600.0, poll: float = 5.0, max_poll: float = 60.0
+    ) -> UserDeletion:
+        """Poll until the request leaves PENDING (the interval grows 1.5x up to `max_poll`).
+
+        Returns the request with its last status; after `timeout` seconds that may still be PENDING (the
+        caller reports it: a deletion cannot fail on our side by waiting less).
+        """
+        policy = self.client.retry
+        start = policy.clock()
+        interval = poll
+        while True:
+            deletion = self.get_user_deletion_request(request_id)
+            elapsed = policy.clock() - start
+            if not deletion.pending or elapsed >= timeout:
+                logger.info("user deletion request %s: %s", request_id, deletion.status)
+                return deletion
+            policy.sleep(min(interval, timeout - elapsed))
+            interval = min(max_poll, interval * 1.5)
 
 
 def _unwrap_dataset(data: Any) -> DataSet:

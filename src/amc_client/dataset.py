@@ -121,6 +121,7 @@ def _check_columns(columns: Sequence[ColumnDefinition]) -> list[str]:
     ext_seen: dict[ExternalIdentityType, str] = {}
     main_time: list[str] = []
     country_columns: list[str] = []
+    consent_seen: dict[ConsentType, str] = {}
     if not columns:
         problems.append("a dataset needs at least one column")
     for col in columns:
@@ -171,6 +172,16 @@ def _check_columns(columns: Sequence[ColumnDefinition]) -> list[str]:
             country_columns.append(name)
             if col.data_type is not DataType.STRING or col.is_identity:
                 problems.append(f"column {name!r}: the country code column must be a plain STRING column")
+        if col.consent_type is not None:
+            # C.1: consent values are uploaded as they are (TCF / GPP strings, GRANTED / DENIED).
+            if col.data_type is not DataType.STRING or col.is_identity or col.main_event_time:
+                problems.append(f"column {name!r}: a consent column must be a plain STRING column")
+            if col.consent_type in consent_seen:
+                problems.append(
+                    f"column {name!r}: consent type {col.consent_type} already used by "
+                    f"{consent_seen[col.consent_type]!r}"
+                )
+            consent_seen.setdefault(col.consent_type, name)
     if len(main_time) > 1:
         problems.append(f"only one main event time column allowed, got {main_time}")
     if len(country_columns) > 1:

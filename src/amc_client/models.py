@@ -70,6 +70,13 @@ class ConsentType(StrEnum):
     AMZN_USER_DATA = "AMZN_USER_DATA"
 
 
+class AcsConsentValue(StrEnum):
+    """The values of an Amazon Consent Signal column (AMZN_USER_DATA, AMZN_AD_STORAGE; spec C.1)."""
+
+    GRANTED = "GRANTED"
+    DENIED = "DENIED"
+
+
 class UpdateStrategy(StrEnum):
     ADDITIVE = "ADDITIVE"
     FULL_REPLACE = "FULL_REPLACE"
@@ -403,6 +410,10 @@ class Upload(WireModel):
         return self.succeeded or self.failed
 
 
+#: Identities per user deletion request (spec B.13).
+MAX_DELETION_IDENTITIES = 1000
+
+
 class UserDeletionRequestRef(WireModel):
     user_deletion_request_id: str
 
@@ -417,3 +428,12 @@ class UserDeletion(WireModel):
         default=None,
         validation_alias=AliasChoices("creationDateTime", "creationDatetime", "creation_date_time"),
     )
+
+    @property
+    def succeeded(self) -> bool:
+        return (self.status or "").upper() == "SUCCEEDED"
+
+    @property
+    def pending(self) -> bool:
+        """No final status yet: PENDING (spec B.13) or none reported."""
+        return (self.status or "PENDING").upper() == "PENDING"

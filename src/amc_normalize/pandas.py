@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from amc_normalize.extras import needs_extra
+
+with needs_extra("pandas", "amc_normalize.pandas"):
+    import pandas as pd
 
 from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
 from amc_normalize.errors import SchemaError, UnsupportedCountryError

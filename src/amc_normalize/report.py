@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from amc_normalize.mismatch import MIN_SHARE
 from amc_normalize.registry import SUPPORTED_COUNTRIES
 from amc_normalize.types import Outcome, PiiType
 
@@ -92,6 +94,8 @@ class NormalizationReport:
     def __init__(self) -> None:
         self.columns: dict[str, ColumnReport] = {}
         self.countries: dict[str, CountryReport] = {}
+        #: Column -> rows whose value looks like another supported country's (`amc_normalize.mismatch`).
+        self.country_mismatch: dict[str, Counter[str]] = {}
 
     def _column(self, column: str, pii_type: str | PiiType, country: str | None = None) -> ColumnReport:
         columns = self.columns if country is None else self._country(country).columns
@@ -162,7 +166,27 @@ class NormalizationReport:
             entry.prehashed += prehashed
             entry.invalid_by_reason.update(invalid)
 
+    def add_country_mismatch(self, column: str, counts: Mapping[str, int]) -> None:
+        """Rows of `column` whose value looks like each other country's (`mismatch.mismatch_counts`)."""
+        self.country_mismatch.setdefault(column, Counter()).update(counts)
+
+    def country_mismatches(self) -> list[dict[str, Any]]:
+        """The mismatch warnings: column, other country, rows and share of the column's rows, for shares
+        of at least `mismatch.MIN_SHARE`, largest first."""
+        found: list[dict[str, Any]] = []
+        for column, counts in self.country_mismatch.items():
+            entry = self.columns.get(column)
+            rows = entry.rows if entry is not None else 0
+            for country, n in counts.items():
+                if rows and n / rows >= MIN_SHARE:
+                    found.append(
+                        {"column": column, "country": country, "rows": n, "share": round(n / rows, 4)}
+                    )
+        return sorted(found, key=lambda w: (-w["share"], w["column"], w["country"]))
+
     def merge(self, other: NormalizationReport) -> None:
+        for name, counts in other.country_mismatch.items():
+            self.add_country_mismatch(name, counts)
         for name, theirs in other.columns.items():
             self._column(name, theirs.pii_type).merge(theirs)
         for key, country in other.countries.items():
@@ -183,6 +207,7 @@ class NormalizationReport:
         data: dict[str, Any] = {
             "rows": self.rows,
             "columns": {name: c.to_dict() for name, c in self.columns.items()},
+            "country_mismatch": self.country_mismatches(),
         }
         if self.countries:
             data["countries"] = {key: self.countries[key].to_dict(key) for key in sorted(self.countries)}
@@ -201,6 +226,10 @@ class NormalizationReport:
                 rows=int(country["rows"]),
                 columns={name: ColumnReport.from_dict(c) for name, c in country.get("columns", {}).items()},
             )
+        for warning in data.get("country_mismatch", []):
+            report.add_country_mismatch(
+                str(warning["column"]), {str(warning["country"]): int(warning["rows"])}
+            )
         return report
 
     def __eq__(self, other: object) -> bool:
@@ -217,7 +246,13 @@ class NormalizationReport:
         """A rich Table: one line per column, invalid reasons spelled out."""
         from rich.table import Table
 
-        table = Table(title=title)
+        mismatches = self.country_mismatches()
+        caption = None
+        if mismatches:
+            caption = "looks like another country: " + "; ".join(
+                f"{w['column']} {w['share']:.0%} {w['country']}" for w in mismatches
+            )
+        table = Table(title=title, caption=caption)
         table.add_column("column")
         table.add_column("type")
         for name in ("rows", "ok", "null", "prehashed", "invalid"):

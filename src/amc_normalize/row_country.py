@@ -11,8 +11,6 @@ every other non-blank value is invalid with that reason. Prehashed values pass t
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from functools import cache
@@ -45,7 +43,6 @@ __all__ = [
     "row_hasher",
     "row_rule",
     "rules_key",
-    "suggest_country_column",
     "suggest_pii_types_by_country",
 ]
 
@@ -173,10 +170,11 @@ class RowCountries:
 
     def add_to(self, report: NormalizationReport) -> None:
         """Every column's counts, overall and per country, and the rows per country."""
-        if not self._by_code:  # an empty input still reports every column, with zero rows
+        entries = [e for e in self._by_code.values() if e.rows]  # resolved, then left out (consent)
+        if not entries:  # an empty input still reports every column, with zero rows
             for name, t in self.columns:
                 report.add_counts(name, t, rows=0)
-        for entry in sorted(self._by_code.values(), key=lambda e: e.key):
+        for entry in sorted(entries, key=lambda e: e.key):
             report.add_country_rows(entry.key, entry.rows)
             for i, (name, t) in enumerate(self.columns):
                 report.add_counts(
@@ -188,51 +186,6 @@ class RowCountries:
                     invalid_by_reason=dict(entry.invalid[i]),
                     country=entry.key,
                 )
-
-
-# Header names of a per-row country column, compared lowercased with everything but letters and digits
-# deleted (the nine countries' languages): `country`, `billing_country`, `Land`, `pays`, `país`, ...
-_COUNTRY_HEADERS = frozenset(
-    {
-        "country",
-        "countrycode",
-        "countryiso",
-        "countryiso2",
-        "countryname",
-        "iso2",
-        "isocountry",
-        "land",
-        "landcode",
-        "pays",
-        "codepays",
-        "pais",
-        "codigopais",
-        "paese",
-        "nazione",
-        "codicepaese",
-        "国",
-        "国名",
-        "国コード",
-        "देश",
-    }
-)
-_NOT_ALNUM = re.compile(r"[\W_]+")
-
-
-def _header_key(name: str) -> str:
-    return _NOT_ALNUM.sub(
-        "", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    ) or (_NOT_ALNUM.sub("", name.lower()))
-
-
-def suggest_country_column(columns: Sequence[str]) -> str | None:
-    """The first column whose header names a per-row country (`country`, `billing_country`, `Land`,
-    `país`, ...), or None. From the header alone: the CLI hint prints no values."""
-    for column in columns:
-        key = _header_key(column)
-        if key in _COUNTRY_HEADERS or key.endswith(("country", "countrycode")):
-            return column
-    return None
 
 
 def suggest_pii_types_by_country(

@@ -99,3 +99,23 @@ def spark_ascii_filter(raw: Column, delete: str, *, upper: bool = False) -> Colu
         else F.translate(raw, _SPARK_UPPER, _SPARK_LOWER)
     )
     return F.regexp_replace(mapped, delete, "")
+
+
+def lowercase_alnum_rule(kernel: Callable[[str], str], reason: str) -> tuple[Rule, PiiRule]:
+    """The rule of the types that lowercase and keep `a-z0-9` (names, CITY): `kernel` for any text (it may
+    transliterate first), one C-level pass for ASCII text, and the same pass as a Spark expression. The
+    rule is the same in every country."""
+    rule = Rule(
+        kernel=kernel,
+        explain=lambda value: reason,
+        ascii_kernel=ascii_filter(ASCII_ALNUM, ASCII_LOWER),
+        ascii_table=ascii_table(ASCII_ALNUM, ASCII_LOWER),
+    )
+
+    def spark_native(raw: Column, country_code: str) -> tuple[Column, SparkFinish]:
+        from pyspark.sql import functions as F
+
+        reason_column = F.lit(reason)
+        return spark_ascii_filter(raw, "[^a-z0-9]"), lambda text: (text, reason_column)
+
+    return rule, PiiRule(build=lambda country_code: rule, spark_native=spark_native)

@@ -21,7 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
-import pandas as pd
+from amc_normalize.extras import needs_extra, require
+
+with needs_extra("spark", "amc_normalize.spark"):
+    import pandas as pd
 
 from amc_normalize.common import SPARK_ASCII_BLANKS, spark_is_blank, spark_is_prehashed
 from amc_normalize.core import get_rule, pii_rule
@@ -54,9 +57,7 @@ def column_strategy(pii_type: str | PiiType) -> str:
 
 
 def _functions() -> Any:
-    from pyspark.sql import functions
-
-    return functions
+    return require("pyspark.sql.functions", "amc_normalize.spark")
 
 
 def _outcome_code(result: Any) -> str:

@@ -9,13 +9,13 @@ a bucket through boto3 (any endpoint: the moto server in tests) and opens the ob
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from typing import IO, Any, cast
 
 from amc_sandbox.errors import UploadFailure
+from amc_uploader.io.sources import CountingRaw
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -160,7 +160,7 @@ class S3Access:
             body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
         except Exception as exc:
             raise UploadFailure(s3_message(exc, uri)) from exc
-        return cast(IO[bytes], _StreamingBody(body))
+        return cast(IO[bytes], CountingRaw(body))
 
     def _bucket_tags(self, bucket: str) -> list[dict[str, Any]]:
         try:
@@ -183,23 +183,3 @@ class S3Access:
         except ValueError:
             return None
         return policy if isinstance(policy, dict) else None
-
-
-class _StreamingBody(io.RawIOBase):
-    """A botocore StreamingBody as a readable binary file (for gzip/TextIOWrapper)."""
-
-    def __init__(self, body: Any) -> None:
-        self._body = body
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        return n
-
-    def close(self) -> None:
-        self._body.close()
-        super().close()

@@ -1,36 +1,44 @@
-"""Every read of an uploaded record file (CSV, JSON lines or document, Parquet), after its decompression.
+"""Every read of an uploaded record file (CSV, JSON lines or document, Parquet), through the product's
+readers.
 
-The one place the sandbox parses data files, so it can later read through the product's readers
-(`amc_uploader.io`) without touching the worker or the row checks. The interface is `read_records`, the
-`RecordFile` it returns, `Rejected` for a record AMC would drop and `ReadError` for a file AMC would fail;
-messages name the file and the rule, never a value.
+`amc_uploader.io` reads the file: gzip, the CSV dialect, JSON lines, Parquet, the limits and the line numbers.
+It is opened lenient, so a malformed row comes back as a `Rejected` (AMC drops and counts it) and only a file
+it cannot read raises (AMC fails the upload: `ReadError`). An empty file holds no records.
+
+Decoded here, because io does not read them, and only those: BZIP and ZIP (unpacked before io reads the
+content), a JSON DOCUMENT (one array of objects; gzip still through io), and the refusals AMC would make
+(gzip bytes declared NONE, SNAPPY). Messages name the file and the rule, never a value.
 """
 
 from __future__ import annotations
 
 import bz2
-import csv
-import gzip
 import io
 import json
 import zipfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Final, cast
+from typing import IO, Any, cast
 
-GZIP_MAGIC: Final = b"\x1f\x8b"
+from amc_uploader.io import (
+    CsvDialect,
+    FileKind,
+    InputFormat,
+    RecordFileError,
+    Rejected,
+    Source,
+    cell_text,
+    open_table,
+)
+from amc_uploader.io.formats import GZIP_MAGIC
+from amc_uploader.io.sources import GZIP_ERRORS, decoded, open_binary
+
+COMPRESSIONS = ("GZIP", "BZIP", "ZIP", "NONE")
 
 
 class ReadError(Exception):
     """The file cannot be read as the upload declares it (compression, encoding, format)."""
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A record that is not one (wrong field count, not a JSON object): AMC drops the row for `reason`."""
-
-    reason: str
 
 
 Record = dict[str, Any] | Rejected
@@ -48,42 +56,87 @@ class RecordFile:
     records: Iterator[tuple[int, Record]]
 
 
-def read_records(raw: IO[bytes], *, uri: str, compression: str, file_format: Mapping[str, Any]) -> RecordFile:
-    """Decompress `raw` as `compression` and parse it as `file_format` (the upload's B.9 `fileFormat`)."""
-    with _read_errors(uri, compression):
-        stream = _decompress(raw, compression, uri)
-        if "csvDataFormat" in file_format:
-            columns, records = _csv_records(stream, file_format["csvDataFormat"])
-        elif "jsonDataFormat" in file_format:
-            columns, records = None, _json_records(stream, file_format["jsonDataFormat"])
-        else:
-            columns, records = _parquet_records(stream, uri)
-    return RecordFile(columns, _guarded(records, uri, compression))
+@contextmanager
+def read_records(
+    open_raw: Callable[[], IO[bytes]], *, uri: str, compression: str, file_format: Mapping[str, Any]
+) -> Iterator[RecordFile]:
+    """The records of the file `open_raw` opens (as stored; called again on an error path), decompressed as
+    `compression` and parsed as `file_format` (the upload's B.9 `fileFormat`); closed on leaving."""
+    if compression not in COMPRESSIONS:
+        raise ReadError(
+            f"compressionFormat {compression} is not supported by the sandbox (use {', '.join(COMPRESSIONS)})"
+        )
+    with ExitStack() as stack:
+
+        def opener() -> IO[bytes]:
+            return _unpacked(stack.enter_context(open_raw()), compression, uri)
+
+        with _read_errors(uri, compression):
+            file = _open(stack, Source(uri, opener=opener), compression, file_format)
+        yield file
+
+
+def _open(stack: ExitStack, source: Source, compression: str, file_format: Mapping[str, Any]) -> RecordFile:
+    gzipped = compression == "GZIP"
+    if file_format.get("jsonDataFormat") == "DOCUMENT":
+        raw = stack.enter_context(open_binary(source))
+        return RecordFile(None, _document(decoded(source, raw, gzipped), source.uri))
+    dialect = None
+    if "csvDataFormat" in file_format:
+        options = file_format["csvDataFormat"]
+        # B.9 defaults per the OpenAPI: delimiter ",", quote "'" (sic), escape "\", no comment character.
+        dialect = CsvDialect(
+            delimiter=options.get("fieldDelimiter", ","),
+            quote=options.get("quoteCharacter", "'"),
+            escape=options.get("quoteEscapeCharacter", "\\"),
+            comment=options.get("commentCharacter") or None,
+        )
+        kind = FileKind(InputFormat.CSV, gzipped, dialect.delimiter)
+    elif "jsonDataFormat" in file_format:
+        kind = FileKind(InputFormat.JSONL, gzipped)
+    else:
+        kind = FileKind(InputFormat.PARQUET, gzipped)
+    try:
+        reader = stack.enter_context(open_table(source, kind, dialect=dialect, lenient=True))
+    except RecordFileError as exc:
+        if exc.code == "empty_file":
+            return RecordFile(None, iter(()))
+        raise
+    records = reader.scan()
+    if kind.format is InputFormat.PARQUET:
+        records = _as_text(records)
+    columns = None if kind.format is InputFormat.JSONL else reader.columns
+    return RecordFile(columns, _guarded(records, source.uri, compression))
 
 
 @contextmanager
 def _read_errors(uri: str, compression: str) -> Iterator[None]:
-    """Turns the decoders' exceptions into a `ReadError` naming the file."""
+    """The readers' and the local decoders' errors as a `ReadError` naming the file."""
     try:
         yield
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except RecordFileError as exc:
+        if exc.code == "bad_gzip":  # io's name for any failing decompression under it
+            raise ReadError(f"File '{uri}' could not be decompressed as {compression}") from exc
+        raise ReadError(str(exc)) from exc
+    except (*GZIP_ERRORS, zipfile.BadZipFile) as exc:
         raise ReadError(f"File '{uri}' could not be decompressed as {compression}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ReadError(f"File '{uri}' is not valid UTF-8 text") from exc
-    except csv.Error as exc:
-        raise ReadError(f"File '{uri}' is not valid CSV: {exc}") from exc
 
 
 def _guarded(
     records: Iterator[tuple[int, Record]], uri: str, compression: str
 ) -> Iterator[tuple[int, Record]]:
     with _read_errors(uri, compression):
-        yield from records
+        try:
+            yield from records
+        except RecordFileError as exc:
+            if exc.code != "empty_file":  # a CSV header without rows: no records
+                raise
 
 
-def _decompress(raw: IO[bytes], compression: str, uri: str) -> IO[bytes]:
-    if compression == "GZIP":
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+def _unpacked(raw: IO[bytes], compression: str, uri: str) -> IO[bytes]:
+    """The stream io reads: BZIP and ZIP unpacked, GZIP left to io, NONE refused when it is gzip."""
     if compression == "BZIP":
         return cast(IO[bytes], bz2.BZ2File(raw))
     if compression == "ZIP":
@@ -97,88 +150,27 @@ def _decompress(raw: IO[bytes], compression: str, uri: str) -> IO[bytes]:
         if buffered.peek(2)[:2] == GZIP_MAGIC:
             raise ReadError(f"File '{uri}' is gzip-compressed but compressionFormat is NONE")
         return cast(IO[bytes], buffered)
-    raise ReadError(
-        f"compressionFormat {compression} is not supported by the sandbox (use GZIP, BZIP, ZIP or NONE)"
-    )
+    return raw
 
 
-def _csv_records(
-    stream: IO[bytes], options: Mapping[str, Any]
-) -> tuple[list[str] | None, Iterator[tuple[int, Record]]]:
-    """B.9 defaults per the OpenAPI: delimiter ",", quote "'" (sic), escape "\\", no comment character."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    comment = options.get("commentCharacter")
-    line_number = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal line_number
-        for line in text:
-            line_number += 1
-            if not (comment and line.startswith(comment)):
-                yield line
-
-    reader = csv.reader(
-        lines(),
-        delimiter=options.get("fieldDelimiter", ","),
-        quotechar=options.get("quoteCharacter", "'"),
-        escapechar=options.get("quoteEscapeCharacter", "\\"),
-        strict=False,
-    )
-    first = next(reader, None)
-    if first is None:
-        return None, iter(())
-    header = [h.strip() for h in first]
-
-    def records() -> Iterator[tuple[int, Record]]:
-        for fields in reader:
-            if not fields or fields == [""]:
-                continue
-            if len(fields) != len(header):
-                yield line_number, Rejected(f"row has {len(fields)} fields but the header has {len(header)}")
-                continue
-            yield line_number, dict(zip(header, fields, strict=True))
-
-    return header, records()
+def _as_text(records: Iterator[tuple[int, Record]]) -> Iterator[tuple[int, Record]]:
+    """Parquet values as the text a CSV would hold (the row checks read text)."""
+    for line, record in records:
+        yield line, record if isinstance(record, Rejected) else {k: cell_text(v) for k, v in record.items()}
 
 
-def _json_records(stream: IO[bytes], kind: str) -> Iterator[tuple[int, Record]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig")
-    not_an_object = Rejected("record is not a JSON object")
-    if kind == "DOCUMENT":
-        try:
-            document = json.load(text)
-        except ValueError as exc:
-            raise ReadError(f"JSON DOCUMENT is not valid JSON: {exc.__class__.__name__}") from exc
-        items = document if isinstance(document, list) else [document]
-        for position, item in enumerate(items, start=1):
-            yield position, item if isinstance(item, dict) else not_an_object
-        return
-    for line_number, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            yield line_number, Rejected("line is not valid JSON")
-            continue
-        yield line_number, item if isinstance(item, dict) else not_an_object
-
-
-def _parquet_records(stream: IO[bytes], uri: str) -> tuple[list[str], Iterator[tuple[int, Record]]]:
+def _document(stream: IO[bytes], uri: str) -> Iterator[tuple[int, Record]]:
+    """The records of a JSON DOCUMENT (an array of objects, or one object), parsed whole right away."""
     try:
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-    except ImportError as exc:
-        raise ReadError("Parquet uploads need pyarrow in the sandbox") from exc
-    try:
-        table = pq.read_table(io.BytesIO(stream.read()))
-    except Exception as exc:
-        raise ReadError(f"File '{uri}' is not a valid Parquet file") from exc
+        document = json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"File '{uri}' is not a valid JSON DOCUMENT ({exc.__class__.__name__})") from exc
+    items = document if isinstance(document, list) else [document]
+    return ((position, _object(item)) for position, item in enumerate(items, start=1))
 
-    def records() -> Iterator[tuple[int, Record]]:
-        for position, row in enumerate(table.to_pylist(), start=1):
-            yield (
-                position,
-                {k: (None if v is None else v if isinstance(v, str) else str(v)) for k, v in row.items()},
-            )
 
-    return [str(n) for n in table.column_names], records()
+def _object(item: Any) -> Record:
+    if isinstance(item, dict):
+        return item
+    what = "an array" if isinstance(item, list) else type(item).__name__
+    return Rejected(f"JSON record is {what}, not an object", "bad_json")

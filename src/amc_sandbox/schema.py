@@ -236,6 +236,12 @@ def check_columns(columns: list[dict[str, Any]], country_code: str | None, datas
                 f"Column '{column['name']}': requiresOneWayHashing needs a hashedPii externalUserIdType"
             )
 
+    for column in columns:
+        if column.get("consentType") is not None and (
+            column["dataType"] != "STRING" or is_identity_column(column)
+        ):
+            errors.append(f"Consent column '{column['name']}' must be a STRING column without an identity")
+
     country_columns = [c for c in columns if c["isCountryCode"]]
     if len(country_columns) > 1:
         errors.append("Only one column can be the country code column")
@@ -493,10 +499,13 @@ def validate_deletion_request(body: Any) -> list[dict[str, Any]]:
         if not isinstance(identity, dict) or not identity:
             errors.append(f"{where} must be a non-empty JSON object")
         elif "type" in identity or "value" in identity:
-            if identity.get("type") not in EXTERNAL_IDENTITY_TYPES or not isinstance(
-                identity.get("value"), str
+            value = identity.get("value")
+            if set(identity) != {"type", "value"}:
+                errors.append(f"{where}: an external identity has exactly the keys type and value")
+            elif (
+                identity.get("type") not in EXTERNAL_IDENTITY_TYPES or not isinstance(value, str) or not value
             ):
-                errors.append(f"{where}: external identity needs a known type and a string value")
+                errors.append(f"{where}: external identity needs a known type and a non-empty string value")
         else:
             for key, value in identity.items():
                 if key not in HASHED_PII_TYPES:

@@ -16,10 +16,12 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import IO, Any, Final
 
+from amc_client.models import AcsConsentValue, ConsentType
 from amc_normalize.country import country_lookup
 from amc_sandbox.errors import UploadFailure
-from amc_sandbox.reading import RecordFile, Rejected
+from amc_sandbox.reading import RecordFile
 from amc_sandbox.schema import COUNTRY_RE, HEX64_PATTERN, HEX64_RE, is_hashed_pii_column, is_identity_column
+from amc_uploader.io import Rejected
 
 EMPTY_SHA256: Final = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 # C.4: AMC's validator tolerates a space separator, up to 9 fractional digits and an optional Z.
@@ -28,6 +30,9 @@ TIMESTAMP_RE: Final = re.compile(TIMESTAMP_PATTERN)
 DATE_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 DATE_RE: Final = re.compile(DATE_PATTERN)
 INT_RE: Final = re.compile(r"^[+-]?\d+$")
+# C.1: TCF and GPP consent strings are websafe text (base64url segments, "." and GPP's "~").
+CONSENT_STRING_RE: Final = re.compile(r"^[A-Za-z0-9_.~-]+$")
+ACS_CONSENT_TYPES: Final = frozenset({ConsentType.AMZN_USER_DATA, ConsentType.AMZN_AD_STORAGE})
 INT32: Final = (-(2**31), 2**31 - 1)
 INT64: Final = (-(2**63), 2**63 - 1)
 
@@ -101,6 +106,11 @@ def check_value(column: dict[str, Any], value: Any) -> tuple[Any, str | None]:
         text = value if isinstance(value, str) else json.dumps(value)
         if column.get("isCountryCode") and not (COUNTRY_RE.match(text) and text in iso_country_codes()):
             return None, f"{name}: country code must be ISO-3166 alpha-2 in upper case"
+        consent = column.get("consentType")
+        if consent in ACS_CONSENT_TYPES and text not in {v.value for v in AcsConsentValue}:
+            return None, f"{name}: {consent} must be GRANTED or DENIED"
+        if consent in (ConsentType.TCF, ConsentType.GPP) and not CONSENT_STRING_RE.match(text):
+            return None, f"{name}: not a {consent} consent string"
         return text, None
     if data_type in {"INTEGER", "LONG"}:
         low, high = INT32 if data_type == "INTEGER" else INT64
@@ -201,11 +211,9 @@ def check_header(
     result: IngestResult,
     uri: str,
 ) -> None:
-    """Duplicate names fail the file, unknown names are dropped columns, a missing required column fails."""
+    """Unknown names are dropped columns, a missing required column fails the file (the reader already
+    failed a file with an empty or duplicate name)."""
     present = set()
-    duplicates = [name for name, n in Counter(header).items() if n > 1]
-    if duplicates:
-        raise UploadFailure(f"File '{uri}' has duplicate column names: {', '.join(sorted(duplicates))}")
     for name in header:
         target = name if name in columns else lower.get(name.lower())
         if target is None:

@@ -9,6 +9,7 @@ data set (`datastore`). Messages name files, columns and rules, never values (th
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -203,15 +204,14 @@ class UploadProcessor:
             )
         default_country = upload.get("countryCode") or dataset.get("countryCode")
         for source in files:
-            with sources.open(source) as raw:
-                try:
-                    records = read_records(
-                        raw,
-                        uri=source.uri,
-                        compression=upload["compressionFormat"],
-                        file_format=upload["fileFormat"],
-                    )
+            try:
+                with read_records(
+                    functools.partial(sources.open, source),
+                    uri=source.uri,
+                    compression=upload["compressionFormat"],
+                    file_format=upload["fileFormat"],
+                ) as records:
                     validate_rows(records, dataset, result, source.uri, default_country)
-                except ReadError as exc:
-                    raise UploadFailure(str(exc)) from exc
+            except ReadError as exc:
+                raise UploadFailure(str(exc)) from exc
             result.files += 1

@@ -8,7 +8,7 @@ import typer
 
 from amc_normalize.extras import MissingExtraError, extra_for
 from amc_uploader import __version__
-from amc_uploader.commands import amc_cmd, normalize_cmd, run_cmd, sandbox_cmd, serve_cmd
+from amc_uploader.commands import amc_cmd, forget_cmd, normalize_cmd, run_cmd, sandbox_cmd, serve_cmd
 
 app = typer.Typer(
     name="amc-uploader",
@@ -34,7 +34,7 @@ def _root(
     """AMC Uploader."""
 
 
-for _module in (normalize_cmd, amc_cmd, sandbox_cmd, run_cmd, serve_cmd):
+for _module in (normalize_cmd, amc_cmd, sandbox_cmd, run_cmd, serve_cmd, forget_cmd):
     _module.register(app)
 
 

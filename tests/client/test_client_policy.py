@@ -574,3 +574,32 @@ def test_waiter_tolerates_early_404() -> None:
     with pytest.raises(AmcNotFoundError):
         late.client(clock).for_instance().wait_for_upload("ds", "u1", poll=10, not_found_grace=25)
     assert sum(clock.sleeps) >= 25
+
+
+def test_deletion_request_is_retried_on_5xx_and_polled_to_succeeded() -> None:
+    # Deleting people twice equals deleting them once: unlike other POSTs, a 5xx is retried.
+    creates = iter([ok(status=503), ok({"userDeletionRequestId": "del-9"})])
+    statuses = iter(["PENDING", "PENDING", "SUCCEEDED"])
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return next(creates)
+        return ok({"identityDeletion": {"userDeletionRequestId": "del-9", "status": next(statuses)}})
+
+    fake = FakeAmc(api)
+    clock = FakeClock()
+    ic = fake.client(clock).for_instance()
+    assert ic.create_user_deletion_request([{"EMAIL": "a" * 64}]).user_deletion_request_id == "del-9"
+    assert len(fake.api_requests("POST", "/userDeletionRequest")) == 2
+    done = ic.wait_for_user_deletion_request("del-9", poll=2.0, max_poll=2.5)
+    assert done.succeeded and not done.pending
+    assert clock.sleeps[-2:] == [2.0, 2.5]
+    with pytest.raises(AmcConfigError, match="1 to 1000"):
+        ic.create_user_deletion_request([{"EMAIL": "a" * 64}] * 1001)
+
+
+def test_deletion_wait_returns_pending_at_the_timeout() -> None:
+    fake = FakeAmc(lambda r: ok({"identityDeletion": {"userDeletionRequestId": "d", "status": "PENDING"}}))
+    clock = FakeClock()
+    got = fake.client(clock).for_instance().wait_for_user_deletion_request("d", timeout=12, poll=5)
+    assert got.pending and sum(clock.sleeps) == pytest.approx(12)

@@ -82,6 +82,15 @@ def col(name: str, **kw: Any) -> dict[str, Any]:
             {},
             "only one country code column",
         ),
+        (
+            "sales",
+            [col("t", consent_type="TCF"), col("t2", consent_type="tcf")],
+            {},
+            "consent type TCF already",
+        ),
+        ("sales", [col("u", consent_type="AMZN_USER_DATA", data_type="INTEGER")], {}, "plain STRING"),
+        ("sales", [col("e", consent_type="GPP", pii_type="EMAIL")], {}, "plain STRING"),
+        ("sales", [col("a", consent_type="ACS")], {}, "consent_type"),
         ("sales", [col("a", data_type="BLOB")], {}, "data_type"),
         ("sales", [col("a", pii_typ="EMAIL")], {}, "pii_typ"),
         ("sales", [col("a", pii_type="SSN")], {}, "pii_type"),
@@ -259,3 +268,23 @@ main_event_time = true
         load_column_file('{"columns": [], "colour": 1}', suffix=".json")
     with pytest.raises(DatasetDefinitionError, match="cannot parse"):
         load_column_file("{", suffix=".json")
+
+
+def test_consent_columns_declared_with_consent_type_never_hashed() -> None:
+    ds = build_dataset(
+        "eu_customers",
+        [
+            col("email", pii_type="EMAIL"),
+            col("tcf_string", consent_type="tcf"),
+            col("gpp_string", consent_type="GPP"),
+            col("amzn_user_data", consent_type="AMZN_USER_DATA"),
+            col("amzn_ad_storage", consent_type="AMZN_AD_STORAGE"),
+        ],
+        country_code="DE",
+    )
+    by_name = {c["name"]: c for c in ds.to_request()["columns"]}
+    assert by_name["tcf_string"]["consentType"] == "TCF"
+    assert by_name["amzn_ad_storage"]["consentType"] == "AMZN_AD_STORAGE"
+    for name in ("tcf_string", "gpp_string", "amzn_user_data", "amzn_ad_storage"):
+        assert by_name[name]["dataType"] == "STRING" and "externalUserIdType" not in by_name[name]
+        assert not by_name[name].get("requiresOneWayHashing")

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from amc_client import build_dataset
 from amc_normalize import hash_value
-from amc_normalize.row_country import suggest_country_column
 from amc_uploader.cli import app
 from amc_uploader.job import JobConfig, JobConfigError
 from amc_uploader.job.countries import dataset_columns
@@ -43,6 +42,10 @@ def test_contract_command_stages_codes_and_per_row_hashes(tmp_path: Path) -> Non
             *["run", "--input", str(src), "--country-column", "country", "--country", "US", *_pii_args()],
             *["--format", "jsonl", "--engine", "local", "--stage-only", "--output", str(out)],
             *["--dataset-id", "mixed", "--instance", "amc1", "--report", str(tmp_path / "r.json")],
+            *[
+                "--missing-consent",
+                "keep",
+            ],  # no consent column: EEA/UK rows are kept (consent tests elsewhere)
         ],
     )
     assert outcome.exit_code == 0, outcome.output
@@ -134,6 +137,7 @@ def test_normalize_and_inspect_take_a_country_column(tmp_path: Path) -> None:
         app,
         [
             "normalize",
+            *["--missing-consent", "keep"],
             str(src),
             str(dest),
             "--country-column",
@@ -160,16 +164,30 @@ def test_normalize_and_inspect_take_a_country_column(tmp_path: Path) -> None:
     assert "--country-column country" in plain.stdout
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        (["id", "country"], "country"),
-        (["id", "Billing_Country"], "Billing_Country"),
-        (["id", "Land"], "Land"),
-        (["id", "país"], "país"),
-        (["id", "国"], "国"),
-        (["id", "county", "countryside_view"], None),
-    ],
-)
-def test_suggest_country_column(header: list[str], expected: str | None) -> None:
-    assert suggest_country_column(header) == expected
+def test_consent_policy_follows_each_rows_country(tmp_path: Path) -> None:
+    """No consent column, default policy: the rows whose own country is in the EEA/UK are left out."""
+    src = write_jsonl(tmp_path / "mixed.jsonl", ROWS)
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(
+        app,
+        [
+            *["run", "--input", str(src), "--country-column", "country", "--country", "US", *_pii_args()],
+            *[
+                "--format",
+                "jsonl",
+                "--stage-only",
+                "--output",
+                str(out),
+                "--dataset-id",
+                "d",
+                "--instance",
+                "a",
+            ],
+            *["--report", str(tmp_path / "r.json")],
+        ],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    staged = {r["id"] for r in read_staged_jsonl(find_manifest(out))}
+    assert staged == {"2", "3", "5"}  # DE and GB rows dropped, US and unknown kept
+    countries = json.loads((tmp_path / "r.json").read_text())["normalization"]["countries"]
+    assert set(countries) == {"US", "unknown"}

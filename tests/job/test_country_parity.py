@@ -157,6 +157,7 @@ def _job(tmp_path: Path, source: Path, engine: str) -> tuple[list[dict[str, Any]
         file_format="JSONL",
         engine=engine,  # type: ignore[arg-type]
         stage_only=True,
+        missing_consent="keep",  # no consent column here: EEA/UK rows stay (consent has its own tests)
     )
     result = run_job(config)
     return read_staged_jsonl(find_manifest(out_dir)), result.report.normalization

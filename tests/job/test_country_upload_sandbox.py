@@ -50,6 +50,7 @@ def test_mixed_countries_upload_to_success(
             "pii": PII_COLUMNS,
             "instances": [SANDBOX_INSTANCE_ID],
             "output": f"s3://{bucket}/stage",
+            "missing_consent": "keep",
         }
     )
     client = AmcClient.from_env()

@@ -55,7 +55,11 @@ def test_conformance_parity_with_hash_value(tmp_path: Path, conformance_dir: Pat
     pii = {c: t for c, t in PII_COLUMNS.items() if c in rows[0]}
     src = write_csv(tmp_path / f"{country}.csv", rows)
     event_time = "timestamp" if "timestamp" in rows[0] else None
-    result = run_job(_config(tmp_path, [str(src)], pii=pii, country_code=country, event_time=event_time))
+    # Hashing parity only: EEA/UK rows without consent columns are kept (consent: tests/job/test_consent.py).
+    config = _config(
+        tmp_path, [str(src)], pii=pii, country_code=country, event_time=event_time, missing_consent="keep"
+    )
+    result = run_job(config)
     header, staged = read_staged_csv(find_manifest(tmp_path / "out"))
     assert header == list(rows[0])
     assert len(staged) == len(rows) == result.report.rows_out

@@ -167,10 +167,9 @@ def test_spark_engine_output_equals_local_engine(
     columns = ["id", *(c for c in PII_COLUMNS if c in rows[0])]
     src = write_csv(tmp_path / "in.csv", rows, columns)
     pii = {c: PII_COLUMNS[c] for c in columns[1:]}
-    local = run_job(_job(tmp_path, "local", [str(src)], pii=pii, country_code=country))
-    on_spark = run_job(
-        _job(tmp_path, "spark", [str(src)], pii=pii, country_code=country, engine="spark"), spark=spark
-    )
+    common: dict[str, Any] = {"pii": pii, "country_code": country, "missing_consent": "keep"}
+    local = run_job(_job(tmp_path, "local", [str(src)], **common))
+    on_spark = run_job(_job(tmp_path, "spark", [str(src)], **common, engine="spark"), spark=spark)
     local_header, local_lines, _ = _staged_lines(tmp_path / "local")
     spark_header, spark_lines, _ = _staged_lines(tmp_path / "spark")
     assert spark_header == local_header
@@ -188,6 +187,7 @@ def test_spark_engine_cap_timestamps_and_report(spark: Any, tmp_path: Path) -> N
         [str(src)],
         pii=PII_SPEC,
         country_code="FR",
+        missing_consent="keep",  # no consent columns in this file; consent: tests/job/test_consent.py
         event_time="purchase_ts",
         partition_cap_bytes=16_384,
         file_format="JSONL",

@@ -251,6 +251,59 @@ def test_inspect_prints_types_and_suggestions_not_values(tmp_path: Path) -> None
         assert value not in result.stdout + table.stdout
 
 
+def test_inspect_never_suggests_dates_or_amounts_as_zip(tmp_path: Path) -> None:
+    """The defect of issue 11: `signup_date` was ZIP 0.80 and `2024-02-15` then hashed as `20240`."""
+    source = tmp_path / "in.csv"
+    dates = ["2024-02-15", "2023-11-03", "2024-01-20", "2022-07-09"]
+    amounts = ["1,250.00", "12,999.99", "10,000.00", "45,120.50"]
+    rows = [
+        {"signup_date": d, "amount": a, "revenue": f"{i}2500.00", "zip": f"7523{i}"}
+        for i, (d, a) in enumerate(zip(dates, amounts, strict=True))
+    ]
+    write_csv(source, rows)
+    for country in ("US", "DE"):
+        result = run("inspect", source, "--country", country, "--json")
+        assert result.returncode == 0, result.stderr
+        columns = {c["column"]: c for c in json.loads(result.stdout)["columns"]}
+        assert columns["signup_date"]["suggested_pii_type"] is None
+        assert columns["signup_date"]["data_type"] == "DATE"
+        assert "date values" in columns["signup_date"]["reason"]
+        assert columns["amount"]["suggested_pii_type"] is None
+        assert columns["revenue"]["suggested_pii_type"] is None
+        assert columns["zip"]["suggested_pii_type"] == "ZIP"
+    table = run("inspect", source, "--country", "US")
+    assert "--pii zip=ZIP" in table.stdout and "signup_date=" not in table.stdout
+
+
+def test_inspect_warns_about_another_countrys_values(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    rows = [
+        {"country": "DE", "phone": "+49 30 1234567", "plz": "10115"},
+        {"country": "DE", "phone": "+49 151 12345678", "plz": "80331"},
+        {"country": "US", "phone": "(571) 412-0599", "plz": "75236"},
+        {"country": "US", "phone": "212-555-0199", "plz": "98101"},
+    ]
+    write_csv(source, rows)
+    result = run("inspect", source, "--country", "US", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    columns = {c["column"]: c for c in data["columns"]}
+    assert columns["phone"]["suggested_pii_type"] == "PHONE"
+    assert columns["phone"]["country_mismatch"] == [{"country": "DE", "share": 0.5}]
+    assert columns["plz"]["country_mismatch"] == []  # five digits fit US as well as DE
+    assert data["warnings"] == [
+        "phone: 50% of the sampled rows look like DE, not US",
+        "each row's own country: --country-column country",
+    ]
+    table = run("inspect", source, "--country", "US")
+    assert "warning: phone: 50% of the sampled rows look like DE, not US" in table.stdout
+    assert "--country-column country" in table.stdout
+    for value in ("1234567", "10115", "412-0599"):
+        assert value not in result.stdout + table.stdout
+    alone = json.loads(run("inspect", source, "--json").stdout)
+    assert alone["warnings"] == [] and all(c["country_mismatch"] == [] for c in alone["columns"])
+
+
 def test_inspect_bad_input(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(b"a,b\n1,2,3\n")
@@ -304,3 +357,34 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert b"in.csv" in drawn and b"\x1b[" in drawn  # the bar's description and terminal control codes
     assert b"\x1b[" not in proc.stdout  # the report on a pipe has no terminal codes
     assert b"9000 rows written" in proc.stdout
+
+
+def test_normalize_consent_policy_and_report(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from amc_uploader.cli import app
+
+    src = tmp_path / "eu.csv"
+    src.write_text(
+        "id,email,amzn_user_data\n1,a@example.com,granted\n2,b@example.com,\n3,c@example.com,DENIED\n",
+        encoding="utf-8",
+    )
+    base = ["normalize", str(src), str(tmp_path / "out.csv"), "--country", "DE", "--pii", "email=EMAIL"]
+    report = tmp_path / "report.json"
+    done = CliRunner().invoke(
+        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--report", str(report)]
+    )
+    assert done.exit_code == 0, done.output
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in lines] == ["id", "1"] and lines[1].endswith(",GRANTED")
+    consent = json.loads(report.read_text())["consent"]
+    assert consent["reasons"] == {"consent.denied": 1, "consent.missing": 1} and consent["rows_dropped"] == 2
+    assert "consent.missing: 1" in done.stdout
+    failed = CliRunner().invoke(
+        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--missing-consent", "fail"]
+    )
+    assert failed.exit_code == 1 and "eu.csv, line 3" in " ".join(failed.output.split())
+    assert "b@example.com" not in failed.output
+    kept = CliRunner().invoke(app, [*base, "--missing-consent", "keep", "--report", str(report)])
+    assert kept.exit_code == 0 and len((tmp_path / "out.csv").read_text().splitlines()) == 4
+    assert json.loads(report.read_text())["consent"]["rows_kept_without_consent"] == 3

@@ -141,3 +141,23 @@ def test_empty_input_reports_every_column_with_zero_rows() -> None:
     report = NormalizationReport()
     assert list(normalize_records([], {"email": "EMAIL", "zip": "ZIP"}, "US", report=report)) == []
     assert {name: c.rows for name, c in report.columns.items()} == {"email": 0, "zip": 0}
+
+
+def test_report_country_mismatch_json_merge_render() -> None:
+    from amc_normalize.mismatch import mismatch_counts
+
+    values = ["+49 30 1234567", "(571) 412-0599", "+49 151 12345678", None]
+    a = NormalizationReport()
+    list(normalize_records(({"phone": v} for v in values), {"phone": "PHONE"}, "US", report=a))
+    a.add_country_mismatch("phone", mismatch_counts(values, "PHONE", "US")[1])
+    assert a.to_dict()["country_mismatch"] == [{"column": "phone", "country": "DE", "rows": 2, "share": 0.5}]
+    b = NormalizationReport.from_dict(json.loads(a.to_json()))
+    assert b == a
+    a.merge(b)
+    assert a.country_mismatches()[0]["rows"] == 4 and a.country_mismatches()[0]["share"] == 0.5
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(a.render())
+    assert "looks like another country: phone 50% DE" in console.export_text()
+    assert NormalizationReport().to_dict()["country_mismatch"] == []

@@ -169,7 +169,7 @@ def test_bad_rows_dropped_with_reasons(amc_sandbox_clean: SandboxServer, s3: Any
     assert reasons["price: not a valid DECIMAL"] == 1
     assert reasons["store: out of range for INTEGER"] == 1
     assert reasons["ts: the main event time is required"] == 1
-    assert reasons["row has 3 fields but the header has 9"] == 1
+    assert reasons["row has 3 fields, the header has 9"] == 1
     assert "not-a-hash" not in json.dumps(upload)  # reasons never carry values
     assert "dropped 8 rows" in upload["message"]
 

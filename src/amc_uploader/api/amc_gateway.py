@@ -14,17 +14,17 @@ from amc_client import (
     InstanceClient,
     LwaTokenProvider,
     SecretsManagerCredentialStore,
-    UploadRequest,
     build_consent_url,
     build_dataset,
     generate_pkce,
 )
 from amc_client import Upload as AmcUploadModel
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.errors import NotConfiguredError, UnprocessableError
+from amc_uploader.api.domain_errors import InvalidRequest, NotConfigured
 from amc_uploader.api.models import AmcInstance, DatasetCreate
-from amc_uploader.api.ports import OAuthStart, UploadSpec, UploadState
+from amc_uploader.api.ports import OAuthStart, UploadState
 from amc_uploader.api.repositories import CredentialRepository
+from amc_uploader.job.record import JobRecord
 
 
 def _state(u: AmcUploadModel) -> UploadState:
@@ -74,11 +74,9 @@ class ClientAmcGateway:
             if self._client is None:
                 status = self._credentials.status()
                 if not (status.client_id_set and status.client_secret_set):
-                    raise NotConfiguredError(
-                        "Save the LWA client id and secret in Settings.", code="not_configured"
-                    )
+                    raise NotConfigured("Save the LWA client id and secret in Settings.")
                 if not status.connected:
-                    raise NotConfiguredError("Connect to Amazon Ads in Settings first.", code="not_connected")
+                    raise NotConfigured("Connect to Amazon Ads in Settings first.", code="not_connected")
                 settings = self._amc_settings()
                 provider = LwaTokenProvider(self._store, token_url=settings.lwa_token_url)
                 self._client = AmcClient(settings, token_provider=provider)
@@ -142,7 +140,7 @@ class ClientAmcGateway:
             columns = self._definitions(request)
         except ValidationError as exc:
             text = "; ".join(str(e.get("msg", "invalid")) for e in exc.errors()[:5])
-            raise UnprocessableError(f"Invalid column definition: {text}", code="invalid_dataset") from None
+            raise InvalidRequest(f"Invalid column definition: {text}", code="invalid_dataset") from None
         dataset = build_dataset(
             request.dataset_id,
             columns,
@@ -177,21 +175,17 @@ class ClientAmcGateway:
     def list_uploads(self, instance: AmcInstance, dataset_id: str) -> list[UploadState]:
         return [_state(u) for u in self._instance(instance).list_uploads(dataset_id)]
 
-    def find_upload(
-        self, instance: AmcInstance, dataset_id: str, bucket: str, manifest_key: str
-    ) -> str | None:
-        upload = self._instance(instance).find_manifest_upload(dataset_id, bucket, manifest_key)
+    def find_upload(self, instance: AmcInstance, record: JobRecord) -> str | None:
+        upload = self._instance(instance).find_manifest_upload(
+            record.dataset_id, record.s3_bucket(), record.manifest_key
+        )
         return upload.upload_id if upload is not None else None
 
-    def create_upload(self, instance: AmcInstance, spec: UploadSpec) -> str:
-        request = UploadRequest.from_manifest(
-            spec.bucket,
-            spec.manifest_key,
-            file_format=spec.file_format,
-            update_strategy=spec.update_strategy,
-            country_code=spec.country_code,
-        )
-        return self._instance(instance).create_upload(spec.dataset_id, request).upload_id
+    def create_upload(self, instance: AmcInstance, record: JobRecord) -> str:
+        return self._instance(instance).create_upload(record.dataset_id, record.upload_request()).upload_id
 
     def get_upload(self, instance: AmcInstance, dataset_id: str, upload_id: str) -> UploadState:
         return _state(self._instance(instance).get_upload(dataset_id, upload_id))
+
+    def deletion_target(self, instance: AmcInstance) -> InstanceClient:
+        return self._instance(instance)

@@ -14,10 +14,10 @@ from amc_uploader.api.deps import Backend, build_backend
 from amc_uploader.api.errors import install_error_handlers
 from amc_uploader.api.logs import correlation_id
 from amc_uploader.api.models import ErrorBody
-from amc_uploader.api.routes import auth_local, datasets, files, health, instances, jobs, triggers
+from amc_uploader.api.routes import auth_local, datasets, erasure, files, health, instances, jobs, triggers
 from amc_uploader.api.routes import settings as settings_routes
 
-logger = logging.getLogger("amc_uploader.api.access")
+logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
 
@@ -70,7 +70,7 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
             correlation_id.reset(token)
 
     app.include_router(health.router, prefix=API_PREFIX, responses=_errors(401))
-    for module in (settings_routes, instances, files, datasets, jobs, triggers):
+    for module in (settings_routes, instances, files, datasets, jobs, triggers, erasure):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     if settings.local_mode:
         app.include_router(auth_local.router, prefix=API_PREFIX, responses=_errors(400, 401, 422))

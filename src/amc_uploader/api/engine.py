@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.errors import UnprocessableError
+from amc_uploader.api.domain_errors import InvalidRequest
 from amc_uploader.api.models import Job, JobRequest
 from amc_uploader.api.ports import RunOutcome, StagedInstance
 from amc_uploader.job import JobConfig, run_job
@@ -56,7 +56,7 @@ def build_job_config(
         text = "; ".join(
             str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()[:10]
         )
-        raise UnprocessableError(f"Invalid job: {text}", code="invalid_job") from None
+        raise InvalidRequest(f"Invalid job: {text}", code="invalid_job") from None
 
 
 def run_dry(request: JobRequest, settings: ApiSettings, s3_client: Any) -> dict[str, Any]:

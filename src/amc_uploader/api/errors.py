@@ -1,4 +1,5 @@
-"""Domain errors of the backend and the one place that maps every error to an HTTP answer.
+"""The one place that maps every error to an HTTP answer: domain errors (`api.domain_errors`) through
+`DOMAIN_STATUS`, the other layers' errors (AMC client, storage, normalization, job) below it.
 
 Bodies are always `{"error": code, "message": text}`; messages are written by us (or are AMC's error
 code/details, which carry no PII or token), never echo request values.
@@ -16,28 +17,75 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amc_uploader.api.domain_errors import (
+    AlreadyExists,
     BucketPolicyRejectedError,
+    ConcurrentChange,
+    Conflict,
     DomainError,
+    ErasureNotFound,
+    InstanceNotFound,
+    InvalidRequest,
+    JobInstanceNotFound,
+    JobNotFound,
     JobRecordMissingError,
     NotAStagedManifestError,
+    NotConfigured,
+    NotFound,
+    SourceFileNotFound,
+    TriggerNotFound,
     UploadInProgressError,
 )
 from amc_uploader.api.logs import correlation_id
 
 logger = logging.getLogger(__name__)
 
+# The HTTP status of every domain error class (tests check that none is missing). A class not listed
+# answers with its nearest listed base's status.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    SourceFileNotFound: 404,
+    InstanceNotFound: 404,
+    JobNotFound: 404,
+    JobInstanceNotFound: 404,
+    TriggerNotFound: 404,
+    ErasureNotFound: 404,
+    NotAStagedManifestError: 404,
+    JobRecordMissingError: 404,
+    Conflict: 409,
+    AlreadyExists: 409,
+    ConcurrentChange: 409,
+    UploadInProgressError: 409,
+    InvalidRequest: 422,
+    BucketPolicyRejectedError: 422,
+    NotConfigured: 400,
+}
+
+
+def domain_status(error: type[DomainError]) -> int | None:
+    return next((DOMAIN_STATUS[c] for c in error.__mro__ if c in DOMAIN_STATUS), None)
+
 
 class ApiError(Exception):
-    """Base of the errors a route may raise; `status` and `code` decide the HTTP answer."""
+    """An HTTP answer: `status`, `code`, our message and headers. Raised by routes for HTTP concerns
+    (authentication, bad parameters, the request body); every other error is mapped to one here."""
 
     status: int = 400
     code: str = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        if status is not None:
+            self.status = status
         self.headers = headers or {}
 
 
@@ -59,36 +107,9 @@ class ForbiddenError(ApiError):
     code = "forbidden"
 
 
-class NotFoundError(ApiError):
-    status = 404
-    code = "not_found"
-
-
-class ConflictError(ApiError):
-    status = 409
-    code = "conflict"
-
-
 class UnprocessableError(ApiError):
     status = 422
     code = "invalid"
-
-
-class ThrottledError(ApiError):
-    status = 429
-    code = "throttled"
-
-
-class UpstreamError(ApiError):
-    status = 502
-    code = "upstream_error"
-
-
-class NotConfiguredError(ApiError):
-    """LWA credentials or the Amazon Ads connection are missing."""
-
-    status = 400
-    code = "not_configured"
 
 
 def _amc_error_to_api(exc: Exception) -> ApiError | None:
@@ -101,65 +122,69 @@ def _amc_error_to_api(exc: Exception) -> ApiError | None:
         text = " ".join(str(x) for x in (exc.code, exc.details) if x)[:500] or f"HTTP {exc.status}"
         if isinstance(exc, ac.AmcThrottledError):
             headers = {"Retry-After": str(max(1, int(exc.retry_after)))} if exc.retry_after else None
-            return ThrottledError(
-                f"AMC is throttling requests: {text}", code="amc_throttled", headers=headers
+            return ApiError(
+                f"AMC is throttling requests: {text}", status=429, code="amc_throttled", headers=headers
             )
         if isinstance(exc, ac.AmcNotFoundError):
-            return NotFoundError(f"AMC: {text}", code="amc_not_found")
+            return ApiError(f"AMC: {text}", status=404, code="amc_not_found")
         if isinstance(exc, ac.AmcValidationError):
-            return UnprocessableError(f"AMC rejected the request: {text}", code="amc_validation")
+            return ApiError(f"AMC rejected the request: {text}", status=422, code="amc_validation")
         if isinstance(exc, ac.AmcConflictError):
-            return ConflictError(f"AMC: {text}", code="amc_conflict")
+            return ApiError(f"AMC: {text}", status=409, code="amc_conflict")
         if isinstance(exc, ac.AmcAuthError):
             # Never 401 (the browser would think its own session expired). A refused grant or token is
             # a settings problem (reconnect); a 403 names an advertiser/instance this login cannot use.
             if exc.status == 403:
-                return ForbiddenError(f"AMC denied access: {text}", code="amc_forbidden")
-            return BadRequestError(
+                return ApiError(f"AMC denied access: {text}", status=403, code="amc_forbidden")
+            return ApiError(
                 f"AMC refused the Amazon Ads authorization; reconnect in Settings: {text}",
+                status=400,
                 code="amc_unauthorized",
             )
-        return UpstreamError(f"AMC error: {text}", code="amc_error")
+        return ApiError(f"AMC error: {text}", status=502, code="amc_error")
     if isinstance(exc, ac.BucketPolicyTooLargeError):
-        return UnprocessableError(str(exc)[:500], code="bucket_policy_too_large")
+        return ApiError(str(exc)[:500], status=422, code="bucket_policy_too_large")
     if isinstance(exc, ac.S3ContractError):
-        return UnprocessableError(str(exc)[:300], code="bucket_policy_invalid")
+        return ApiError(str(exc)[:300], status=422, code="bucket_policy_invalid")
     if isinstance(exc, ac.DatasetDefinitionError):
-        return UnprocessableError(str(exc)[:1000], code="invalid_dataset")
+        return ApiError(str(exc)[:1000], status=422, code="invalid_dataset")
     if isinstance(exc, ac.AmcCredentialsError):
-        return NotConfiguredError(
+        return ApiError(
             "Amazon Ads is not connected: save the LWA credentials and connect in Settings.",
+            status=400,
             code="not_connected",
         )
     if isinstance(exc, ac.AmcConfigError):
-        return NotConfiguredError(str(exc)[:300], code="not_configured")
+        return ApiError(str(exc)[:300], status=400, code="not_configured")
     if isinstance(exc, ac.AmcTransportError):
-        return UpstreamError("AMC could not be reached.", code="amc_unreachable")
-    return UpstreamError(f"AMC client error: {type(exc).__name__}", code="amc_error")
+        return ApiError("AMC could not be reached.", status=502, code="amc_unreachable")
+    return ApiError(f"AMC client error: {type(exc).__name__}", status=502, code="amc_error")
 
 
-# Each domain error's answer: (error class, code). Messages are the domain's own.
-_DOMAIN_ERRORS: tuple[tuple[type[DomainError], type[ApiError], str], ...] = (
-    (UploadInProgressError, ConflictError, "upload_in_progress"),
-    (NotAStagedManifestError, NotFoundError, "not_a_manifest"),
-    (JobRecordMissingError, NotFoundError, "job_record_missing"),
-    (BucketPolicyRejectedError, UnprocessableError, "bucket_policy_rejected"),
-)
+def _storage_error_to_api(exc: Exception) -> ApiError | None:
+    from botocore.exceptions import ClientError
 
-
-def _domain_error_to_api(exc: Exception) -> ApiError | None:
-    for domain, api, code in _DOMAIN_ERRORS:
-        if isinstance(exc, domain):
-            return api(str(exc)[:500], code=code)
-    return None
+    if not isinstance(exc, ClientError):
+        return None
+    err = exc.response.get("Error", {})
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) or 500)
+    code = str(err.get("Code", "ClientError"))
+    if code in ("NoSuchKey", "404", "NotFound", "NoSuchBucket"):
+        return ApiError("The object or bucket does not exist.", status=404, code="storage_not_found")
+    if 400 <= status < 500:
+        return ApiError(
+            f"The storage service refused the request ({code}).", status=400, code="storage_rejected"
+        )
+    return ApiError(f"The storage service failed ({code}).", status=502, code="storage_error")
 
 
 def to_api_error(exc: Exception) -> ApiError | None:
+    """The HTTP answer for an error this backend knows; None for an unexpected one (a 500)."""
     if isinstance(exc, ApiError):
         return exc
-    domain = _domain_error_to_api(exc)
-    if domain is not None:
-        return domain
+    if isinstance(exc, DomainError):
+        status = domain_status(type(exc))
+        return None if status is None else ApiError(exc.message, status=status, code=exc.code)
     amc = _amc_error_to_api(exc)
     if amc is not None:
         return amc
@@ -167,23 +192,13 @@ def to_api_error(exc: Exception) -> ApiError | None:
     from amc_uploader.job import JobError
 
     if isinstance(exc, NormalizationConfigError):
-        return UnprocessableError(str(exc)[:500], code="invalid_configuration")
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) or 500)
-        code = str(err.get("Code", "ClientError"))
-        if code in ("NoSuchKey", "404", "NotFound", "NoSuchBucket"):
-            return NotFoundError("The object or bucket does not exist.", code="storage_not_found")
-        if 400 <= status < 500:
-            return BadRequestError(
-                f"The storage service refused the request ({code}).", code="storage_rejected"
-            )
-        return UpstreamError(f"The storage service failed ({code}).", code="storage_error")
+        return ApiError(str(exc)[:500], status=422, code="invalid_configuration")
+    storage = _storage_error_to_api(exc)
+    if storage is not None:
+        return storage
     if isinstance(exc, JobError):
         # The job's errors name file, line, column and reason, never a value.
-        return UnprocessableError(str(exc)[:1000], code="job_failed")
+        return ApiError(str(exc)[:1000], status=422, code="job_failed")
     return None
 
 

@@ -408,3 +408,77 @@ class TriggerRule(TriggerRuleCreate):
 
 class TriggerRuleList(ApiModel):
     items: list[TriggerRule]
+
+
+class ErasureCreate(ApiModel):
+    """Erase the people of a file in the data bucket from AMC (user deletion requests, spec B.13)."""
+
+    source_key: S3Key
+    pii: dict[ColumnName, HashedPiiType] = Field(min_length=1, max_length=8)
+    country_code: CountryCode | None = None
+    country_column: ColumnName | None = None
+    instance_ids: list[InstanceId] | None = Field(
+        default=None, min_length=1, max_length=100, description="Default: every registered instance."
+    )
+
+    @model_validator(mode="after")
+    def _unique(self) -> ErasureCreate:
+        if self.instance_ids is not None and len(set(self.instance_ids)) != len(self.instance_ids):
+            raise ValueError("each instance may appear once")
+        return self
+
+
+class ErasureColumnCounts(ApiModel):
+    ok: int
+    prehashed: int
+    null: int
+    invalid: int
+    invalid_by_reason: dict[str, int]
+
+
+class ErasureReport(ApiModel):
+    """What became of the file: people read, identities sent, people without any usable identifier (by
+    line, the first 100), per country and per column counts. Never a value."""
+
+    rows: int
+    identities: int
+    duplicates: int
+    without_identifiers: int
+    lines_without_identifiers: list[int]
+    countries: dict[str, int]
+    country_reasons: dict[str, int]
+    columns: dict[str, ErasureColumnCounts]
+
+
+class ErasureRequestState(ApiModel):
+    instance_id: str
+    batch: int
+    identity_count: int
+    request_id: str | None = None
+    status: str | None = None
+    error: str | None = None
+
+
+class ErasureStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class Erasure(ApiModel):
+    erasure_id: str
+    status: ErasureStatus
+    source_key: str
+    pii: dict[str, HashedPiiType]
+    country_code: CountryCode | None = None
+    country_column: str | None = None
+    instance_ids: list[str]
+    report: ErasureReport
+    requests: list[ErasureRequestState]
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ErasureList(ApiModel):
+    items: list[Erasure]

@@ -11,18 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from amc_uploader.api.models import AmcInstance, DatasetCreate, Job
-
-
-@dataclass(frozen=True)
-class UploadSpec:
-    """What AMC needs to ingest one staged manifest."""
-
-    dataset_id: str
-    bucket: str
-    manifest_key: str
-    file_format: str  # "CSV" | "JSONL"
-    update_strategy: str
-    country_code: str | None
+from amc_uploader.erasure import DeletionTarget
+from amc_uploader.job.record import JobRecord
 
 
 @dataclass(frozen=True)
@@ -71,15 +61,20 @@ class AmcGateway(Protocol):
 
     def list_uploads(self, instance: AmcInstance, dataset_id: str) -> list[UploadState]: ...
 
-    def find_upload(
-        self, instance: AmcInstance, dataset_id: str, bucket: str, manifest_key: str
-    ) -> str | None:
-        """The id of the upload that stands for this manifest (`amc_client.uploads`: never a FAILED one)."""
+    def find_upload(self, instance: AmcInstance, record: JobRecord) -> str | None:
+        """The id of the upload that stands for the record's manifest (`amc_client.uploads`: never a
+        FAILED one)."""
         ...
 
-    def create_upload(self, instance: AmcInstance, spec: UploadSpec) -> str: ...
+    def create_upload(self, instance: AmcInstance, record: JobRecord) -> str:
+        """Ask AMC to ingest the record's manifest (`JobRecord.upload_request`); returns the upload id."""
+        ...
 
     def get_upload(self, instance: AmcInstance, dataset_id: str, upload_id: str) -> UploadState: ...
+
+    def deletion_target(self, instance: AmcInstance) -> DeletionTarget:
+        """The instance's user deletion endpoints (spec B.13)."""
+        ...
 
 
 class JobRunner(Protocol):

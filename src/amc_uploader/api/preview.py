@@ -1,11 +1,11 @@
-"""The head of source files in S3, read with the product's readers; their errors as API errors."""
+"""The head of source files in S3, read with the product's readers; their errors as domain errors."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from amc_uploader.api.errors import NotFoundError, UnprocessableError
+from amc_uploader.api.domain_errors import InvalidRequest, SourceFileNotFound
 from amc_uploader.io import InputFormat, RecordFileError, Source, cell_text
 from amc_uploader.io import read_head as read_file_head
 
@@ -29,7 +29,7 @@ def read_head(
         head = read_file_head(Source(f"s3://{bucket}/{key}"), max_rows, declared=file_format, s3_client=s3)
     except RecordFileError as exc:
         if exc.code == "file_not_found":
-            raise NotFoundError(f"s3://{bucket}/{key} does not exist.", code="file_not_found") from None
-        raise UnprocessableError(str(exc), code=exc.code) from None
+            raise SourceFileNotFound(bucket, key) from None
+        raise InvalidRequest(str(exc), code=exc.code) from None
     rows = [{c: cell_text(v) for c, v in zip(head.columns, values, strict=True)} for values in head.rows]
     return FileHead(key, head.kind.format, head.columns, rows)

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from amc_uploader.api.aws import TTL_ATTRIBUTE
-from amc_uploader.api.errors import ConflictError, NotFoundError
+from amc_uploader.api.domain_errors import (
+    AlreadyExists,
+    ConcurrentChange,
+    InstanceNotFound,
+    JobInstanceNotFound,
+    JobNotFound,
+    TriggerNotFound,
+)
 from amc_uploader.api.models import (
     AmcInstance,
     CredentialStatus,
@@ -52,7 +59,7 @@ class _Table:
         try:
             self._db.put_item(**kwargs)
         except self._db.exceptions.ConditionalCheckFailedException:
-            raise ConflictError("The item already exists.", code="already_exists") from None
+            raise AlreadyExists("The item already exists.") from None
 
     def put_unless_live(self, pk: str, sk: str, *, expires: int, now: int) -> bool:
         """Write a marker item expiring at `expires` unless one exists that has not expired at `now`."""
@@ -173,20 +180,20 @@ class SettingsRepository:
     def get_instance(self, instance_id: str) -> AmcInstance:
         raw = self._t.get("instance", instance_id)
         if raw is None:
-            raise NotFoundError(f"AMC instance {instance_id} is not registered.", code="instance_not_found")
+            raise InstanceNotFound(instance_id)
         return AmcInstance.model_validate_json(raw)
 
     def put_instance(self, instance: AmcInstance, *, new_only: bool = False) -> None:
         try:
             self._t.put("instance", instance.instance_id, instance.model_dump_json(), new_only=new_only)
-        except ConflictError:
-            raise ConflictError(
+        except AlreadyExists:
+            raise AlreadyExists(
                 f"AMC instance {instance.instance_id} is already registered.", code="instance_exists"
             ) from None
 
     def delete_instance(self, instance_id: str) -> None:
         if self._t.delete("instance", instance_id, must_exist=True) is None:
-            raise NotFoundError(f"AMC instance {instance_id} is not registered.", code="instance_not_found")
+            raise InstanceNotFound(instance_id)
 
     def save_oauth_state(self, state: str, data: dict[str, Any], ttl_seconds: int) -> None:
         expires = int(time.time()) + ttl_seconds
@@ -232,7 +239,7 @@ class JobRepository:
     def get(self, job_id: str) -> Job:
         job = self._assemble(job_id, self._t.query(job_id))
         if job is None:
-            raise NotFoundError(f"Job {job_id} does not exist.", code="job_not_found")
+            raise JobNotFound(job_id)
         return job
 
     def list(self, limit: int = 100) -> list[Job]:
@@ -251,7 +258,7 @@ class JobRepository:
         for _ in range(20):
             got = self._t.get_rev(job_id, "job")
             if got is None:
-                raise NotFoundError(f"Job {job_id} does not exist.", code="job_not_found")
+                raise JobNotFound(job_id)
             head = Job.model_validate_json(got[0])
             fields = change(head)
             if not fields:
@@ -259,12 +266,12 @@ class JobRepository:
             new = head.model_copy(update={**fields, "updated_at": utcnow(), "instances": []})
             if self._t.put_rev(job_id, "job", new.model_dump_json(), got[1]):
                 return new
-        raise ConflictError(f"Job {job_id} is being changed concurrently; try again.", code="busy")
+        raise ConcurrentChange(job_id)
 
     def get_instance(self, job_id: str, instance_id: str) -> JobInstance:
         raw = self._t.get(job_id, f"instance#{instance_id}")
         if raw is None:
-            raise NotFoundError(f"Job {job_id} has no instance {instance_id}.", code="job_instance_not_found")
+            raise JobInstanceNotFound(job_id, instance_id)
         return JobInstance.model_validate_json(raw)
 
     def update_instance(
@@ -283,7 +290,7 @@ class JobRepository:
             new = inst.model_copy(update={**fields, "updated_at": utcnow()})
             if self._t.put_rev(job_id, sk, new.model_dump_json(), got[1]):
                 return new
-        raise ConflictError(f"Job {job_id} is being changed concurrently; try again.", code="busy")
+        raise ConcurrentChange(job_id)
 
     def put_instance(self, job_id: str, inst: JobInstance) -> JobInstance:
         inst = inst.model_copy(update={"updated_at": utcnow()})
@@ -315,7 +322,7 @@ class TriggerRepository:
     def get(self, rule_id: str) -> TriggerRule:
         raw = self._t.get("rule", rule_id)
         if raw is None:
-            raise NotFoundError(f"Trigger rule {rule_id} does not exist.", code="trigger_not_found")
+            raise TriggerNotFound(rule_id)
         return TriggerRule.model_validate_json(raw)
 
     def put(self, rule: TriggerRule) -> None:
@@ -323,7 +330,7 @@ class TriggerRepository:
 
     def delete(self, rule_id: str) -> None:
         if self._t.delete("rule", rule_id, must_exist=True) is None:
-            raise NotFoundError(f"Trigger rule {rule_id} does not exist.", code="trigger_not_found")
+            raise TriggerNotFound(rule_id)
 
 
 class CredentialRepository:

@@ -20,11 +20,16 @@ from botocore.exceptions import ClientError
 
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.domain_errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    JobInstanceNotFound,
     JobRecordMissingError,
     NotAStagedManifestError,
+    SourceFileNotFound,
     UploadInProgressError,
 )
-from amc_uploader.api.errors import ApiError, ConflictError, NotFoundError, describe, to_api_error
+from amc_uploader.api.errors import describe, to_api_error
 from amc_uploader.api.models import (
     DryRunReport,
     InstanceStatus,
@@ -33,7 +38,7 @@ from amc_uploader.api.models import (
     JobRequest,
     JobStatus,
 )
-from amc_uploader.api.ports import AmcGateway, JobRunner, UploadSpec
+from amc_uploader.api.ports import AmcGateway, JobRunner
 from amc_uploader.api.repositories import JobRepository, SettingsRepository, TriggerRepository, utcnow
 from amc_uploader.api.runners import LocalJobRunner
 from amc_uploader.job.layout import is_manifest_key, new_job_id
@@ -78,8 +83,6 @@ class JobService:
         self.runner: JobRunner = runner or LocalJobRunner(self.execute, queue_delay=local_queue_delay)
         self._polled: dict[str, float] = {}
 
-    # ---- starting jobs
-
     def _check_request(self, request: JobRequest) -> None:
         for instance_id in request.instance_ids:
             self.settings_repo.get_instance(instance_id)
@@ -87,9 +90,7 @@ class JobService:
             try:
                 self.aws.s3.head_object(Bucket=self.settings.data_bucket, Key=key)
             except ClientError:
-                raise NotFoundError(
-                    f"s3://{self.settings.data_bucket}/{key} does not exist.", code="file_not_found"
-                ) from None
+                raise SourceFileNotFound(self.settings.data_bucket, key) from None
 
     def start(
         self,
@@ -140,8 +141,6 @@ class JobService:
             warnings.append("PII columns without a country: values are hashed without normalization.")
         warnings.extend(_invalid_share_warnings(report))
         return DryRunReport(report=report, warnings=warnings)
-
-    # ---- the local worker
 
     def execute(self, job_id: str) -> None:
         """Run the staging part of a job in this process, then upload every staged manifest."""
@@ -203,8 +202,6 @@ class JobService:
             )
         self.jobs_repo.update(job_id, lambda j: {"status": JobStatus.FAILED, "error": info["message"]})
 
-    # ---- uploader
-
     def _read_record(self, manifest_key: str) -> JobRecord:
         record = read_job_record(self.staging, manifest_key)
         if record is None:
@@ -216,13 +213,13 @@ class JobService:
         if bucket != self.staging.bucket or not is_manifest_key(manifest_key):
             raise NotAStagedManifestError(f"{manifest_key} is not a staged manifest key.")
         record = self._read_record(manifest_key)
-        if record.manifest_key != manifest_key:
+        if record.manifest_key != manifest_key or record.bucket != bucket:
             raise NotAStagedManifestError(f"The job record next to {manifest_key} is for another manifest.")
         job_id, instance_id = record.job_id, record.instance_id
         if not self.jobs_repo.acquire_lease(job_id, instance_id, LEASE_SECONDS):
             raise UploadInProgressError(f"An upload of {manifest_key} is being requested already.")
         try:
-            return self._process_manifest(bucket, record)
+            return self._process_manifest(record)
         except Exception as exc:
             self._mark_instance(
                 job_id, instance_id, status=InstanceStatus.FAILED, message=describe(exc)["message"]
@@ -234,31 +231,23 @@ class JobService:
     def _job_instance(self, job_id: str, instance_id: str) -> JobInstance | None:
         try:
             return self.jobs_repo.get_instance(job_id, instance_id)
-        except NotFoundError:
+        except JobInstanceNotFound:
             return None  # staged by the CLI or another tool: the record alone drives the upload
 
     def _mark_instance(self, job_id: str, instance_id: str, **fields: Any) -> None:
         self.jobs_repo.update_instance(job_id, instance_id, lambda i: fields)
 
-    def _process_manifest(self, bucket: str, record: JobRecord) -> str:
+    def _process_manifest(self, record: JobRecord) -> str:
         job_id, instance_id, manifest_key = record.job_id, record.instance_id, record.manifest_key
         inst = self._job_instance(job_id, instance_id)
         upload_id = record.upload_id or (inst.upload_id if inst else None)
         instance = self.settings_repo.get_instance(instance_id)
         if upload_id is None:
-            upload_id = self.amc.find_upload(instance, record.dataset_id, bucket, manifest_key)
+            upload_id = self.amc.find_upload(instance, record)
             if upload_id is not None:
                 logger.info("upload adopted", extra={"job_id": job_id, "instance_id": instance_id})
         if upload_id is None:
-            spec = UploadSpec(
-                dataset_id=record.dataset_id,
-                bucket=bucket,
-                manifest_key=manifest_key,
-                file_format=record.file_format,
-                update_strategy=record.update_strategy,
-                country_code=record.country_code,
-            )
-            upload_id = self.amc.create_upload(instance, spec)
+            upload_id = self.amc.create_upload(instance, record)
             logger.info("upload created", extra={"job_id": job_id, "instance_id": instance_id})
         if record.upload_id != upload_id:
             updated = record.model_copy(update={"upload_id": upload_id, "upload_created_at": utcnow()})
@@ -291,8 +280,6 @@ class JobService:
             return
         if isinstance(report, dict):
             self.jobs_repo.update(job_id, lambda j: None if j.report is not None else {"report": report})
-
-    # ---- status refresh
 
     def refresh(self) -> int:
         """Poll AMC for every non-terminal upload; returns how many instances changed."""
@@ -415,12 +402,10 @@ class JobService:
             logger.info("job status", extra={"job_id": job_id, "status": status.value})
         return self.jobs_repo.get(job_id)
 
-    # ---- retry / cancel
-
     def retry(self, job_id: str, instance_id: str) -> Job:
         inst = self.jobs_repo.get_instance(job_id, instance_id)
         if inst.status is not InstanceStatus.FAILED:
-            raise ConflictError(f"Instance {instance_id} of job {job_id} has not failed.", code="not_failed")
+            raise Conflict(f"Instance {instance_id} of job {job_id} has not failed.", code="not_failed")
         staged = bool(inst.manifest_key and self.staging.exists(inst.manifest_key))
         claimed = False
 
@@ -434,9 +419,7 @@ class JobService:
 
         self.jobs_repo.update_instance(job_id, instance_id, reset)
         if not claimed:
-            raise ConflictError(
-                f"Instance {instance_id} of job {job_id} is being retried.", code="not_failed"
-            )
+            raise Conflict(f"Instance {instance_id} of job {job_id} is being retried.", code="not_failed")
         if staged and inst.manifest_key:
             record = self._read_record(inst.manifest_key)
             cleared = record.model_copy(update={"upload_id": None, "upload_created_at": None})
@@ -457,9 +440,9 @@ class JobService:
         staged = any(i.status is not InstanceStatus.PENDING for i in job.instances)
         glue_running = job.status is JobStatus.RUNNING and job.run_id is not None
         if staged or not (job.status is JobStatus.QUEUED or glue_running):
-            raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
+            raise Conflict(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
         if glue_running and not self.runner.cancel(job):
-            raise ConflictError(f"Job {job_id} could not be stopped.", code="too_late")
+            raise Conflict(f"Job {job_id} could not be stopped.", code="too_late")
         cancelled = False
 
         def change(j: Job) -> dict[str, Any] | None:
@@ -471,15 +454,13 @@ class JobService:
 
         self.jobs_repo.update(job_id, change)
         if not cancelled:
-            raise ConflictError(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
+            raise Conflict(f"Job {job_id} cannot be cancelled: staging has started.", code="too_late")
         for inst in job.instances:
             self.jobs_repo.update_instance(
                 job_id, inst.instance_id, lambda i: {"status": InstanceStatus.CANCELLED}
             )
         logger.info("job cancelled", extra={"job_id": job_id})
         return self.jobs_repo.get(job_id)
-
-    # ---- S3 triggers
 
     def scan_for_new_objects(self) -> list[str]:
         """Local stack only (no S3 event notifications there): run the trigger path for objects under each
@@ -498,7 +479,7 @@ class JobService:
                         continue
                     try:
                         started.extend(self.on_new_object(rule.bucket, obj["Key"]))
-                    except ApiError as exc:
+                    except DomainError as exc:
                         logger.warning("trigger failed", extra={"rule_id": rule.rule_id, "error": exc.code})
         return started
 
@@ -521,7 +502,7 @@ class JobService:
             request = JobRequest(**rule.template.model_dump(), source_keys=[key])
             try:
                 self.start(request, created_by=rule.created_by, trigger_rule_id=rule.rule_id, job_id=job_id)
-            except ConflictError:
+            except AlreadyExists:
                 continue
             started.append(job_id)
             logger.info("trigger started job", extra={"rule_id": rule.rule_id, "job_id": job_id})

@@ -73,13 +73,27 @@ def register(app: typer.Typer) -> None:
                 "--delimiter", help="Input CSV delimiter (default: tab for .tsv, else from the header line)."
             ),
         ] = None,
+        consent: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--consent", help="COLUMN=KIND, KIND: TCF GPP AMZN_AD_STORAGE AMZN_USER_DATA (repeatable)."
+            ),
+        ] = None,
+        missing_consent: Annotated[
+            str,
+            typer.Option(
+                "--missing-consent", help="EEA/UK rows without a valid consent signal: drop, keep or fail."
+            ),
+        ] = "drop",
     ) -> None:
-        """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged."""
+        """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged.
+        Consent columns are checked, never hashed; EEA/UK rows without usable consent: --missing-consent."""
         from rich.console import Console
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
-        from amc_normalize.row_country import resolve_default, suggest_country_column
+        from amc_normalize.row_country import resolve_default
+        from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import (
             CsvDialect,
             RecordFileError,
@@ -88,6 +102,8 @@ def register(app: typer.Typer) -> None:
             open_table,
             output_kind,
         )
+        from amc_uploader.job import consent as consent_rule
+        from amc_uploader.job.report import consent_rows
 
         try:
             if country is None and country_column is None:
@@ -99,8 +115,17 @@ def register(app: typer.Typer) -> None:
             else:
                 resolve_default(country)
             in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
+            consent_columns = consent_rule.parse_consent_spec(consent or [])
+            policy = missing_consent.strip().lower()
+            if policy not in consent_rule.MISSING_CONSENT_POLICIES:
+                raise NormalizationConfigError(
+                    f"--missing-consent must be keep, drop or fail, not {policy!r}"
+                )
         except (NormalizationConfigError, RecordFileError) as exc:
             raise _fail(str(exc), EXIT_BAD_CONFIG) from None
+        except ValueError as exc:
+            raise _fail(f"--consent: {exc}", EXIT_BAD_CONFIG) from None
+        check = consent_rule.ConsentCheck.for_records(consent_columns, policy)
         if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
             raise _fail("OUTPUT must differ from INPUT", EXIT_BAD_CONFIG)
         if not input_path.is_file():
@@ -113,12 +138,21 @@ def register(app: typer.Typer) -> None:
                 spec.check_columns(reader.columns, source=str(input_path))
                 if country_column is not None and country_column not in reader.columns:
                     raise RecordFileError(input_path, "country column not found", column=country_column)
+                missing = [c for c in consent_columns if c not in reader.columns]
+                if missing:
+                    raise RecordFileError(input_path, "consent column is not in the file", column=missing[0])
                 writer = RecordWriter(output_path, reader.columns, out_kind)
             except (RecordFileError, NormalizationConfigError) as exc:
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             try:
+                consented = consent_rule.filter_records(
+                    reader.records(),
+                    check,
+                    _record_country(country, country_column),
+                    lambda: (str(input_path), reader.line),
+                )
                 records: Iterator[dict[str, Any]] = normalize_records(
-                    reader.records(), spec, country, report=report, country_column=country_column
+                    consented, spec, country, report=report, country_column=country_column
                 )
                 progress = None
                 if not quiet and sys.stderr.isatty():
@@ -139,7 +173,7 @@ def register(app: typer.Typer) -> None:
                 if progress is not None:
                     progress.update(task, completed=reader.size)
                 writer.commit()
-            except (RecordFileError, NormalizationConfigError) as exc:
+            except (RecordFileError, NormalizationConfigError, consent_rule.ConsentError) as exc:
                 writer.abort()
                 raise _fail(str(exc), EXIT_BAD_INPUT) from None
             except BaseException:
@@ -154,6 +188,7 @@ def register(app: typer.Typer) -> None:
                 "country_column": country_column,
                 "spec": spec.to_strings(),
                 **report.to_dict(),
+                "consent": check.counts.to_dict(),
             }
             report_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         if not quiet:
@@ -166,7 +201,13 @@ def register(app: typer.Typer) -> None:
             if countries is not None:
                 console.print(countries)
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
-            hinted = suggest_country_column(reader.columns) if country_column is None else None
+            for label, value in consent_rows(check.counts.to_dict()):
+                console.print(f"{label}: {value}", highlight=False)
+            hinted = (
+                next(iter(country_column_candidates(reader.columns)), None)
+                if country_column is None
+                else None
+            )
             if hinted is not None:
                 typer.echo(
                     f"hint: column {hinted!r} looks like each row's country: add --country-column {hinted} "
@@ -195,7 +236,10 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from amc_normalize import NormalizationConfigError, suggest_pii_types
-        from amc_normalize.row_country import suggest_country_column, suggest_pii_types_by_country
+        from amc_normalize.mismatch import MISMATCH_TYPES, country_mismatch
+        from amc_normalize.registry import canonical_country
+        from amc_normalize.row_country import suggest_pii_types_by_country
+        from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import RecordFileError, cell_text, detect_kind, infer_type, read_head
 
         if not input_path.is_file():
@@ -222,6 +266,12 @@ def register(app: typer.Typer) -> None:
             values = samples[c]
             filled = sum(1 for v in text_samples[c] if v is not None and v.strip() != "")
             s = suggestions[c]
+            # With one country for the whole file, values of another supported country are hashed wrong.
+            mismatch = (
+                country_mismatch(text_samples[c], s.pii_type, canonical_country(country))
+                if country and country_column is None and s.pii_type in MISMATCH_TYPES
+                else []
+            )
             result.append(
                 {
                     "column": c,
@@ -230,6 +280,7 @@ def register(app: typer.Typer) -> None:
                     "suggested_pii_type": s.pii_type.value if s.pii_type else None,
                     "confidence": round(s.confidence, 2),
                     "reason": s.reason,
+                    "country_mismatch": [{"country": cc, "share": round(share, 4)} for cc, share in mismatch],
                 }
             )
         pii_args = " ".join(
@@ -237,11 +288,18 @@ def register(app: typer.Typer) -> None:
             for r in result
             if r["suggested_pii_type"] and float(r["confidence"]) >= 0.5 and " " not in str(r["column"])
         )
-        hinted = suggest_country_column(columns) if country_column is None else None
+        warnings = [
+            f"{r['column']}: {float(m['share']):.0%} of the sampled rows look like {m['country']}, "
+            f"not {canonical_country(str(country))}"
+            for r in result
+            for m in r["country_mismatch"]
+        ]
+        country_columns = country_column_candidates(columns, text_samples) if country_column is None else []
+        if country_columns and warnings:
+            warnings.append(f"each row's own country: --country-column {country_columns[0]}")
         if as_json:
-            typer.echo(
-                json.dumps({"file": str(input_path), "rows_sampled": seen, "columns": result}, indent=2)
-            )
+            payload = {"file": str(input_path), "rows_sampled": seen, "columns": result, "warnings": warnings}
+            typer.echo(json.dumps(payload, indent=2))
             return
         table = Table(title=f"{input_path.name}: {len(columns)} columns, {seen} rows sampled")
         for name in ("column", "data type", "fill rate", "suggested PII type", "confidence", "why"):
@@ -259,8 +317,12 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         if pii_args:
             console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)
-        if hinted is not None and " " not in hinted:
-            console.print(f"suggested: --country-column {hinted}", soft_wrap=True, highlight=False)
+        for warning in warnings:
+            console.print(f"warning: {warning}", soft_wrap=True, highlight=False)
+        if country_columns and not warnings and " " not in country_columns[0]:
+            console.print(
+                f"suggested: --country-column {country_columns[0]}", soft_wrap=True, highlight=False
+            )
 
 
 def _progress_bar(console: Any) -> Any:
@@ -274,3 +336,15 @@ def _progress_bar(console: Any) -> Any:
         console=console,
         transient=True,
     )
+
+
+def _record_country(country: str | None, country_column: str | None) -> Any:
+    """What the consent rule takes as a record's country: the file's, or each record's resolved one."""
+    from amc_normalize.registry import canonical_country
+
+    if country_column is None:
+        return canonical_country(country) if country else None
+    from amc_normalize.row_country import RowCountries
+
+    countries = RowCountries([], country)
+    return lambda record: countries.rows_for(record.get(country_column)).code

@@ -66,6 +66,20 @@ def register(app: typer.Typer) -> None:
         pii: Annotated[
             list[str] | None, typer.Option("--pii", help="COLUMN=TYPE, e.g. email=EMAIL (repeatable).")
         ] = None,
+        consent: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--consent",
+                help="COLUMN=KIND, KIND: TCF GPP AMZN_AD_STORAGE AMZN_USER_DATA (repeatable; not hashed).",
+            ),
+        ] = None,
+        missing_consent: Annotated[
+            str | None,
+            typer.Option(
+                "--missing-consent",
+                help="EEA/UK rows without a valid consent signal: drop (default), keep or fail.",
+            ),
+        ] = None,
         drop: Annotated[
             list[str] | None, typer.Option("--drop", help="Column to leave out (repeatable).")
         ] = None,
@@ -137,10 +151,13 @@ def register(app: typer.Typer) -> None:
             "partition_cap_bytes": partition_cap,
             "max_timestamp_failure_share": max_timestamp_failures,
             "s3_endpoint_url": s3_endpoint_url,
+            "missing_consent": missing_consent,
         }
         data.update({k: v for k, v in overrides.items() if v is not None})
         if pii:
             data["pii"] = {**data.get("pii", {}), **_pairs(pii, "--pii")}
+        if consent:
+            data["consent"] = {**data.get("consent", {}), **_pairs(consent, "--consent")}
         if column_type:
             types = {k: v.upper() for k, v in _pairs(column_type, "--type").items()}
             data["column_types"] = {**data.get("column_types", {}), **types}
@@ -186,10 +203,11 @@ def _country_column_hint(given: str | None, columns: list[str], err: Any) -> Non
     """A column named like a country and no --country-column: say so (the header only, no values)."""
     if given is not None:
         return
-    from amc_normalize.row_country import suggest_country_column
+    from amc_normalize.suggest import country_column_candidates
 
-    column = suggest_country_column(columns)
-    if column is not None:
+    candidates = country_column_candidates(columns)
+    if candidates:
+        column = candidates[0]
         err.print(
             f"hint: column {column!r} looks like each row's country: add --country-column {column} to hash "
             "every row by its own country's rules",

@@ -2,7 +2,8 @@
 
 Entry points: ``open_table`` (stream every row of a file), ``read_head`` (its first rows),
 ``infer_type`` (a column's AMC data type), ``RecordWriter`` (all-or-nothing output). Every problem is
-a ``RecordFileError`` naming file, line and column, never a value.
+a ``RecordFileError`` naming file, line and column, never a value; a reader opened ``lenient`` hands a
+malformed row back as a ``Rejected`` instead (AMC's rule: drop the row, fail only an unreadable file).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from amc_uploader.io.infer import infer_type
 from amc_uploader.io.limits import FIELD_LIMIT, MAX_COLUMNS
 from amc_uploader.io.readers import Head, open_table, read_head
 from amc_uploader.io.sources import Source, detect_source_kind
-from amc_uploader.io.table import TableReader
+from amc_uploader.io.table import Rejected, TableReader
 from amc_uploader.io.writer import RecordWriter, output_kind
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "InputFormat",
     "RecordFileError",
     "RecordWriter",
+    "Rejected",
     "Source",
     "TableReader",
     "cell_text",

@@ -15,7 +15,7 @@ from amc_uploader.io.errors import RecordFileError
 from amc_uploader.io.formats import FileKind, sniff_delimiter
 from amc_uploader.io.limits import FIELD_LIMIT, READ_BUFFER
 from amc_uploader.io.sources import GZIP_ERRORS, Source, gzip_error, is_gzip, locate_undecodable, open_binary
-from amc_uploader.io.table import TableReader
+from amc_uploader.io.table import Rejected, TableReader
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -28,20 +28,46 @@ def _label(encoding: str) -> str:
 @dataclass(frozen=True)
 class CsvDialect:
     """How to read a CSV/TSV file. ``delimiter`` None: the name's (`.tsv`: tab), else sniffed from the
-    first line; without a header row, ``column_names`` name the columns."""
+    first line; without a header row, ``column_names`` name the columns. ``escape`` (none by default)
+    makes the next character literal; a line starting with ``comment`` (none by default) is skipped."""
 
     delimiter: str | None = None
     quote: str = '"'
     header: bool = True
     column_names: tuple[str, ...] = ()
     encoding: str = "utf-8-sig"
+    escape: str | None = None
+    comment: str | None = None
+
+
+def _spanning(exc: csv.Error) -> str | None:
+    """The reason of an error found past the record's start (an unterminated quote, a field longer than
+    the limit), None for one found where the parser stands."""
+    text = str(exc)
+    if "unexpected end of data" in text or "EOF" in text:
+        return "malformed CSV: unterminated quoted field"
+    if "field limit" in text:
+        return f"malformed CSV: a field is longer than {FIELD_LIMIT} characters"
+    return None
+
+
+def _uncommented(lines: Iterator[str], comment: str) -> Iterator[str]:
+    """An empty line for each comment line: the parser skips it and its line numbers stay the file's."""
+    for line in lines:
+        yield "\n" if line.startswith(comment) else line
 
 
 class DelimitedReader(TableReader):
     def __init__(
-        self, source: Source, kind: FileKind, dialect: CsvDialect | None = None, *, s3_client: Any = None
+        self,
+        source: Source,
+        kind: FileKind,
+        dialect: CsvDialect | None = None,
+        *,
+        s3_client: Any = None,
+        lenient: bool = False,
     ) -> None:
-        super().__init__(source, kind)
+        super().__init__(source, kind, lenient=lenient)
         dialect = dialect or CsvDialect()
         self._encoding = dialect.encoding
         self._s3 = s3_client
@@ -76,8 +102,12 @@ class DelimitedReader(TableReader):
         except GZIP_ERRORS:
             raise gzip_error(self.source, 1) from None
         self.delimiter = dialect.delimiter or self.kind.delimiter or sniff_delimiter(first)
-        lines = itertools.chain([first] if first else [], text)
-        self._csv = reader = csv.reader(lines, delimiter=self.delimiter, quotechar=dialect.quote, strict=True)
+        lines: Iterator[str] = itertools.chain([first] if first else [], text)
+        if dialect.comment:
+            lines = _uncommented(lines, dialect.comment)
+        self._csv = reader = csv.reader(
+            lines, delimiter=self.delimiter, quotechar=dialect.quote, escapechar=dialect.escape, strict=True
+        )
         if not dialect.header:
             self.header = self.check_header(list(dialect.column_names), None)
             return
@@ -106,36 +136,57 @@ class DelimitedReader(TableReader):
     def _csv_error(self, exc: csv.Error, record_start: int) -> RecordFileError:
         """An unterminated quote or an oversized field is reported where its record starts (the parser
         only notices at the end of the file or of the limit); any other error where the parser stands."""
-        text = str(exc)
-        if "unexpected end of data" in text or "EOF" in text:
-            return self.fail("malformed CSV: unterminated quoted field", line=record_start, code="bad_csv")
-        if "field limit" in text:
-            reason = f"malformed CSV: a field is longer than {FIELD_LIMIT} characters"
+        reason = _spanning(exc)
+        if reason is not None:
             return self.fail(reason, line=record_start, code="bad_csv")
-        return self.fail(f"malformed CSV: {text}", line=self._csv.line_num, code="bad_csv")
+        return self.fail(f"malformed CSV: {exc}", line=self._csv.line_num, code="bad_csv")
 
-    def rows(self, *, empty_as_none: bool = False) -> Iterator[tuple[int, list[Any]]]:
+    def _parsed(self) -> Iterator[tuple[int, list[str] | Rejected]]:
+        """``(line, fields)`` of every non-empty row; a ragged or malformed row is ``reject``ed, but an
+        unterminated quote or an oversized field fails the file even when lenient: where the next row
+        starts is unknown."""
         reader = self._csv
         width = len(self.header)
         count = 0
         line = reader.line_num
-        try:
-            for row in reader:
-                line = reader.line_num
-                if len(row) != width:
-                    if not row:
-                        continue
-                    raise self.fail(
-                        f"row has {len(row)} fields, the header has {width}", line=line, code="ragged_row"
-                    )
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:
+                if not self.lenient or _spanning(exc) is not None:
+                    raise self._csv_error(exc, line + 1) from None
+                line = self.line = reader.line_num
+                count += 1
+                yield line, Rejected(f"malformed CSV: {exc}", "bad_csv")
+                continue
+            except UnicodeDecodeError:
+                raise self._undecodable(reader.line_num + 1) from None
+            except GZIP_ERRORS:
+                raise gzip_error(self.source, reader.line_num + 1) from None
+            if row is None:
+                break
+            line = reader.line_num
+            if len(row) != width:
+                if not row:
+                    continue
                 count += 1
                 self.line = line
-                yield line, [v if v != "" else None for v in row] if empty_as_none else row
-        except csv.Error as exc:
-            raise self._csv_error(exc, line + 1) from None
-        except UnicodeDecodeError:
-            raise self._undecodable(reader.line_num + 1) from None
-        except GZIP_ERRORS:
-            raise gzip_error(self.source, reader.line_num + 1) from None
+                reason = f"row has {len(row)} fields, the header has {width}"
+                yield line, self.reject(reason, line=line, code="ragged_row")
+                continue
+            count += 1
+            self.line = line
+            yield line, row
         if count == 0:
             raise self.no_rows()
+
+    def rows(self, *, empty_as_none: bool = False) -> Iterator[tuple[int, list[Any]]]:
+        for line, row in self._parsed():
+            if isinstance(row, Rejected):
+                continue
+            yield line, [v if v != "" else None for v in row] if empty_as_none else row
+
+    def scan(self) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+        header = self.header
+        for line, row in self._parsed():
+            yield line, row if isinstance(row, Rejected) else dict(zip(header, row, strict=True))

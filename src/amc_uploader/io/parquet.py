@@ -25,9 +25,15 @@ class _Unlinker:
 
 class ParquetReader(TableReader):
     def __init__(
-        self, source: Source, kind: FileKind, *, s3_client: Any = None, max_bytes: int | None = None
+        self,
+        source: Source,
+        kind: FileKind,
+        *,
+        s3_client: Any = None,
+        max_bytes: int | None = None,
+        lenient: bool = False,
     ) -> None:
-        super().__init__(source, kind)
+        super().__init__(source, kind, lenient=lenient)
         try:
             import pyarrow as pa  # type: ignore[import-untyped]
             import pyarrow.parquet as pq  # type: ignore[import-untyped]

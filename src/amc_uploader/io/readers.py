@@ -24,11 +24,13 @@ def open_table(
     dialect: CsvDialect | None = None,
     s3_client: Any = None,
     max_parquet_bytes: int | None = None,
+    lenient: bool = False,
 ) -> TableReader:
     """Open a CSV/TSV, JSON-lines or Parquet file (gzip detected from name and content) and read its header.
 
     ``kind`` (else ``declared`` format, else the name, else the content) says how to read it; ``dialect``
-    applies to CSV only. Every problem is a ``RecordFileError``.
+    applies to CSV only. Every problem is a ``RecordFileError``; ``lenient``: except a malformed row, which
+    ``TableReader.scan`` then yields as a ``Rejected`` (the file goes on).
     """
     src = source if isinstance(source, Source) else Source.of(source)
     if kind is None:
@@ -38,10 +40,10 @@ def open_table(
         else:
             kind = by_name or detect_source_kind(src, s3_client=s3_client)
     if kind.format is InputFormat.PARQUET:
-        return ParquetReader(src, kind, s3_client=s3_client, max_bytes=max_parquet_bytes)
+        return ParquetReader(src, kind, s3_client=s3_client, max_bytes=max_parquet_bytes, lenient=lenient)
     if kind.format is InputFormat.JSONL:
-        return JsonLinesReader(src, kind, s3_client=s3_client)
-    return DelimitedReader(src, kind, dialect, s3_client=s3_client)
+        return JsonLinesReader(src, kind, s3_client=s3_client, lenient=lenient)
+    return DelimitedReader(src, kind, dialect, s3_client=s3_client, lenient=lenient)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -13,13 +14,28 @@ from amc_uploader.io.limits import MAX_COLUMNS
 from amc_uploader.io.sources import CountingRaw, Source
 
 
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A malformed row a lenient reader hands back instead of failing the file: why (never a value)
+    and the ``code`` the default reader would raise with."""
+
+    reason: str
+    code: str
+
+
 class TableReader:
     """Header plus a stream of rows of one file. ``line`` is the line (Parquet: row) last yielded;
-    ``bytes_read``/``size`` measure progress on the file as stored (compressed bytes for gzip)."""
+    ``bytes_read``/``size`` measure progress on the file as stored (compressed bytes for gzip).
 
-    def __init__(self, source: Source, kind: FileKind) -> None:
+    ``lenient`` (off by default): a row that cannot be parsed (a ragged or malformed CSV row, a JSON line
+    that is not an object) is not an error of the file: ``scan`` yields it as a ``Rejected`` and ``rows``
+    skips it. A file that cannot be read at all still raises.
+    """
+
+    def __init__(self, source: Source, kind: FileKind, *, lenient: bool = False) -> None:
         self.source = source
         self.kind = kind
+        self.lenient = lenient
         self.header: list[str] = []
         self.delimiter: str | None = None
         self.line = 0
@@ -39,6 +55,12 @@ class TableReader:
         self, reason: str, *, line: int | None = None, column: str | None = None, code: str = "bad_file"
     ) -> RecordFileError:
         return RecordFileError(self.source.name, reason, line=line, column=column, code=code)
+
+    def reject(self, reason: str, *, line: int, code: str) -> Rejected:
+        """A row-level problem: a ``Rejected`` when lenient, else raised as the file's error."""
+        if not self.lenient:
+            raise self.fail(reason, line=line, code=code)
+        return Rejected(reason, code)
 
     def check_header(self, names: list[Any], line: int | None) -> list[str]:
         """Names stripped of spaces; empty, duplicate or too many names are errors."""
@@ -64,6 +86,13 @@ class TableReader:
     def rows(self, *, empty_as_none: bool = False) -> Iterator[tuple[int, list[Any]]]:
         """``(line, values)`` in header order; ``empty_as_none`` turns empty CSV fields into None."""
         raise NotImplementedError
+
+    def scan(self) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+        """``(line, record)`` of every row; a lenient reader yields a malformed row as a ``Rejected`` and
+        (JSON lines) each object whole, keys beyond the first object's included."""
+        header = self.header
+        for line, values in self.rows():
+            yield line, dict(zip(header, values, strict=True))
 
     def records(self) -> Iterator[dict[str, Any]]:
         header = self.header

@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from amc_client.models import DataType, UpdateStrategy
+from amc_client.models import ConsentType, DataType, UpdateStrategy
 from amc_normalize import PiiType
 from amc_uploader.io import InputFormat
+from amc_uploader.job.consent import MissingConsent, check_one_column_per_kind, consent_kind
 from amc_uploader.job.countries import country_column_problems
 from amc_uploader.job.errors import JobConfigError, StagingError
 from amc_uploader.job.layout import StagingLayout
@@ -72,6 +73,12 @@ class JobConfig(BaseModel):
     input_format: InputFormat | None = Field(default=None, description="Detected when not given.")
     csv: CsvOptions = Field(default_factory=CsvOptions)
     pii: dict[str, str] = Field(default_factory=dict, description="column -> PII type")
+    consent: dict[str, ConsentType] = Field(
+        default_factory=dict, description="column -> consent kind (TCF, GPP, AMZN_AD_STORAGE, AMZN_USER_DATA)"
+    )
+    missing_consent: MissingConsent = Field(
+        default="drop", description="EEA/UK rows without a valid consent signal: keep, drop or fail."
+    )
     drop: list[str] = Field(default_factory=list)
     column_types: dict[str, ColumnDataType] = Field(default_factory=dict)
     event_time: str | None = Field(default=None, description="Main event-time column (FACT dataset).")
@@ -105,6 +112,20 @@ class JobConfig(BaseModel):
             out[column] = name
         return out
 
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _consent_kinds(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {c: consent_kind(k) if isinstance(k, str) else k for c, k in value.items()}
+        check_one_column_per_kind(out)
+        return out
+
+    @field_validator("missing_consent", mode="before")
+    @classmethod
+    def _missing_consent(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("country_code")
     @classmethod
     def _country(cls, value: str | None) -> str | None:
@@ -127,6 +148,11 @@ class JobConfig(BaseModel):
             declared = self.column_types.get(column)
             if declared not in (None, ColumnDataType.STRING):
                 problems.append(f"PII column {column!r} must be STRING, not {declared}")
+        for column in self.consent:
+            if column in self.pii or column in self.drop or column == self.event_time:
+                problems.append(f"consent column {column!r} cannot also be PII, dropped or the event time")
+            if self.column_types.get(column) not in (None, ColumnDataType.STRING):
+                problems.append(f"consent column {column!r} must be STRING")
         if self.event_time is not None:
             if self.event_time in self.drop:
                 problems.append(f"event-time column {self.event_time!r} is dropped")
@@ -175,7 +201,7 @@ class JobConfig(BaseModel):
     @property
     def referenced_columns(self) -> list[str]:
         """Every column the configuration names (each must exist in every input file)."""
-        names = [*self.pii, *self.drop, *self.column_types]
+        names = [*self.pii, *self.consent, *self.drop, *self.column_types]
         if self.event_time is not None:
             names.append(self.event_time)
         if self.country_column is not None:

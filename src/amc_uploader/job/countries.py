@@ -16,7 +16,7 @@ from amc_client.models import DataType
 from amc_normalize import NormalizationReport
 from amc_normalize.registry import parse_pii_type
 from amc_normalize.report import UNKNOWN_COUNTRY
-from amc_normalize.row_country import RowCountries
+from amc_normalize.row_country import CountryRows, RowCountries
 
 if TYPE_CHECKING:
     from amc_uploader.job.config import JobConfig
@@ -44,6 +44,8 @@ def country_column_problems(config: JobConfig) -> list[str]:
         problems.append("country_column must name a column")
     if column in config.pii:
         problems.append(f"country column {column!r} cannot be a PII column (AMC reads it unhashed)")
+    if column in config.consent:
+        problems.append(f"country column {column!r} cannot be a consent column")
     if column in config.drop:
         problems.append(f"country column {column!r} is dropped (AMC needs it to know each row's country)")
     if column == config.event_time:
@@ -66,10 +68,14 @@ class RowCountryHashing:
         self.country_pos = plan.output_columns.index(column)
         self.keys = [(i, pos) for i, (pos, _, _) in enumerate(pii)]
         self.countries = RowCountries([(c, parse_pii_type(t)) for _, c, t in pii], plan.country_code)
-        self.rows_for = self.countries.rows_for
+        self._rows_for = self.countries.rows_for
 
-    def __call__(self, values: list[Any], out: list[Any]) -> None:
-        entry = self.rows_for(values[self.country_index])
+    def rows_for(self, values: list[Any]) -> CountryRows:
+        """The country of a row (its input values): its code (`code`) and rules."""
+        return self._rows_for(values[self.country_index])
+
+    def hash_row(self, entry: CountryRows, out: list[Any]) -> None:
+        """Stage the row (output values) of `entry`'s country: its code, its PII hashed by its rules."""
         out[self.country_pos] = entry.code
         entry.hash_into(out, self.keys)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amc_normalize import NormalizationReport
+from amc_uploader.job.consent import ConsentCounts
 from amc_uploader.job.errors import InputError
 from amc_uploader.job.inputs import open_reader
 from amc_uploader.job.output import header_bytes, make_serializer
@@ -32,6 +33,7 @@ class EngineResult:
     bytes_written: int
     # column -> "file, line N" of its first timestamp failure (when the engine knows it)
     first_failures: dict[str, str] = field(default_factory=dict)
+    consent: ConsentCounts | None = None
 
 
 def run_local(
@@ -96,4 +98,5 @@ def run_local(
         partitions=len(writer.partitions),
         bytes_written=writer.total_bytes,
         first_failures={c: f"{f}, line {n}" for c, (f, n) in transform.first_failure.items()},
+        consent=transform.consent.counts,
     )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from amc_client.models import UploadRequest
+from amc_uploader.job.errors import JobConfigError
 from amc_uploader.job.layout import FileFormat
 
 __all__ = ["JobRecord", "PartitionInfo"]
@@ -48,6 +50,22 @@ class JobRecord(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     upload_id: str | None = None
     upload_created_at: datetime | None = None
+
+    def s3_bucket(self) -> str:
+        """The bucket AMC reads the staged files from; a job staged to a local directory has none."""
+        if self.bucket is None:
+            raise JobConfigError("AMC reads staged files from S3; this job was staged to a local directory")
+        return self.bucket
+
+    def upload_request(self) -> UploadRequest:
+        """The AMC upload that ingests this record's manifest: the one place it is built from a job."""
+        return UploadRequest.from_manifest(
+            self.s3_bucket(),
+            self.manifest_key,
+            file_format=self.file_format,
+            update_strategy=self.update_strategy,
+            country_code=self.country_code,
+        )
 
     def to_json_bytes(self) -> bytes:
         return self.model_dump_json(indent=2).encode()

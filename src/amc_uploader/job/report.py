@@ -39,6 +39,8 @@ class JobReport(BaseModel):
     timestamp_failures: dict[str, int] = Field(default_factory=dict)
     max_timestamp_failure_share: float = 0.0
     normalization: dict[str, Any] = Field(default_factory=dict)
+    #: `amc_uploader.job.consent.ConsentCounts.to_dict()`: empty when consent played no part.
+    consent: dict[str, Any] = Field(default_factory=dict)
     partitions: int = 0
     bytes_written: int = 0
     instances: list[str] = Field(default_factory=list)
@@ -65,7 +67,7 @@ class JobReport(BaseModel):
             ("engine", self.engine),
             ("rows in", f"{self.rows_in:,}"),
             ("rows out", f"{self.rows_out:,}"),
-            ("rows dropped (bad timestamps)", f"{self.rows_dropped:,}"),
+            ("rows dropped", f"{self.rows_dropped:,}"),
             ("partitions", f"{self.partitions:,}"),
             ("bytes written (gzip, per instance)", f"{self.bytes_written:,}"),
             ("instances", ", ".join(self.instances) or "-"),
@@ -74,6 +76,8 @@ class JobReport(BaseModel):
             summary.add_row(label, value)
         for column, failures in self.timestamp_failures.items():
             summary.add_row(f"timestamp failures: {column}", f"{failures:,}")
+        for label, value in consent_rows(self.consent):
+            summary.add_row(label, value)
         parts: list[Any] = [summary]
         if self.normalization:
             normalization = self.normalization_report()
@@ -82,3 +86,21 @@ class JobReport(BaseModel):
             if countries is not None:
                 parts.append(countries)
         return Group(*parts)
+
+
+def consent_rows(consent: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report table's consent lines (label, value): counts only."""
+    if not consent:
+        return []
+    rows = [
+        ("consent policy (EEA/UK rows)", str(consent["policy"])),
+        ("EEA/UK rows", f"{consent['eea_uk_rows']:,}"),
+    ]
+    rows += [(f"consent signal: {s}", f"{n:,}") for s, n in consent["signals"].items()]
+    rows += [(f"{reason}", f"{n:,}") for reason, n in consent["reasons"].items()]
+    rows.append(("rows dropped for consent", f"{consent['rows_dropped']:,}"))
+    if consent["rows_kept_without_consent"]:
+        rows.append(("rows kept without consent", f"{consent['rows_kept_without_consent']:,}"))
+    for column, reasons in consent["invalid_values"].items():
+        rows += [(f"invalid consent: {column} ({r})", f"{n:,}") for r, n in reasons.items()]
+    return rows

@@ -174,6 +174,8 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
         cleanup_staged(stage.target, stage.layout)
     records: dict[str, JobRecord] = {}
     try:
+        if config.missing_consent == "fail":
+            _check_consent(plan, config, s3_client, spark)
         if config.engine == "spark":
             with needs_extra("spark", "the Spark engine"):
                 from amc_uploader.job.spark_engine import run_spark
@@ -208,6 +210,23 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
     return report, records
 
 
+def _check_consent(plan: JobPlan, config: JobConfig, s3_client: Any, spark: Any) -> None:
+    """`missing_consent = fail`: the first EEA/UK row without usable consent stops the job, unstaged."""
+    from amc_uploader.job.consent import consent_failure, first_violation, is_eea_uk
+
+    if plan.country_column is None and not is_eea_uk(plan.country_code):
+        return  # one country for every row, and not one that needs consent
+    if config.engine == "spark":
+        with needs_extra("spark", "the Spark engine"):
+            from amc_uploader.job.spark_engine import has_consent_violation
+
+        if not has_consent_violation(plan, spark=spark):
+            return
+    found = first_violation(plan, s3_client=s3_client)
+    if found is not None:
+        raise DataQualityError(consent_failure(*found))
+
+
 def _check_quality(plan: JobPlan, result: EngineResult) -> None:
     share = plan.config.max_timestamp_failure_share
     for column, failures in sorted(result.timestamp_failures.items()):
@@ -220,7 +239,14 @@ def _check_quality(plan: JobPlan, result: EngineResult) -> None:
                 f"timestamp{first} (allowed: {allowed}; set max_timestamp_failure_share to accept some)"
             )
     if result.rows_out == 0:
-        raise DataQualityError("no rows left to upload")
+        dropped = result.consent.rows_dropped if result.consent is not None else 0
+        hint = (
+            f" ({dropped} EEA/UK rows left out without a valid consent signal: name the consent columns "
+            "with consent / --consent, or set missing_consent = keep)"
+            if dropped
+            else ""
+        )
+        raise DataQualityError("no rows left to upload" + hint)
 
 
 def _report(
@@ -235,6 +261,7 @@ def _report(
         timestamp_failures=result.timestamp_failures,
         max_timestamp_failure_share=config.max_timestamp_failure_share,
         normalization=result.normalization.to_dict(),
+        consent=result.consent.to_dict() if result.consent is not None else {},
         partitions=result.partitions,
         bytes_written=result.bytes_written,
         instances=list(instances) if not config.dry_run else [],
@@ -277,26 +304,16 @@ def _plan_fields(plan: JobPlan) -> dict[str, Any]:
 
 
 def _create_upload(amc: AmcLike, instance: str, record: JobRecord, *, look_up_first: bool) -> str:
-    from amc_client.models import UploadRequest
-
+    request = record.upload_request()
     client = amc.for_instance(instance)
-    if record.bucket is None:
-        raise JobConfigError("AMC reads staged files from S3; this job was staged to a local directory")
     if look_up_first:
         # A crash between "create upload" and "record its id": AMC's list knows (amc_client.uploads).
-        existing = client.find_manifest_upload(record.dataset_id, record.bucket, record.manifest_key)
+        existing = client.find_manifest_upload(record.dataset_id, record.s3_bucket(), record.manifest_key)
         if existing is not None:
             logger.info(
                 "job %s: instance %s already has upload %s", record.job_id, instance, existing.upload_id
             )
             return str(existing.upload_id)
-    request = UploadRequest.from_manifest(
-        record.bucket,
-        record.manifest_key,
-        file_format=record.file_format,
-        update_strategy=record.update_strategy,
-        country_code=record.country_code,
-    )
     response = client.create_upload(record.dataset_id, request)
     logger.info("job %s: created upload %s on instance %s", record.job_id, response.upload_id, instance)
     return str(response.upload_id)

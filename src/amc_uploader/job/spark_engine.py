@@ -24,6 +24,7 @@ from amc_client.s3_contract import instance_tags
 from amc_normalize import NormalizationReport
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.job.config import ColumnDataType, OutputFormat
+from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.layout import StagingLayout
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 _OUTCOME = "__amc_outcome__"
 _TS_FAIL = "__amc_ts_fail__"
+_CONSENT = "__amc_consent__"
+_CONSENT_VIOLATION = "__amc_consent_violation__"
+_CONSENT_INVALID = "__amc_consent_invalid__"
 _META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
 
 
@@ -106,9 +110,25 @@ def _timestamp_udf(kind: ColumnDataType) -> Any:
     return pandas_udf(to_amc, "string")  # type: ignore[call-overload]
 
 
-def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
-    """Output columns, then one outcome column per PII column, then one failure flag per time column."""
+def _row_country(plan: JobPlan) -> Any:
+    """Each row's resolved country: the country column once `hash_pii_columns` resolved it, else the job's."""
     from pyspark.sql import functions as F
+
+    if plan.country_column is None:
+        return F.lit(plan.country_code)
+    return F.col(f"`{plan.country_column}`")
+
+
+def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
+    """Output columns, then one outcome column per PII column, then one failure flag per time column,
+    then the consent row code, its violation flag and one invalid-reason column per consent column."""
+    from pyspark.sql import functions as F
+
+    consent = plan.config.consent
+    # The row's resolved country (a column expression); the consent rule is per row.
+    staged_consent, invalid_consent, consent_code, violation = spark_consent_columns(
+        consent, _row_country(plan)
+    )
 
     from amc_normalize.spark import hash_pii_columns
 
@@ -137,8 +157,12 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
             selected.append(converted.alias(name))
             fail_cols.append(name)
             extras.append(failed.alias(f"{_TS_FAIL}{name}"))
+        elif name in staged_consent:
+            selected.append(staged_consent[name].alias(name))
         else:
             selected.append(col)
+    extras += [consent_code.alias(_CONSENT), violation.alias(_CONSENT_VIOLATION)]
+    extras += [invalid_consent[c].alias(f"{_CONSENT_INVALID}{c}") for c in consent]
     return df.select(*selected, *extras), pii_columns, fail_cols
 
 
@@ -150,6 +174,8 @@ def _partition_writer(
     fail_cols: list[str],
     cap: int,
     targets: list[tuple[TargetSpec, StagingLayout]],
+    consent_cols: list[str],
+    drop_without_consent: bool,
     country_column: str | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
     """The function each task runs over its Arrow batches (pickled to the executors)."""
@@ -157,6 +183,7 @@ def _partition_writer(
     country_index = columns.index(country_column) if country_column is not None else None
     first_outcome = n_out
     first_fail = n_out + len(outcome_cols)
+    consent_at = first_fail + len(fail_cols)
 
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa  # type: ignore[import-untyped]
@@ -181,6 +208,8 @@ def _partition_writer(
         )
         outcomes: Counter[str] = Counter()
         failures: Counter[str] = Counter()
+        consent: Counter[str] = Counter()
+        consent_invalid: Counter[str] = Counter()
         rows_in = rows_out = 0
         try:
             for incoming in batches:
@@ -194,6 +223,15 @@ def _partition_writer(
                         failures[name] += pc.sum(flags).as_py() or 0
                         failed_any = flags if failed_any is None else pc.or_(failed_any, flags)
                     batch = batch.filter(pc.invert(failed_any))
+                for item in pc.value_counts(batch.column(consent_at)).to_pylist():
+                    if item["values"] is not None:
+                        consent[item["values"]] += item["counts"]
+                for j, name in enumerate(consent_cols):
+                    for item in pc.value_counts(batch.column(consent_at + 2 + j)).to_pylist():
+                        if item["values"] is not None:
+                            consent_invalid[f"{name}\t{item['values']}"] += item["counts"]
+                if drop_without_consent:
+                    batch = batch.filter(pc.invert(pc.fill_null(batch.column(consent_at + 1), False)))
                 if country_index is None:
                     for j, name in enumerate(outcome_cols):
                         for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
@@ -208,7 +246,14 @@ def _partition_writer(
         finally:
             writer.discard()
         stats = json.dumps(
-            {"rows_in": rows_in, "rows_out": rows_out, "outcomes": outcomes, "failures": failures}
+            {
+                "rows_in": rows_in,
+                "rows_out": rows_out,
+                "outcomes": outcomes,
+                "failures": failures,
+                "consent": consent,
+                "consent_invalid": consent_invalid,
+            }
         )
         rows = [("part", chunk, idx, r, s, "") for idx, r, s in staged] + [("stats", chunk, -1, 0, 0, stats)]
         names = ["kind", "chunk", "idx", "rows", "size", "payload"]
@@ -235,14 +280,7 @@ def run_spark(
     progress: Callable[[JobProgress], None] | None = None,
 ) -> EngineResult:
     """Run the job on Spark; staged partitions are recorded on ``stages`` (empty for a dry run)."""
-    if spark is None:
-        from pyspark.sql import SparkSession
-
-        spark = SparkSession.getActiveSession()
-        if spark is None:
-            raise JobConfigError(
-                "the spark engine needs a SparkSession (the CLI and the Glue entry start one)"
-            )
+    spark = spark or _active_session()
     if progress is not None:
         progress(JobProgress(phase="spark", total_bytes=plan.total_bytes))
     parallelism = spark.sparkContext.defaultParallelism
@@ -269,6 +307,8 @@ def run_spark(
             fail_cols=fail_cols,
             cap=plan.config.partition_cap_bytes,
             targets=[(stage.target.spec, stage.layout) for stage in stages],
+            consent_cols=list(plan.config.consent),
+            drop_without_consent=plan.config.missing_consent == "drop",
             country_column=plan.country_column,
         )
         try:
@@ -281,6 +321,15 @@ def run_spark(
         else:
             spark.conf.set(key, previous)
     return _collect(plan, stages, meta, outcome_cols)
+
+
+def _active_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise JobConfigError("the spark engine needs a SparkSession (the CLI and the Glue entry start one)")
+    return spark
 
 
 def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
@@ -304,6 +353,7 @@ def _collect(
     rows_in = rows_out = 0
     outcomes: Counter[str] = Counter()
     failures: Counter[str] = Counter()
+    consent = ConsentCounts(plan.config.missing_consent, dict(plan.config.consent))
     parts = sorted((r["chunk"], r["idx"], r["rows"], r["size"]) for r in meta if r["kind"] == "part")
     for row in meta:
         if row["kind"] != "stats":
@@ -313,6 +363,11 @@ def _collect(
         rows_out += stats["rows_out"]
         outcomes.update(stats["outcomes"])
         failures.update(stats["failures"])
+        for code, count in stats["consent"].items():
+            consent.add_code(code, count)
+        for entry, count in stats["consent_invalid"].items():
+            column, reason = entry.split("\t", 1)
+            consent.add_invalid(column, reason, count)
     for stage in stages:
         for chunk, idx, n_rows, size in parts:
             key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
@@ -332,4 +387,22 @@ def _collect(
         normalization=report,
         partitions=len(parts),
         bytes_written=sum(p[3] for p in parts),
+        consent=consent,
     )
+
+
+def has_consent_violation(plan: JobPlan, *, spark: Any = None) -> bool:
+    """Whether any EEA/UK row lacks usable consent (a distributed scan that stops at the first hit):
+    for `missing_consent = fail`, whose message the local reader then completes with the first line."""
+
+    spark = spark or _active_session()
+    df = _read(spark, plan)
+    if plan.country_column is not None:
+        from amc_normalize.spark import hash_pii_columns
+
+        df = df.transform(hash_pii_columns({}, plan.country_code, country_column=plan.country_column))
+    _, _, _, violation = spark_consent_columns(plan.config.consent, _row_country(plan))
+    try:
+        return bool(df.where(violation).limit(1).count())
+    except Exception as exc:
+        raise _translate_spark_error(plan, exc) from None

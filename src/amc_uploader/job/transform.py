@@ -12,7 +12,9 @@ from typing import Any
 from amc_normalize import NormalizationReport, Outcome, classify_missing, get_hash_function
 from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
+from amc_uploader.job.consent import ConsentCheck, consent_failure, row_action
 from amc_uploader.job.countries import RowCountryHashing
+from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
@@ -57,6 +59,12 @@ class RowTransformer:
             if per_row
             else None
         )
+        self.country = plan.country_code
+        self.consent = ConsentCheck(
+            plan.config.consent,
+            {c: pos for pos, c in enumerate(plan.output_columns)},
+            plan.config.missing_consent,
+        )
         self.timestamp_failures: Counter[str] = Counter()
         # Where each column first failed (file, line): reported without the value.
         self.first_failure: dict[str, tuple[str, int]] = {}
@@ -84,8 +92,17 @@ class RowTransformer:
             out[pos] = converted
         if dropped:
             return None
-        if self.by_country is not None:
-            self.by_country(values, out)
+        by_country = self.by_country
+        entry = None if by_country is None else by_country.rows_for(values)
+        # The row's resolved country; the consent rule is per row (consent.py).
+        reason = self.consent(out, self.country if entry is None else entry.code)
+        action = row_action(reason, self.consent.counts.policy)
+        if action == "failed" and reason is not None:  # normally caught before staging (first_violation)
+            raise DataQualityError(consent_failure(self.source, self.line, reason))
+        if action == "dropped":
+            return None
+        if by_country is not None and entry is not None:
+            by_country.hash_row(entry, out)
             self.rows_out += 1
             return out
         for pos, _, _, hash_one, rule, counts, invalid in self.pii:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from amc_client.models import DataType
 from amc_normalize import PiiType
 from amc_uploader.api.deps import Backend, BackendDep, UserDep
+from amc_uploader.api.domain_errors import InvalidRequest
 from amc_uploader.api.errors import BadRequestError, UnprocessableError
 from amc_uploader.api.models import (
     ColumnPreview,
@@ -146,7 +147,7 @@ def read_heads(backend: Backend, keys: list[str], file_format: InputFormat | Non
     first = heads[0]
     for other in heads[1:]:
         if other.file_format is not first.file_format or set(other.columns) != set(first.columns):
-            raise UnprocessableError(
+            raise InvalidRequest(
                 f"Every file must have the same format and columns: {other.key} differs from {first.key}.",
                 code="schema_mismatch",
             )

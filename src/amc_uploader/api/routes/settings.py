@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter
 
 from amc_uploader.api.deps import AdminDep, BackendDep
-from amc_uploader.api.errors import BadRequestError, NotConfiguredError
+from amc_uploader.api.domain_errors import NotConfigured
+from amc_uploader.api.errors import BadRequestError
 from amc_uploader.api.models import (
     ConsentUrl,
     ConsentUrlRequest,
@@ -87,10 +88,10 @@ def consent_url(body: ConsentUrlRequest, backend: BackendDep, user: AdminDep) ->
     """A Login-with-Amazon consent URL with a fresh `state` the callback checks server-side."""
     status = backend.credentials.status()
     if not (status.client_id_set and status.client_secret_set):
-        raise NotConfiguredError("Save the LWA client id and secret first.", code="credentials_missing")
+        raise NotConfigured("Save the LWA client id and secret first.", code="credentials_missing")
     redirect_uri = body.redirect_uri or backend.settings.redirect_uri
     if not redirect_uri:
-        raise BadRequestError("No redirect URI configured or given.", code="redirect_uri_missing")
+        raise NotConfigured("No redirect URI configured or given.", code="redirect_uri_missing")
     state = secrets.token_urlsafe(32)
     prefs = backend.settings_repo.preferences()
     start = backend.amc.consent(
