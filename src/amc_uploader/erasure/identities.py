@@ -11,9 +11,8 @@ Nothing here keeps or reports a clear-text value: only counts, column names and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +21,17 @@ from amc_normalize import (
     SUPPORTED_COUNTRIES,
     ColumnSpec,
     NormalizationConfigError,
-    NormalizedValue,
     Outcome,
     PiiType,
-    get_hasher,
-    is_prehashed,
 )
-from amc_normalize.country import COUNTRY_UNKNOWN, COUNTRY_UNSUPPORTED, resolve_country
+from amc_normalize.country import resolve_country
 from amc_normalize.registry import canonical_country
-from amc_normalize.types import COUNTRY_DEPENDENT_TYPES
+from amc_normalize.row_country import row_hasher, rules_key
 from amc_uploader.io import CsvDialect, RecordFileError, Source, cell_text, open_table
 
 #: Line numbers listed for people without any usable identifier (all of them are counted).
 MAX_LISTED_LINES = 100
 
-# Email and name rules are the same in every country, and a `+` phone number is read as international
-# whatever the region: these hash a row whose country has no rules here, with this region.
-_ANY_REGION = "US"
-
-_NULL = NormalizedValue(Outcome.NULL, None, None)
 
 Identity = dict[str, str]
 
@@ -164,16 +155,12 @@ def read_identities(
         country_at = header.index(country_column) if country_column else None
         for line, values in table.rows(empty_as_none=True):
             report.rows += 1
-            if country_at is None:
-                code = default
-                reason = None if default is not None else COUNTRY_UNKNOWN
-            else:
-                resolved = resolve_country(cell_text(values[country_at]), default)
-                code, reason = resolved.code, resolved.reason
-            report.countries[code or "unknown"] += 1
-            if reason is not None:
-                report.country_reasons[reason] += 1
-            identity = _identity(values, positions, code, report)
+            cell = cell_text(values[country_at]) if country_at is not None else None
+            resolved = resolve_country(cell, default)
+            report.countries[resolved.code or "unknown"] += 1
+            if resolved.reason is not None:
+                report.country_reasons[resolved.reason] += 1
+            identity = _identity(values, positions, rules_key(resolved), report)
             if not identity:
                 report.without_identifiers += 1
                 if len(report.lines_without_identifiers) < MAX_LISTED_LINES:
@@ -204,12 +191,12 @@ def _default_country(country: str | None) -> str | None:
 def _identity(
     values: list[Any],
     positions: list[tuple[str, int, PiiType]],
-    code: str | None,
+    rules: str,
     report: IdentityReport,
 ) -> Identity:
     identity: Identity = {}
     for name, index, pii_type in positions:
-        result = _hasher(pii_type, code)(cell_text(values[index]))
+        result = row_hasher(pii_type, rules)(cell_text(values[index]))
         counts = report.columns[name]
         if result.outcome is Outcome.OK:
             counts.ok += 1
@@ -224,36 +211,3 @@ def _identity(
         assert result.value is not None
         identity[pii_type.value] = result.value
     return identity
-
-
-@cache
-def _hasher(pii_type: PiiType, code: str | None) -> Callable[[str | None], NormalizedValue]:
-    """The hasher of one PII type for a row of country `code` (None: unknown)."""
-    if code in SUPPORTED_COUNTRIES:
-        return get_hasher(pii_type, code)
-    reason = COUNTRY_UNKNOWN if code is None else COUNTRY_UNSUPPORTED
-    if pii_type in COUNTRY_DEPENDENT_TYPES:
-        return _left_out(reason, lambda value: None)
-    hasher = get_hasher(pii_type, _ANY_REGION)
-    if pii_type is PiiType.PHONE:
-        return _left_out(reason, lambda value: hasher(value) if value.lstrip().startswith("+") else None)
-    return hasher
-
-
-def _left_out(
-    reason: str, hash_some: Callable[[str], NormalizedValue | None]
-) -> Callable[[str | None], NormalizedValue]:
-    """Blank stays null and a 64-hex value passes through; `hash_some` hashes what it can (None: the
-    value needs the row's country rules, so it is left out with `reason`)."""
-
-    def hasher(value: str | None) -> NormalizedValue:
-        if value is None or not value.strip():
-            return _NULL
-        if is_prehashed(value):
-            return NormalizedValue(Outcome.PREHASHED, value, None)
-        result = hash_some(value)
-        if result is None:
-            return NormalizedValue(Outcome.INVALID, None, reason)
-        return result
-
-    return hasher
