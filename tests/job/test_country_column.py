@@ -191,3 +191,31 @@ def test_consent_policy_follows_each_rows_country(tmp_path: Path) -> None:
     assert staged == {"2", "3", "5"}  # DE and GB rows dropped, US and unknown kept
     countries = json.loads((tmp_path / "r.json").read_text())["normalization"]["countries"]
     assert set(countries) == {"US", "unknown"}
+
+
+def test_single_country_report_flags_columns_that_look_like_another_country(tmp_path: Path) -> None:
+    from amc_uploader.job import run_job
+
+    de = [{"email": f"a{i}@x.com", "phone": f"+49 30 123456{i % 10}", "country": "DE"} for i in range(30)]
+    us = [{"email": f"b{i}@x.com", "phone": f"(571) 412-05{10 + i}", "country": "US"} for i in range(10)]
+    rows = de + us
+    src = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    pii = {"email": "EMAIL", "phone": "PHONE"}
+    single = run_job(
+        JobConfig(inputs=[str(src)], pii=pii, country_code="US", dataset_id="d", dry_run=True)
+    )
+    assert single.report.country_mismatch == [
+        {"column": "phone", "country": "DE", "share": 0.75, "sampled_rows": 40}
+    ]
+    per_row = run_job(
+        JobConfig(
+            inputs=[str(src)],
+            pii=pii,
+            country_code="US",
+            country_column="country",
+            dataset_id="d",
+            dry_run=True,
+            missing_consent="keep",
+        )
+    )
+    assert per_row.report.country_mismatch == []

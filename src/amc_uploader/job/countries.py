@@ -8,12 +8,14 @@ and the upload's `countryCode`.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from amc_client.dataset import ColumnDefinition
 from amc_client.models import DataType
 from amc_normalize import NormalizationReport
+from amc_normalize.mismatch import MISMATCH_TYPES, country_mismatch
 from amc_normalize.registry import parse_pii_type
 from amc_normalize.report import UNKNOWN_COUNTRY
 from amc_normalize.row_country import CountryRows, RowCountries
@@ -132,3 +134,34 @@ def country_report(counts: Counter[str], pii: dict[str, str]) -> NormalizationRe
         outcome, _, reason = code.partition(":")
         report.add(column, pii[column], outcome, reason or None, count, country=country)
     return report
+
+
+#: Rows of the first input read to look for values of another country (single-country jobs).
+MISMATCH_SAMPLE_ROWS = 5_000
+
+
+def country_mismatch_sample(plan: JobPlan, *, s3_client: Any = None) -> list[dict[str, Any]]:
+    """With one country for every row, the PHONE and ZIP columns whose sampled values look like another
+    supported country's (`amc_normalize.mismatch`): column, country, share of the sampled rows. A hint that
+    the file mixes countries and wants a `country_column`; counts only, never a value."""
+    if plan.country_column is not None or not plan.country_code:
+        return []
+    checked = {c: t for c, t in plan.pii.items() if t in MISMATCH_TYPES}
+    if not checked:
+        return []
+    from amc_uploader.job.inputs import open_reader  # the job config imports this module; inputs imports it
+
+    positions = {c: plan.header.index(c) for c in checked}
+    samples: dict[str, list[Any]] = {c: [] for c in checked}
+    source = plan.inputs[0]
+    with open_reader(
+        source, plan.input_format, plan.gzipped[source.uri], plan.config.csv, s3_client=s3_client
+    ) as reader:
+        for _, values in itertools.islice(reader.rows(), MISMATCH_SAMPLE_ROWS):
+            for column, at in positions.items():
+                samples[column].append(values[at])
+    return [
+        {"column": column, "country": other, "share": round(share, 4), "sampled_rows": len(samples[column])}
+        for column, pii_type in checked.items()
+        for other, share in country_mismatch(samples[column], pii_type, plan.country_code)
+    ]

@@ -41,6 +41,9 @@ class JobReport(BaseModel):
     normalization: dict[str, Any] = Field(default_factory=dict)
     #: `amc_uploader.job.consent.ConsentCounts.to_dict()`: empty when consent played no part.
     consent: dict[str, Any] = Field(default_factory=dict)
+    #: `amc_uploader.job.countries.country_mismatch_sample`: single-country columns that look like another
+    #: country's (column, country, share of the sampled rows).
+    country_mismatch: list[dict[str, Any]] = Field(default_factory=list)
     partitions: int = 0
     bytes_written: int = 0
     instances: list[str] = Field(default_factory=list)
@@ -78,6 +81,11 @@ class JobReport(BaseModel):
             summary.add_row(f"timestamp failures: {column}", f"{failures:,}")
         for label, value in consent_rows(self.consent):
             summary.add_row(label, value)
+        for m in self.country_mismatch:
+            summary.add_row(
+                f"looks like {m['country']}, not {self.country_code}: {m['column']}",
+                f"{m['share']:.0%} of {m['sampled_rows']:,} sampled rows (consider a country column)",
+            )
         parts: list[Any] = [summary]
         if self.normalization:
             normalization = self.normalization_report()

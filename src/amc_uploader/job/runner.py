@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from amc_normalize.extras import needs_extra
 from amc_uploader.job.config import JobConfig
+from amc_uploader.job.countries import country_mismatch_sample
 from amc_uploader.job.errors import DataQualityError, JobConfigError
 from amc_uploader.job.layout import StagingLayout, new_job_id
 from amc_uploader.job.local_engine import EngineResult, run_local
@@ -191,6 +192,7 @@ def _stage(  # noqa: PLR0917 - private helper of run_job
             result = run_local(plan, on_partition, progress=progress, s3_client=s3_client)
         _check_quality(plan, result)
         report = _report(plan, result, pending, started_at, clock)
+        report.country_mismatch = country_mismatch_sample(plan, s3_client=s3_client)
         for stage in pending_stages:
             stage.write_report(report.model_dump(mode="json"))
             records[stage.layout.instance_id] = stage.finalize(
