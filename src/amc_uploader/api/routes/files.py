@@ -156,9 +156,12 @@ def read_heads(backend: Backend, keys: list[str], file_format: InputFormat | Non
 
 @router.post("/preview", response_model=FilePreview, operation_id="previewFiles")
 def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePreview:
-    """Columns with inferred types, fill rates and suggested PII types; clear-text samples only on request
-    and when the administrator allows them."""
+    """Columns with inferred types, fill rates and suggested PII types, consent columns (by header) and the
+    per-row country column; clear-text samples only on request and when the administrator allows them."""
     from amc_normalize import suggest_pii_types
+    from amc_normalize.country import eea_uk_countries, resolve_country
+    from amc_normalize.suggest import country_column_candidates
+    from amc_uploader.job.consent import suggest_consent_columns
 
     heads = read_heads(backend, body.keys, body.file_format)
     columns = heads[0].columns
@@ -179,8 +182,12 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
             continue
         if candidate.confidence > best.get(str(candidate.pii_type), (-1.0, ""))[0]:
             best[str(candidate.pii_type)] = (float(candidate.confidence), c)
+    consent = suggest_consent_columns(columns)
+    countries = country_column_candidates(columns, {c: values[c][:200] for c in columns})
+    eea_uk = eea_uk_countries()
     out: list[ColumnPreview] = []
     for c in columns:
+        eea_rows = sum(1 for v in values[c] if resolve_country(v).code in eea_uk) if c in countries else None
         sug = suggestions.get(c)
         pii = PiiType(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
         reason = sug.reason if sug is not None else ""
@@ -197,6 +204,9 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
                 fill_rate=round(len(values[c]) / len(rows), 4) if rows else 0.0,
                 non_null=len(values[c]),
                 samples=values[c][: body.sample_size] if with_samples else None,
+                suggested_consent_type=consent.get(c),
+                country_candidate=c in countries,
+                eea_uk_rows=eea_rows,
             )
         )
     if any(c.suggested_pii_type for c in out) and body.country_code is None:
@@ -209,4 +219,6 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
         columns=out,
         samples_included=with_samples,
         warnings=warnings,
+        suggested_country_column=countries[0] if countries else None,
+        eea_uk_countries=sorted(eea_uk),
     )
