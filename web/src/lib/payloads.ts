@@ -32,6 +32,8 @@ export function datasetBody(state: WizardState): DatasetBody {
         externalIdType: isExternalIdRole(c.role) ? c.role : null,
         isMainEventTime: c.role === "MAIN_EVENT_TIME",
         nullable: c.nullable,
+        consentType: c.role === "CONSENT" ? (c.consentType ?? null) : null,
+        isCountryCode: c.role === "COUNTRY",
       })),
   };
 }
@@ -45,12 +47,14 @@ export function jobBody(state: WizardState): JobBody {
     updateStrategy: d.mode === "new" ? "ADDITIVE" : d.updateStrategy,
     countryCode: country(d.country),
     fileFormat: state.fileFormat === "AUTO" ? null : state.fileFormat,
+    missingConsent: state.missingConsent,
     columns: state.columns.map((c) => ({
       name: c.name,
       piiType: c.role === "PII" && !c.excluded ? c.piiType : null,
       dataType: c.dataType,
       drop: c.excluded,
       isMainEventTime: !c.excluded && c.role === "MAIN_EVENT_TIME",
+      consentType: c.role === "CONSENT" && !c.excluded ? (c.consentType ?? null) : null,
     })),
   };
 }

@@ -65,3 +65,51 @@ export function reportWarnings(report: ParsedReport, country: string): string[] 
   }
   return warnings;
 }
+
+// The job report's `consent` object (amc_uploader.job.consent.ConsentCounts.to_dict(): {policy, columns,
+// eea_uk_rows, signals, reasons, rows_dropped, rows_kept_without_consent, invalid_values}); empty when
+// consent played no part in the job.
+
+export interface Count {
+  key: string;
+  count: number;
+}
+
+export interface ConsentSummary {
+  policy: string;
+  columns: Array<{ column: string; kind: string }>;
+  eeaUkRows: number;
+  signals: Count[];
+  reasons: Count[];
+  rowsDropped: number;
+  rowsKeptWithoutConsent: number;
+  invalid: Array<{ column: string; reason: string; count: number }>;
+}
+
+function rec(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function counts(value: unknown): Count[] {
+  return Object.entries(rec(value))
+    .map(([key, count]) => ({ key, count: num(count) }))
+    .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+}
+
+export function parseConsent(data: unknown): ConsentSummary | null {
+  const c = rec(rec(data).consent);
+  if (Object.keys(c).length === 0) return null;
+  const invalid = Object.entries(rec(c.invalid_values)).flatMap(([column, reasons]) =>
+    counts(reasons).map(({ key, count }) => ({ column, reason: key, count })),
+  );
+  return {
+    policy: typeof c.policy === "string" ? c.policy : "",
+    columns: Object.entries(rec(c.columns)).map(([column, kind]) => ({ column, kind: typeof kind === "string" ? kind : "" })),
+    eeaUkRows: num(c.eea_uk_rows),
+    signals: counts(c.signals),
+    reasons: counts(c.reasons),
+    rowsDropped: num(c.rows_dropped),
+    rowsKeptWithoutConsent: num(c.rows_kept_without_consent),
+    invalid,
+  };
+}
