@@ -142,8 +142,13 @@ describe("payloads with consent and country columns", () => {
   it("sends the consent columns and the missing-consent policy with the job and the trigger template", () => {
     const body = jobBody(state());
     expect(body.missingConsent).toBe("keep");
+    expect(body.countryColumn).toBe("country");
+    expect(body.countryCode).toBe("DE");
     expect(body.columns.map((x) => x.consentType)).toEqual([null, "TCF", null, null]);
     expect(templateBody(state()).missingConsent).toBe("keep");
+    const single = state();
+    single.columns = single.columns.filter((x) => x.role !== "COUNTRY");
+    expect(jobBody(single).countryColumn).toBeNull();
   });
 });
 

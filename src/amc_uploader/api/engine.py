@@ -52,6 +52,8 @@ def build_job_config(
         "dry_run": dry_run,
         "stage_only": stage_only and not dry_run,
     }
+    if request.country_column:
+        raw["country_column"] = request.country_column
     try:
         return JobConfig.model_validate(raw)
     except ValidationError as exc:

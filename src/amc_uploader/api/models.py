@@ -349,7 +349,15 @@ class JobTemplate(ApiModel):
     instance_ids: list[InstanceId] = Field(min_length=1, max_length=100)
     dataset_id: DatasetId
     update_strategy: UpdateStrategy = UpdateStrategy.ADDITIVE
-    country_code: CountryCode | None = None
+    country_code: CountryCode | None = Field(
+        default=None,
+        description="The country of the rows; with countryColumn, of rows whose country is blank.",
+    )
+    country_column: ColumnName | None = Field(
+        default=None,
+        description="The per-row country column (ISO alpha-2, alpha-3 or a name): each row's PII is "
+        "normalized by its own country's rules, the column is staged with the resolved code.",
+    )
     file_format: InputFormat | None = None
     output_format: OutputFormat = "CSV"
     columns: list[JobColumn] = Field(default_factory=list, max_length=500)
@@ -371,6 +379,13 @@ class JobTemplate(ApiModel):
             raise ValueError("each consent type may be used once")
         if any(c.pii_type or c.is_main_event_time or c.data_type is not DataType.STRING for c in consent):
             raise ValueError("a consent column is a plain STRING column, not PII or the event time")
+        country = next((c for c in self.columns if c.name == self.country_column), None)
+        if country is not None and (
+            country.drop or country.pii_type or country.consent_type or country.is_main_event_time
+        ):
+            raise ValueError(
+                "the country column is a plain column, not dropped, PII, consent or the event time"
+            )
         if sum(1 for c in self.columns if c.is_main_event_time) > 1:
             raise ValueError("at most one main event time column")
         if len(set(self.instance_ids)) != len(self.instance_ids):

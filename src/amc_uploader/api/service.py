@@ -137,7 +137,8 @@ class JobService:
         self._check_request(request)
         report = run_dry(request, self.settings, self.aws.s3)
         warnings: list[str] = []
-        if any(c.pii_type for c in request.columns if not c.drop) and request.country_code is None:
+        pii = any(c.pii_type for c in request.columns if not c.drop)
+        if pii and request.country_code is None and request.country_column is None:
             warnings.append("PII columns without a country: values are hashed without normalization.")
         warnings.extend(_invalid_share_warnings(report))
         warnings.extend(_consent_warnings(report))

@@ -1,7 +1,7 @@
 // Builds the API request bodies from the wizard state (shapes of the backend's DatasetCreate and
 // JobRequest models; the generated types check them where they are sent).
 import type { components } from "../api/schema";
-import { isExternalIdRole } from "./columns";
+import { countryColumn, isExternalIdRole } from "./columns";
 import type { WizardState } from "../state/wizard";
 
 type Schemas = components["schemas"];
@@ -46,6 +46,7 @@ export function jobBody(state: WizardState): JobBody {
     datasetId: d.mode === "new" ? d.id : d.existingId,
     updateStrategy: d.mode === "new" ? "ADDITIVE" : d.updateStrategy,
     countryCode: country(d.country),
+    countryColumn: countryColumn(state.columns),
     fileFormat: state.fileFormat === "AUTO" ? null : state.fileFormat,
     missingConsent: state.missingConsent,
     columns: state.columns.map((c) => ({
