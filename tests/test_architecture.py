@@ -44,3 +44,46 @@ def test_amc_client_knows_nothing_of_the_sandbox() -> None:
     ]
     assert offenders == []
     assert not (REPO_ROOT / "src/amc_client/sandbox").exists()
+
+
+def _imported_packages(package: str) -> dict[str, set[str]]:
+    """Every top-level package each module of `src/<package>` imports (lazy and TYPE_CHECKING imports too)."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+    for path in sorted((REPO_ROOT / "src" / package).rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.partition(".")[0])
+        found[str(path.relative_to(REPO_ROOT))] = names
+    return found
+
+
+# The arrows point one way: the job uses the client and the library; the client and the library never
+# know the job; the sandbox (a development server) is known by nothing but the CLI and the local stack.
+_FORBIDDEN = {
+    "amc_normalize": {"amc_client", "amc_uploader", "amc_sandbox"},
+    "amc_client": {"amc_uploader", "amc_sandbox"},
+}
+
+
+def test_imports_point_one_way() -> None:
+    offenders = {
+        module: sorted(imports & _FORBIDDEN[package])
+        for package in _FORBIDDEN
+        for module, imports in _imported_packages(package).items()
+        if imports & _FORBIDDEN[package]
+    }
+    assert offenders == {}
+
+
+def test_only_the_cli_and_the_local_stack_start_the_sandbox() -> None:
+    users = sorted(
+        module
+        for module, imports in _imported_packages("amc_uploader").items()
+        if "amc_sandbox" in imports
+    )
+    assert users == ["src/amc_uploader/commands/sandbox_cmd.py", "src/amc_uploader/local/stack.py"]

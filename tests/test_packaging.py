@@ -83,8 +83,8 @@ def test_cli_help_and_normalize_work_without_extras(tmp_path: Path) -> None:
                 "--engine",
                 "spark",
                 "--dataset-id",
-                    "customers",
-                    "--dry-run",
+                "customers",
+                "--dry-run",
             ],
             "spark",
         ),
@@ -98,8 +98,8 @@ def test_cli_help_and_normalize_work_without_extras(tmp_path: Path) -> None:
                 "--pii",
                 "email=EMAIL",
                 "--dataset-id",
-                    "customers",
-                    "--dry-run",
+                "customers",
+                "--dry-run",
             ],
             "aws",
         ),
@@ -135,6 +135,8 @@ def test_require_and_needs_extra_name_the_extra() -> None:
 def test_an_adapter_without_its_extra_names_it(module: str, extra: str) -> None:
     result = _run_base(f"import {module}")
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].endswith(
-        f"{module} needs the '{extra}' extra: pip install 'amc-uploader[{extra}]'"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .endswith(f"{module} needs the '{extra}' extra: pip install 'amc-uploader[{extra}]'")
     )

@@ -132,8 +132,11 @@ def get_hasher(pii_type: str | PiiType, country_code: str) -> Callable[[str | No
 
 @cache
 def _build_hasher(pii_type: PiiType, country_code: str) -> Callable[[str | None], NormalizedValue]:
-    rule = get_rule(pii_type, country_code)
-    hash_one = get_hash_function(pii_type, country_code)
+    return make_hasher(get_rule(pii_type, country_code), get_hash_function(pii_type, country_code))
+
+
+def make_hasher(rule: Rule, hash_one: HashFunction) -> Callable[[str | None], NormalizedValue]:
+    """`hash_detailed` of one compiled rule and its hash function."""
     ok = Outcome.OK
 
     def hasher(value: str | None) -> NormalizedValue:

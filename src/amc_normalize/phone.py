@@ -306,5 +306,26 @@ def build(country_code: str) -> Rule:
     return make_phone_normalizer(country_code)
 
 
+def build_international_only(reason: str) -> Rule:
+    """The rule of a row without a known country: only `+digits` carries its own country calling code;
+    any other number is invalid with `reason` (`country.unknown` / `country.unsupported`)."""
+
+    def normalize_phone(value: str) -> str:
+        digits, plus = split_digits(value)
+        if not digits or not plus:
+            return ""
+        return phone_result(digits, True, "ZZ", None)[0]
+
+    def explain(value: str) -> str:
+        digits, plus = split_digits(value)
+        if not digits:
+            return "phone.no_digits"
+        if not plus:
+            return reason
+        return phone_result(digits, True, "ZZ", None)[1] or "phone.not_possible"
+
+    return Rule(kernel=normalize_phone, explain=explain)
+
+
 #: No native Spark form: Spark runs every value through this Python rule.
 PII_RULE = PiiRule(build=build)

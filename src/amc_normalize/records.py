@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from amc_normalize.core import classify_missing, get_hash_function, get_rule
-from amc_normalize.errors import SchemaError
+from amc_normalize.errors import SchemaError, UnsupportedCountryError
 from amc_normalize.registry import parse_pii_type
 from amc_normalize.report import NormalizationReport
+from amc_normalize.row_country import RowCountries
 from amc_normalize.types import Outcome, PiiType
 
 
@@ -93,17 +94,26 @@ class ColumnSpec(Mapping[str, PiiType]):
 def normalize_records(
     records: Iterable[Mapping[str, Any]],
     spec: ColumnSpec | Mapping[str, str | PiiType],
-    country_code: str,
+    country_code: str | None,
     *,
     report: NormalizationReport | None = None,
+    country_column: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stream records with every spec column replaced by its hash (or None); other columns untouched.
+
+    With `country_column`, each record is normalized by the rules of the country in that column
+    (`amc_normalize.country`; `country_code`, which may then be None, is the default for blank cells),
+    the column holds the resolved alpha-2 code (None when unknown) and the report counts per country.
 
     Configuration errors are raised before the first record is read; a spec column missing from the
     first record raises SchemaError (later records lacking it count as null). Counts are added to
     `report` when the stream ends or is closed.
     """
     column_spec = ColumnSpec.coerce(spec)
+    if country_column is not None:
+        return _normalize_by_row_country(records, column_spec, country_column, country_code, report)
+    if country_code is None:
+        raise UnsupportedCountryError("None")
     compiled = [
         (name, get_hash_function(t, country_code), get_rule(t, country_code), t)
         for name, t in column_spec.items()
@@ -161,3 +171,55 @@ def _normalize_stream(
                     prehashed=prehashed[i],
                     invalid_by_reason=dict(invalid[i]),
                 )
+
+
+def _normalize_by_row_country(
+    records: Iterable[Mapping[str, Any]],
+    spec: ColumnSpec,
+    country_column: str,
+    default: str | None,
+    report: NormalizationReport | None,
+) -> Iterator[dict[str, Any]]:
+    if country_column in spec:
+        raise SchemaError(
+            f"the country column {country_column!r} cannot be a PII column", columns=(country_column,)
+        )
+    countries = RowCountries(list(spec.items()), default)  # a bad default raises now
+    return _stream_by_row_country(records, spec, country_column, countries, report)
+
+
+def _stream_by_row_country(
+    records: Iterable[Mapping[str, Any]],
+    spec: ColumnSpec,
+    country_column: str,
+    countries: RowCountries,
+    report: NormalizationReport | None,
+) -> Iterator[dict[str, Any]]:
+    checked = False
+    try:
+        iterator = iter(records)
+        first = next(iterator, None)
+        if first is None:
+            checked = True
+            return
+        spec.check_columns(list(first), source="first record")
+        if country_column not in first:
+            raise SchemaError(
+                f"first record: country column {country_column!r} not found", columns=(country_column,)
+            )
+        checked = True
+        rows_for = countries.rows_for
+        keys = list(enumerate(spec))
+        for batch in ((first,), iterator):
+            for record in batch:
+                out = dict(record)
+                entry = rows_for(record.get(country_column))
+                out[country_column] = entry.code
+                # A spec column missing from a later record counts as null, as in the single-country path.
+                for _, name in keys:
+                    out.setdefault(name, None)
+                entry.hash_into(out, keys)
+                yield out
+    finally:
+        if report is not None and checked:
+            countries.add_to(report)

@@ -1,4 +1,5 @@
-"""Per-column outcome counts of a normalization run; JSON round trip and a rich table."""
+"""Per-column outcome counts of a normalization run (and, with a country column, per country); JSON round
+trip and rich tables."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from amc_normalize.mismatch import MIN_SHARE
+from amc_normalize.registry import SUPPORTED_COUNTRIES
 from amc_normalize.types import Outcome, PiiType
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+#: The per-country key of rows whose country column resolved to no country.
+UNKNOWN_COUNTRY = "unknown"
 
 
 @dataclass
@@ -41,20 +46,73 @@ class ColumnReport:
             "invalid_by_reason": dict(sorted(self.invalid_by_reason.items())),
         }
 
+    def merge(self, other: ColumnReport) -> None:
+        self.rows += other.rows
+        self.ok += other.ok
+        self.null += other.null
+        self.prehashed += other.prehashed
+        self.invalid_by_reason.update(other.invalid_by_reason)
+
+    @classmethod
+    def from_dict(cls, c: dict[str, Any]) -> ColumnReport:
+        return cls(
+            pii_type=str(c["pii_type"]),
+            rows=int(c["rows"]),
+            ok=int(c["ok"]),
+            null=int(c["null"]),
+            prehashed=int(c["prehashed"]),
+            invalid_by_reason=Counter({str(k): int(v) for k, v in c.get("invalid_by_reason", {}).items()}),
+        )
+
+
+def country_reason(key: str) -> str | None:
+    """Why the rows of a per-country key got no country rules (None: a supported country)."""
+    if key == UNKNOWN_COUNTRY:
+        return "country.unknown"
+    return None if key in SUPPORTED_COUNTRIES else "country.unsupported"
+
+
+@dataclass
+class CountryReport:
+    """The rows of one country (alpha-2 code, or `UNKNOWN_COUNTRY`) and their counts per column."""
+
+    rows: int = 0
+    columns: dict[str, ColumnReport] = field(default_factory=dict)
+
+    def to_dict(self, key: str) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "reason": country_reason(key),
+            "columns": {name: c.to_dict() for name, c in self.columns.items()},
+        }
+
 
 class NormalizationReport:
-    """Counts per column: rows, null, prehashed, ok, invalid by reason. Never holds values."""
+    """Counts per column: rows, null, prehashed, ok, invalid by reason; with a country column the same
+    per country (`countries`, keyed by alpha-2 code or `UNKNOWN_COUNTRY`). Never holds values."""
 
     def __init__(self) -> None:
         self.columns: dict[str, ColumnReport] = {}
+        self.countries: dict[str, CountryReport] = {}
         #: Column -> rows whose value looks like another supported country's (`amc_normalize.mismatch`).
         self.country_mismatch: dict[str, Counter[str]] = {}
 
-    def _column(self, column: str, pii_type: str | PiiType) -> ColumnReport:
-        entry = self.columns.get(column)
+    def _column(self, column: str, pii_type: str | PiiType, country: str | None = None) -> ColumnReport:
+        columns = self.columns if country is None else self._country(country).columns
+        entry = columns.get(column)
         if entry is None:
-            entry = self.columns[column] = ColumnReport(pii_type=str(pii_type))
+            entry = columns[column] = ColumnReport(pii_type=str(pii_type))
         return entry
+
+    def _country(self, country: str) -> CountryReport:
+        entry = self.countries.get(country)
+        if entry is None:
+            entry = self.countries[country] = CountryReport()
+        return entry
+
+    def add_country_rows(self, country: str, rows: int) -> None:
+        """Rows whose country column resolved to `country` (alpha-2 code or `UNKNOWN_COUNTRY`)."""
+        self._country(country).rows += rows
 
     def add(
         self,
@@ -63,18 +121,27 @@ class NormalizationReport:
         outcome: Outcome | str,
         reason: str | None = None,
         count: int = 1,
+        *,
+        country: str | None = None,
     ) -> None:
-        entry = self._column(column, pii_type)
-        entry.rows += count
+        """Count `count` values of one outcome; with `country`, also in that country's counts."""
         outcome = Outcome(outcome)
-        if outcome is Outcome.OK:
-            entry.ok += count
-        elif outcome is Outcome.NULL:
-            entry.null += count
-        elif outcome is Outcome.PREHASHED:
-            entry.prehashed += count
-        else:
-            entry.invalid_by_reason[reason or "unknown"] += count
+        for entry in self._entries(column, pii_type, country):
+            entry.rows += count
+            if outcome is Outcome.OK:
+                entry.ok += count
+            elif outcome is Outcome.NULL:
+                entry.null += count
+            elif outcome is Outcome.PREHASHED:
+                entry.prehashed += count
+            else:
+                entry.invalid_by_reason[reason or "unknown"] += count
+
+    def _entries(self, column: str, pii_type: str | PiiType, country: str | None) -> list[ColumnReport]:
+        entries = [self._column(column, pii_type)]
+        if country is not None:
+            entries.append(self._column(column, pii_type, country))
+        return entries
 
     def add_counts(
         self,
@@ -85,18 +152,19 @@ class NormalizationReport:
         null: int = 0,
         prehashed: int = 0,
         invalid_by_reason: dict[str, int] | None = None,
+        country: str | None = None,
     ) -> None:
-        """Bulk form: OK is what remains of `rows`."""
-        entry = self._column(column, pii_type)
+        """Bulk form: OK is what remains of `rows`; with `country`, also in that country's counts."""
         invalid = dict(invalid_by_reason or {})
         ok = rows - null - prehashed - sum(invalid.values())
         if ok < 0:
             raise ValueError("counts exceed rows")
-        entry.rows += rows
-        entry.ok += ok
-        entry.null += null
-        entry.prehashed += prehashed
-        entry.invalid_by_reason.update(invalid)
+        for entry in self._entries(column, pii_type, country):
+            entry.rows += rows
+            entry.ok += ok
+            entry.null += null
+            entry.prehashed += prehashed
+            entry.invalid_by_reason.update(invalid)
 
     def add_country_mismatch(self, column: str, counts: Mapping[str, int]) -> None:
         """Rows of `column` whose value looks like each other country's (`mismatch.mismatch_counts`)."""
@@ -120,12 +188,11 @@ class NormalizationReport:
         for name, counts in other.country_mismatch.items():
             self.add_country_mismatch(name, counts)
         for name, theirs in other.columns.items():
-            mine = self._column(name, theirs.pii_type)
-            mine.rows += theirs.rows
-            mine.ok += theirs.ok
-            mine.null += theirs.null
-            mine.prehashed += theirs.prehashed
-            mine.invalid_by_reason.update(theirs.invalid_by_reason)
+            self._column(name, theirs.pii_type).merge(theirs)
+        for key, country in other.countries.items():
+            self._country(key).rows += country.rows
+            for name, theirs in country.columns.items():
+                self._column(name, theirs.pii_type, key).merge(theirs)
 
     @property
     def rows(self) -> int:
@@ -137,11 +204,14 @@ class NormalizationReport:
         return sum(c.invalid for c in self.columns.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rows": self.rows,
             "columns": {name: c.to_dict() for name, c in self.columns.items()},
             "country_mismatch": self.country_mismatches(),
         }
+        if self.countries:
+            data["countries"] = {key: self.countries[key].to_dict(key) for key in sorted(self.countries)}
+        return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -150,15 +220,11 @@ class NormalizationReport:
     def from_dict(cls, data: dict[str, Any]) -> NormalizationReport:
         report = cls()
         for name, c in data.get("columns", {}).items():
-            report.columns[name] = ColumnReport(
-                pii_type=str(c["pii_type"]),
-                rows=int(c["rows"]),
-                ok=int(c["ok"]),
-                null=int(c["null"]),
-                prehashed=int(c["prehashed"]),
-                invalid_by_reason=Counter(
-                    {str(k): int(v) for k, v in c.get("invalid_by_reason", {}).items()}
-                ),
+            report.columns[name] = ColumnReport.from_dict(c)
+        for key, country in data.get("countries", {}).items():
+            report.countries[str(key)] = CountryReport(
+                rows=int(country["rows"]),
+                columns={name: ColumnReport.from_dict(c) for name, c in country.get("columns", {}).items()},
             )
         for warning in data.get("country_mismatch", []):
             report.add_country_mismatch(
@@ -204,4 +270,27 @@ class NormalizationReport:
                 str(c.invalid),
                 reasons,
             )
+        return table
+
+    def render_countries(self, title: str | None = "Per country (ok/null/invalid)") -> Table | None:
+        """A rich Table of the per-country breakdown (None without a country column): rows per country,
+        then ok / null / invalid per column."""
+        if not self.countries:
+            return None
+        from rich.table import Table
+
+        table = Table(title=title)
+        table.add_column("country")
+        table.add_column("rows", justify="right")
+        names = list(self.columns)
+        for name in names:
+            table.add_column(name, justify="right")
+        table.add_column("note")
+        for key in sorted(self.countries):
+            country = self.countries[key]
+            cells = []
+            for name in names:
+                c = country.columns.get(name)
+                cells.append("-" if c is None else f"{c.ok + c.prehashed}/{c.null}/{c.invalid}")
+            table.add_row(key, str(country.rows), *cells, country_reason(key) or "")
         return table

@@ -18,7 +18,7 @@ Outcome codes (optional ``<column>__outcome`` columns): ``OK``, ``NULL``, ``PREH
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from amc_normalize.extras import needs_extra, require
@@ -26,13 +26,15 @@ from amc_normalize.extras import needs_extra, require
 with needs_extra("spark", "amc_normalize.spark"):
     import pandas as pd
 
-from amc_normalize.common import spark_is_blank, spark_is_prehashed
-from amc_normalize.core import get_hasher, get_rule, pii_rule
-from amc_normalize.errors import SchemaError
+from amc_normalize.common import SPARK_ASCII_BLANKS, spark_is_blank, spark_is_prehashed
+from amc_normalize.core import get_rule, pii_rule
+from amc_normalize.country import COUNTRY_UNKNOWN, COUNTRY_UNSUPPORTED, country_lookup, resolve_country
+from amc_normalize.errors import SchemaError, UnsupportedCountryError
 from amc_normalize.records import ColumnSpec
-from amc_normalize.registry import resolve
-from amc_normalize.report import NormalizationReport
-from amc_normalize.types import Outcome, PiiType
+from amc_normalize.registry import SUPPORTED_COUNTRIES, resolve
+from amc_normalize.report import UNKNOWN_COUNTRY, NormalizationReport
+from amc_normalize.row_country import resolve_default, row_hasher
+from amc_normalize.types import COUNTRY_INDEPENDENT_TYPES, Outcome, PiiType
 
 __all__ = [
     "OUTCOME_SUFFIX",
@@ -42,6 +44,11 @@ __all__ = [
 ]
 
 OUTCOME_SUFFIX = "__outcome"
+_COUNTRY_UDF, _COUNTRY_CODE, _RULES_KEY = "__amc_cc_udf", "__amc_cc", "__amc_rules"
+# SPARK_ASCII_BLANKS as a Java regex character class body.
+_JAVA_ASCII_BLANKS = "".join(f"\\x{ord(c):02x}" for c in SPARK_ASCII_BLANKS)
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 def column_strategy(pii_type: str | PiiType) -> str:
@@ -59,12 +66,12 @@ def _outcome_code(result: Any) -> str:
     return str(result.outcome.value)
 
 
-def _hash_udf(pii_type: PiiType, country_code: str) -> Any:
-    """pandas UDF: raw string -> struct(hash, outcome) through the Python rule itself."""
+def _hash_udf(pii_type: PiiType, key: str) -> Any:
+    """pandas UDF: raw string -> struct(hash, outcome) through the Python rule of one rule key."""
     from pyspark.sql.pandas.functions import pandas_udf
 
     def hash_udf(values: pd.Series) -> pd.DataFrame:
-        hasher = get_hasher(pii_type, country_code)
+        hasher = row_hasher(pii_type, key)
         null_code = Outcome.NULL.value
         hashes: list[str | None] = []
         outcomes: list[str] = []
@@ -82,15 +89,64 @@ def _hash_udf(pii_type: PiiType, country_code: str) -> Any:
     return cast(Any, pandas_udf)(hash_udf, "hash string, outcome string")
 
 
+def _row_hash_udf(pii_type: PiiType) -> Any:
+    """pandas UDF: (raw string, rule key) -> struct(hash, outcome): each value by its own row's rules."""
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    def hash_by_key(values: pd.Series, keys: pd.Series) -> pd.DataFrame:
+        hashers: dict[str, Any] = {}
+        null_code = Outcome.NULL.value
+        hashes: list[str | None] = []
+        outcomes: list[str] = []
+        for value, key in zip(values, keys, strict=True):
+            if value is None:
+                hashes.append(None)
+                outcomes.append(null_code)
+                continue
+            hasher = hashers.get(key)
+            if hasher is None:
+                hasher = hashers[key] = row_hasher(pii_type, key)
+            result = hasher(value if isinstance(value, str) else None)
+            hashes.append(result.value)
+            outcomes.append(_outcome_code(result))
+        return pd.DataFrame({"hash": hashes, "outcome": outcomes})
+
+    return cast(Any, pandas_udf)(hash_by_key, "hash string, outcome string")
+
+
+def _country_udf(default: str | None) -> Any:
+    """pandas UDF: country cell -> resolved alpha-2 code, for the cells Spark cannot key natively."""
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    def resolve_cells(values: pd.Series) -> pd.Series:
+        return pd.Series(
+            [None if v is None else resolve_country(v, default).code for v in values], dtype=object
+        )
+
+    return cast(Any, pandas_udf)(resolve_cells, "string")
+
+
+def _spark_country_key(raw: Any) -> Any:
+    """`country_key` in Spark for ASCII text: no dots, ASCII blanks collapsed and trimmed, ASCII lower."""
+    F = _functions()
+    spaced = F.regexp_replace(F.regexp_replace(raw, r"\.", ""), f"[{_JAVA_ASCII_BLANKS}]+", " ")
+    return F.translate(F.btrim(spaced, F.lit(" ")), _UPPER, _LOWER)
+
+
 def hash_pii_columns(
     spec: ColumnSpec | Mapping[str, str | PiiType],
-    country_code: str,
+    country_code: str | None,
     *,
     outcome_columns: bool = False,
     outcome_suffix: str = OUTCOME_SUFFIX,
+    country_column: str | None = None,
 ) -> Callable[[Any], Any]:
     """A transform replacing each spec column by its hash (null for null/invalid); other columns are
     untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code.
+
+    With ``country_column``, each row follows its own country's rules (``country_code``, then optional,
+    is the default of blank cells) and that column holds the resolved alpha-2 code (null when unknown),
+    exactly as `amc_normalize.normalize_records` does.
 
     Two projections: the first computes each value's class (null, prehashed, native, Python), the
     regex part of the native rule and the UDF result; the second derives hash and outcome from them.
@@ -98,56 +154,28 @@ def hash_pii_columns(
     regex runs once per value.
     """
     columns = ColumnSpec.coerce(spec)
+    if country_column is not None:
+        return _hash_by_row_country(
+            columns,
+            country_column,
+            country_code,
+            outcome_columns=outcome_columns,
+            outcome_suffix=outcome_suffix,
+        )
+    if country_code is None:
+        raise UnsupportedCountryError("None")
     rules = {name: resolve(pii_type, country_code) for name, pii_type in columns.items()}
     for t, cc in rules.values():
         get_rule(t, cc)  # configuration errors now, not inside a task
 
     def transform(df: Any) -> Any:
-        F = _functions()
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            raise SchemaError(f"columns not in the DataFrame: {', '.join(missing)}", columns=tuple(missing))
+        _check_columns(df, columns)
         first: dict[str, Any] = {}
         second: dict[str, Any] = {}
         temporary: list[str] = []
         for i, (name, (t, cc)) in enumerate(rules.items()):
-            raw = F.col(f"`{name}`").cast("string")
-            cls, pre, udf = f"__amc_cls_{i}", f"__amc_pre_{i}", f"__amc_udf_{i}"
-            native = pii_rule(t).spark_native
-            if native is None:
-                first[udf] = _hash_udf(t, cc)(raw)
-                temporary.append(udf)
-                hashed, outcome = F.col(udf)["hash"], F.col(udf)["outcome"]
-            else:
-                expensive, finish = native(raw, cc)
-                # Cheap tests first: a string is ASCII iff its UTF-8 byte length equals its length.
-                klass = (
-                    F.when(spark_is_blank(raw), F.lit(0))
-                    .when(spark_is_prehashed(raw), F.lit(1))
-                    .when(F.octet_length(raw) == F.length(raw), F.lit(2))
-                    .otherwise(F.lit(3))
-                )
-                first[cls] = klass
-                first[pre] = F.when(klass == 2, expensive)
-                # Only non-ASCII values reach Python; the others arrive as nulls (cheap through Arrow).
-                first[udf] = _hash_udf(t, cc)(F.when(klass == 3, raw))
-                temporary += [cls, pre, udf]
-                text, reason = finish(F.col(pre))
-                c = F.col(cls)
-                hashed = (
-                    F.when(c == 0, F.lit(None))
-                    .when(c == 1, raw)
-                    .when(c == 3, F.col(udf)["hash"])
-                    .when(text == "", F.lit(None))
-                    .otherwise(F.sha2(text, 256))
-                )
-                outcome = (
-                    F.when(c == 0, F.lit(Outcome.NULL.value))
-                    .when(c == 1, F.lit(Outcome.PREHASHED.value))
-                    .when(c == 3, F.col(udf)["outcome"])
-                    .when(text == "", F.concat(F.lit("INVALID:"), reason))
-                    .otherwise(F.lit(Outcome.OK.value))
-                )
+            raw = _functions().col(f"`{name}`").cast("string")
+            hashed, outcome = _column_exprs(raw, t, cc, i, first=first, temporary=temporary)
             second[name] = hashed
             if outcome_columns:
                 second[f"{name}{outcome_suffix}"] = outcome
@@ -156,21 +184,210 @@ def hash_pii_columns(
     return transform
 
 
+def _check_columns(df: Any, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SchemaError(f"columns not in the DataFrame: {', '.join(missing)}", columns=tuple(missing))
+
+
+def _classes(raw: Any) -> Any:
+    """0 blank, 1 prehashed, 2 ASCII (native), 3 other (Python). Cheap tests first: a string is ASCII iff
+    its UTF-8 byte length equals its length."""
+    F = _functions()
+    return (
+        F.when(spark_is_blank(raw), F.lit(0))
+        .when(spark_is_prehashed(raw), F.lit(1))
+        .when(F.octet_length(raw) == F.length(raw), F.lit(2))
+        .otherwise(F.lit(3))
+    )
+
+
+def _column_exprs(
+    raw: Any, t: PiiType, key: str, i: int, *, first: dict[str, Any], temporary: list[str]
+) -> tuple[Any, Any]:
+    """One column under one rule key: adds its first-projection columns, returns (hash, outcome)."""
+    F = _functions()
+    cls, pre, udf = f"__amc_cls_{i}", f"__amc_pre_{i}", f"__amc_udf_{i}"
+    native = pii_rule(t).spark_native
+    if native is None:
+        first[udf] = _hash_udf(t, key)(raw)
+        temporary.append(udf)
+        return F.col(udf)["hash"], F.col(udf)["outcome"]
+    expensive, finish = native(raw, key)
+    klass = _classes(raw)
+    first[cls] = klass
+    first[pre] = F.when(klass == 2, expensive)
+    # Only non-ASCII values reach Python; the others arrive as nulls (cheap through Arrow).
+    first[udf] = _hash_udf(t, key)(F.when(klass == 3, raw))
+    temporary += [cls, pre, udf]
+    text, reason = finish(F.col(pre))
+    return _finish_exprs(raw, F.col(cls), F.col(udf), text, reason)
+
+
+def _finish_exprs(raw: Any, c: Any, udf: Any, text: Any, reason: Any) -> tuple[Any, Any]:
+    F = _functions()
+    hashed = (
+        F.when(c == 0, F.lit(None))
+        .when(c == 1, raw)
+        .when(c == 3, udf["hash"])
+        .when(text == "", F.lit(None))
+        .otherwise(F.sha2(text, 256))
+    )
+    outcome = (
+        F.when(c == 0, F.lit(Outcome.NULL.value))
+        .when(c == 1, F.lit(Outcome.PREHASHED.value))
+        .when(c == 3, udf["outcome"])
+        .when(text == "", F.concat(F.lit("INVALID:"), reason))
+        .otherwise(F.lit(Outcome.OK.value))
+    )
+    return hashed, outcome
+
+
+def _hash_by_row_country(
+    columns: ColumnSpec,
+    country_column: str,
+    default: str | None,
+    *,
+    outcome_columns: bool,
+    outcome_suffix: str,
+) -> Callable[[Any], Any]:
+    """`hash_pii_columns` with a country column. The country is resolved natively (a literal map of every
+    spelling, keyed like `country_key`; non-ASCII cells through Python); each column is then the
+    single-country form per supported country, chosen by `when(rules key == cc)`: natively where the
+    single-country path is native, the same UDFs (with the row's rules key) where it is not."""
+    if country_column in columns:
+        raise SchemaError(
+            f"the country column {country_column!r} cannot be a PII column", columns=(country_column,)
+        )
+    default_code = resolve_default(default)
+    countries = sorted(SUPPORTED_COUNTRIES)
+    for t in columns.values():
+        for cc in countries:
+            get_rule(t, cc)
+
+    def transform(df: Any) -> Any:
+        F = _functions()
+        _check_columns(df, [*columns, country_column])
+        rc = F.col(f"`{country_column}`").cast("string")
+        default_lit = F.lit(default_code).cast("string")
+        lookup = F.create_map(*[F.lit(x) for item in sorted(country_lookup().items()) for x in item])
+        is_ascii = F.octet_length(rc) == F.length(rc)
+        code = (
+            F.when(rc.isNull(), default_lit)
+            .when(~is_ascii, F.col(_COUNTRY_UDF))
+            .when(F.btrim(rc, F.lit(SPARK_ASCII_BLANKS)) == "", default_lit)
+            .otherwise(F.element_at(lookup, _spark_country_key(rc)))
+        )
+        code_col = F.col(_COUNTRY_CODE)
+        key = (
+            F.when(code_col.isin(countries), code_col)
+            .when(code_col.isNull(), F.lit(COUNTRY_UNKNOWN))
+            .otherwise(F.lit(COUNTRY_UNSUPPORTED))
+        )
+        df = df.withColumns({_COUNTRY_UDF: _country_udf(default_code)(F.when(~is_ascii, rc))})
+        df = df.withColumns({_COUNTRY_CODE: code}).withColumns({_RULES_KEY: key})
+        rk = F.col(_RULES_KEY)
+        first: dict[str, Any] = {}
+        second: dict[str, Any] = {}
+        temporary = [_COUNTRY_UDF, _COUNTRY_CODE, _RULES_KEY]
+        for i, (name, t) in enumerate(columns.items()):
+            raw = F.col(f"`{name}`").cast("string")
+            native = pii_rule(t).spark_native
+            if t in COUNTRY_INDEPENDENT_TYPES:
+                hashed, outcome = _column_exprs(raw, t, COUNTRY_UNKNOWN, i, first=first, temporary=temporary)
+            elif native is None:
+                udf = f"__amc_udf_{i}"
+                first[udf] = _row_hash_udf(t)(raw, rk)
+                temporary.append(udf)
+                hashed, outcome = F.col(udf)["hash"], F.col(udf)["outcome"]
+            else:
+                hashed, outcome = _per_country_exprs(
+                    raw, t, i, rk, countries=countries, first=first, temporary=temporary
+                )
+            second[name] = hashed
+            if outcome_columns:
+                second[f"{name}{outcome_suffix}"] = outcome
+        second[country_column] = code_col
+        return df.withColumns(first).withColumns(second).drop(*temporary)
+
+    return transform
+
+
+def _per_country_exprs(
+    raw: Any,
+    t: PiiType,
+    i: int,
+    rk: Any,
+    *,
+    countries: list[str],
+    first: dict[str, Any],
+    temporary: list[str],
+) -> tuple[Any, Any]:
+    """A native, country-dependent column: each supported country's native form under `when(rk == cc)`;
+    rows without rules are invalid with their reason, non-ASCII values go to the UDF with their key."""
+    F = _functions()
+    cls, pre, udf = f"__amc_cls_{i}", f"__amc_pre_{i}", f"__amc_udf_{i}"
+    native = pii_rule(t).spark_native
+    assert native is not None
+    forms = {cc: native(raw, cc) for cc in countries}
+    base = _classes(raw)
+    # 4: no rules for this row's country (the Python rule of NO_RULES: invalid with the key as reason).
+    klass = F.when((base == 2) & ~rk.isin(countries), F.lit(4)).otherwise(base)
+    expensive: Any = F
+    for cc, (exp, _) in forms.items():
+        expensive = expensive.when(rk == cc, exp)
+    first[cls] = klass
+    first[pre] = F.when(klass == 2, expensive)
+    first[udf] = _row_hash_udf(t)(F.when(klass == 3, raw), rk)
+    temporary += [cls, pre, udf]
+    text: Any = F
+    reason: Any = F
+    for cc, (_, finish) in forms.items():
+        t_cc, r_cc = finish(F.col(pre))
+        text = text.when(rk == cc, t_cc)
+        reason = reason.when(rk == cc, r_cc)
+    c = F.col(cls)
+    hashed, outcome = _finish_exprs(raw, c, F.col(udf), text, reason)
+    hashed = F.when(c == 4, F.lit(None)).otherwise(hashed)
+    outcome = F.when(c == 4, F.concat(F.lit("INVALID:"), rk)).otherwise(outcome)
+    return hashed, outcome
+
+
 def normalization_report(
-    df: Any, spec: ColumnSpec | Mapping[str, str | PiiType], *, outcome_suffix: str = OUTCOME_SUFFIX
+    df: Any,
+    spec: ColumnSpec | Mapping[str, str | PiiType],
+    *,
+    outcome_suffix: str = OUTCOME_SUFFIX,
+    country_column: str | None = None,
 ) -> NormalizationReport:
-    """Counts per column and outcome from the outcome columns, by one aggregation (a few rows back)."""
+    """Counts per column and outcome from the outcome columns, by one aggregation (a few rows back);
+    with ``country_column`` (the resolved codes), per country too."""
     F = _functions()
     columns = ColumnSpec.coerce(spec)
     report = NormalizationReport()
     if not columns:
         return report
+    country = (
+        F.coalesce(F.col(f"`{country_column}`"), F.lit(UNKNOWN_COUNTRY))
+        if country_column is not None
+        else F.lit(None).cast("string")
+    )
     stacked = None
     for name in columns:
-        part = df.select(F.lit(name).alias("column"), F.col(f"`{name}{outcome_suffix}`").alias("outcome"))
+        part = df.select(
+            F.lit(name).alias("column"),
+            country.alias("country"),
+            F.col(f"`{name}{outcome_suffix}`").alias("outcome"),
+        )
         stacked = part if stacked is None else stacked.unionByName(part)
     assert stacked is not None
-    for row in stacked.groupBy("column", "outcome").count().toLocalIterator():
+    first = next(iter(columns))
+    for row in stacked.groupBy("column", "country", "outcome").count().toLocalIterator():
         outcome, _, reason = str(row["outcome"]).partition(":")
-        report.add(row["column"], columns[row["column"]], outcome, reason or None, int(row["count"]))
+        count = int(row["count"])
+        report.add(
+            row["column"], columns[row["column"]], outcome, reason or None, count, country=row["country"]
+        )
+        if row["country"] is not None and row["column"] == first:
+            report.add_country_rows(row["country"], count)
     return report

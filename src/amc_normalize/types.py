@@ -60,3 +60,8 @@ def make_value(outcome: Outcome, value: str | None, reason: str | None = None) -
 #: Types whose rules depend on country tables (spec: ADDRESS, STATE, ZIP); the others work for any
 #: region phonenumbers knows.
 COUNTRY_DEPENDENT_TYPES = frozenset({PiiType.ADDRESS, PiiType.STATE, PiiType.ZIP})
+#: Types whose rule is the same in every country (spec: FIRST_NAME/LAST_NAME, EMAIL, CITY): a row whose
+#: country is unknown still gets them.
+COUNTRY_INDEPENDENT_TYPES = frozenset(
+    {PiiType.FIRST_NAME, PiiType.LAST_NAME, PiiType.NAME, PiiType.EMAIL, PiiType.CITY}
+)

@@ -14,6 +14,7 @@ from typing import Any, Final, get_args
 
 from amc_client.dataset import COUNTRY_CODE_PATTERN, DATASET_ID_PATTERN
 from amc_client.models import (
+    MAX_DELETION_IDENTITIES,
     ColumnType,
     CompressionFormat,
     ConsentType,
@@ -63,7 +64,6 @@ UPLOAD_STATUSES: Final = _values(
 )
 COMPARATORS: Final = frozenset({"EQ", "GT", "GTE", "LT", "LTE"})  # B.10
 MAX_DATASETS_PER_INSTANCE: Final = 5000  # B.3
-MAX_DELETION_IDENTITIES: Final = 1000  # B.13
 NO_IDENTITY_COUNTRY_MESSAGE: Final = (
     "Country code cannot be specified for a data set that does not contain identity"
 )

@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import IO, Any, Final
 
 from amc_client.models import AcsConsentValue, ConsentType
+from amc_normalize.country import country_lookup
 from amc_sandbox.errors import UploadFailure
 from amc_sandbox.reading import RecordFile
 from amc_sandbox.schema import COUNTRY_RE, HEX64_PATTERN, HEX64_RE, is_hashed_pii_column, is_identity_column
@@ -73,6 +75,12 @@ class IngestResult:
         }
 
 
+@cache
+def iso_country_codes() -> frozenset[str]:
+    """The alpha-2 codes a per-row country column may hold (B.9, C.1: ISO-3166 alpha-2, any country)."""
+    return frozenset(country_lookup().values())
+
+
 def check_value(column: dict[str, Any], value: Any) -> tuple[Any, str | None]:
     """(normalized value, drop reason) for one cell; None value = null. Reasons never contain the value."""
     name = column["name"]
@@ -96,7 +104,7 @@ def check_value(column: dict[str, Any], value: Any) -> tuple[Any, str | None]:
         return value, None
     if data_type == "STRING":
         text = value if isinstance(value, str) else json.dumps(value)
-        if column.get("isCountryCode") and not COUNTRY_RE.match(text):
+        if column.get("isCountryCode") and not (COUNTRY_RE.match(text) and text in iso_country_codes()):
             return None, f"{name}: country code must be ISO-3166 alpha-2 in upper case"
         consent = column.get("consentType")
         if consent in ACS_CONSENT_TYPES and text not in {v.value for v in AcsConsentValue}:

@@ -542,7 +542,7 @@ def test_deleting_dataset_removes_its_uploads(amc_sandbox_clean: SandboxServer, 
 
 def test_user_deletion_requests(amc_sandbox_clean: SandboxServer) -> None:
     server = amc_sandbox_clean
-    server.processor.delay = 0.05
+    server.processor.delay = 1.0  # long enough to see PENDING on a loaded machine
     with client(server) as http:
         headers = server.headers()
         created = http.post(
@@ -560,7 +560,7 @@ def test_user_deletion_requests(amc_sandbox_clean: SandboxServer) -> None:
         first = http.get(f"{DATA}/userDeletionRequest/{request_id}", headers=headers).json()[
             "identityDeletion"
         ]
-        time.sleep(0.1)
+        time.sleep(1.2)
         later = http.get(f"{DATA}/userDeletionRequest/{request_id}", headers=headers).json()[
             "identityDeletion"
         ]

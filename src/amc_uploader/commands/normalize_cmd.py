@@ -39,8 +39,19 @@ def register(app: typer.Typer) -> None:
         ],
         *,
         country: Annotated[
-            str, typer.Option("--country", "-c", help="ISO-3166 country code of the records.")
-        ],
+            str | None,
+            typer.Option(
+                "--country",
+                "-c",
+                help="ISO-3166 country code of the records; with --country-column, the default of blanks.",
+            ),
+        ] = None,
+        country_column: Annotated[
+            str | None,
+            typer.Option(
+                "--country-column", help="Column holding each record's country (staged as its code)."
+            ),
+        ] = None,
         pii: Annotated[
             list[str],
             typer.Option(
@@ -81,6 +92,8 @@ def register(app: typer.Typer) -> None:
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
+        from amc_normalize.row_country import resolve_default
+        from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import (
             CsvDialect,
             RecordFileError,
@@ -93,8 +106,14 @@ def register(app: typer.Typer) -> None:
         from amc_uploader.job.report import consent_rows
 
         try:
+            if country is None and country_column is None:
+                raise NormalizationConfigError("give --country, --country-column or both")
             spec = ColumnSpec.parse(pii)
-            spec.validate(country)
+            if country_column is None:
+                assert country is not None
+                spec.validate(country)
+            else:
+                resolve_default(country)
             in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
             consent_columns = consent_rule.parse_consent_spec(consent or [])
             policy = missing_consent.strip().lower()
@@ -117,6 +136,8 @@ def register(app: typer.Typer) -> None:
             try:
                 reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
                 spec.check_columns(reader.columns, source=str(input_path))
+                if country_column is not None and country_column not in reader.columns:
+                    raise RecordFileError(input_path, "country column not found", column=country_column)
                 missing = [c for c in consent_columns if c not in reader.columns]
                 if missing:
                     raise RecordFileError(input_path, "consent column is not in the file", column=missing[0])
@@ -127,10 +148,12 @@ def register(app: typer.Typer) -> None:
                 consented = consent_rule.filter_records(
                     reader.records(),
                     check,
-                    canonical_country(country),
+                    _record_country(country, country_column),
                     lambda: (str(input_path), reader.line),
                 )
-                records: Iterator[dict[str, Any]] = normalize_records(consented, spec, country, report=report)
+                records: Iterator[dict[str, Any]] = normalize_records(
+                    consented, spec, country, report=report, country_column=country_column
+                )
                 progress = None
                 if not quiet and sys.stderr.isatty():
                     progress = stack.enter_context(_progress_bar(Console(stderr=True)))
@@ -161,7 +184,8 @@ def register(app: typer.Typer) -> None:
             payload = {
                 "input": str(input_path),
                 "output": str(output_path),
-                "country_code": canonical_country(country),
+                "country_code": canonical_country(country) if country else None,
+                "country_column": country_column,
                 "spec": spec.to_strings(),
                 **report.to_dict(),
                 "consent": check.counts.to_dict(),
@@ -170,11 +194,26 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
             console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
-            title = f"{input_path.name} -> {output_path.name} ({canonical_country(country)})"
+            where = canonical_country(country) if country else "per row"
+            title = f"{input_path.name} -> {output_path.name} ({where})"
             console.print(report.render(title=title))
+            countries = report.render_countries()
+            if countries is not None:
+                console.print(countries)
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
             for label, value in consent_rows(check.counts.to_dict()):
                 console.print(f"{label}: {value}", highlight=False)
+            hinted = (
+                next(iter(country_column_candidates(reader.columns)), None)
+                if country_column is None
+                else None
+            )
+            if hinted is not None:
+                typer.echo(
+                    f"hint: column {hinted!r} looks like each row's country: add --country-column {hinted} "
+                    "to hash every row by its own country's rules",
+                    err=True,
+                )
 
     @app.command("inspect")
     def inspect_command(
@@ -184,6 +223,10 @@ def register(app: typer.Typer) -> None:
         *,
         country: Annotated[
             str | None, typer.Option("--country", "-c", help="Country code for postal/state hints.")
+        ] = None,
+        country_column: Annotated[
+            str | None,
+            typer.Option("--country-column", help="Column holding each row's country: hints by row country."),
         ] = None,
         rows: Annotated[int, typer.Option("--rows", min=1, help="How many records to sample.")] = 1000,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -195,6 +238,7 @@ def register(app: typer.Typer) -> None:
         from amc_normalize import NormalizationConfigError, suggest_pii_types
         from amc_normalize.mismatch import MISMATCH_TYPES, country_mismatch
         from amc_normalize.registry import canonical_country
+        from amc_normalize.row_country import suggest_pii_types_by_country
         from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import RecordFileError, cell_text, detect_kind, infer_type, read_head
 
@@ -206,7 +250,12 @@ def register(app: typer.Typer) -> None:
             seen = len(head.rows)
             samples: dict[str, list[Any]] = {c: [r[i] for r in head.rows] for i, c in enumerate(columns)}
             text_samples = {c: [cell_text(v) for v in vs] for c, vs in samples.items()}
-            suggestions = suggest_pii_types(columns, text_samples, country)
+            if country_column is None:
+                suggestions = suggest_pii_types(columns, text_samples, country)
+            elif country_column not in columns:
+                raise RecordFileError(input_path, "country column not found", column=country_column)
+            else:
+                suggestions = suggest_pii_types_by_country(columns, text_samples, country_column, country)
         except RecordFileError as exc:
             raise _fail(str(exc), EXIT_BAD_INPUT) from None
         except NormalizationConfigError as exc:
@@ -220,7 +269,7 @@ def register(app: typer.Typer) -> None:
             # With one country for the whole file, values of another supported country are hashed wrong.
             mismatch = (
                 country_mismatch(text_samples[c], s.pii_type, canonical_country(country))
-                if country and s.pii_type in MISMATCH_TYPES
+                if country and country_column is None and s.pii_type in MISMATCH_TYPES
                 else []
             )
             result.append(
@@ -245,8 +294,8 @@ def register(app: typer.Typer) -> None:
             for r in result
             for m in r["country_mismatch"]
         ]
-        country_columns = country_column_candidates(columns, text_samples) if warnings else []
-        if country_columns:
+        country_columns = country_column_candidates(columns, text_samples) if country_column is None else []
+        if country_columns and warnings:
             warnings.append(f"each row's own country: --country-column {country_columns[0]}")
         if as_json:
             payload = {"file": str(input_path), "rows_sampled": seen, "columns": result, "warnings": warnings}
@@ -270,6 +319,10 @@ def register(app: typer.Typer) -> None:
             console.print(f"suggested: {pii_args}", soft_wrap=True, highlight=False)
         for warning in warnings:
             console.print(f"warning: {warning}", soft_wrap=True, highlight=False)
+        if country_columns and not warnings and " " not in country_columns[0]:
+            console.print(
+                f"suggested: --country-column {country_columns[0]}", soft_wrap=True, highlight=False
+            )
 
 
 def _progress_bar(console: Any) -> Any:
@@ -283,3 +336,15 @@ def _progress_bar(console: Any) -> Any:
         console=console,
         transient=True,
     )
+
+
+def _record_country(country: str | None, country_column: str | None) -> Any:
+    """What the consent rule takes as a record's country: the file's, or each record's resolved one."""
+    from amc_normalize.registry import canonical_country
+
+    if country_column is None:
+        return canonical_country(country) if country else None
+    from amc_normalize.row_country import RowCountries
+
+    countries = RowCountries([], country)
+    return lambda record: countries.rows_for(record.get(country_column)).code

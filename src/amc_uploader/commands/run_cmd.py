@@ -51,7 +51,17 @@ def register(app: typer.Typer) -> None:
             typer.Option("--input", "-i", help="Input path, glob, directory or s3:// URI (repeatable)."),
         ] = None,
         country: Annotated[
-            str | None, typer.Option("--country", help="Country code (US GB CA DE FR ES IT JP IN).")
+            str | None,
+            typer.Option(
+                "--country",
+                help="Country code (US GB CA DE FR ES IT JP IN); with --country-column: default of blanks.",
+            ),
+        ] = None,
+        country_column: Annotated[
+            str | None,
+            typer.Option(
+                "--country-column", help="Column holding each row's country (declared isCountryCode)."
+            ),
         ] = None,
         pii: Annotated[
             list[str] | None, typer.Option("--pii", help="COLUMN=TYPE, e.g. email=EMAIL (repeatable).")
@@ -128,6 +138,7 @@ def register(app: typer.Typer) -> None:
         overrides: dict[str, Any] = {
             "inputs": inputs or None,
             "country_code": country,
+            "country_column": country_column,
             "drop": drop or None,
             "event_time": event_time,
             "dataset_id": dataset_id,
@@ -175,6 +186,7 @@ def register(app: typer.Typer) -> None:
             raise
         if report is not None:
             report.write_text(result.report.model_dump_json(indent=2) + "\n")
+        _country_column_hint(job.country_column, result.report.output_columns, err)
         if as_json:
             sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
             return
@@ -185,6 +197,24 @@ def register(app: typer.Typer) -> None:
             out.print(f"{item.instance_id}: {item.manifest_uri} -> {status}{reused}", highlight=False)
         if job.dry_run:
             out.print("dry run: nothing staged, nothing uploaded")
+
+
+def _country_column_hint(given: str | None, columns: list[str], err: Any) -> None:
+    """A column named like a country and no --country-column: say so (the header only, no values)."""
+    if given is not None:
+        return
+    from amc_normalize.suggest import country_column_candidates
+
+    candidates = country_column_candidates(columns)
+    if candidates:
+        column = candidates[0]
+        err.print(
+            f"hint: column {column!r} looks like each row's country: add --country-column {column} to hash "
+            "every row by its own country's rules",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _run_with_progress(job: Any, err: Any, run_job: Any) -> Any:

@@ -13,6 +13,7 @@ from amc_client.models import ConsentType, DataType, UpdateStrategy
 from amc_normalize import PiiType
 from amc_uploader.io import InputFormat
 from amc_uploader.job.consent import MissingConsent, check_one_column_per_kind, consent_kind
+from amc_uploader.job.countries import country_column_problems
 from amc_uploader.job.errors import JobConfigError, StagingError
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.writer import DEFAULT_PARTITION_CAP, MAX_PARTITION_CAP, MIN_PARTITION_CAP
@@ -83,6 +84,9 @@ class JobConfig(BaseModel):
     event_time: str | None = Field(default=None, description="Main event-time column (FACT dataset).")
     dataset_type: Literal["FACT", "DIMENSION"] | None = None
     country_code: str | None = None
+    country_column: str | None = Field(
+        default=None, description="Per-row country column (isCountryCode); country_code: default of blanks."
+    )
     dataset_id: str
     update_strategy: str = "ADDITIVE"
     instances: list[str] = Field(default_factory=list)
@@ -161,8 +165,11 @@ class JobConfig(BaseModel):
             problems.append("a FACT dataset needs a main event-time column (event_time)")
         if self.dataset_type == "DIMENSION" and self.event_time is not None:
             problems.append("a DIMENSION dataset has no main event-time column")
-        if self.pii and not self.country_code:
-            problems.append("PII columns need a country_code (normalization rules are per country)")
+        if self.pii and not self.country_code and not self.country_column:
+            problems.append(
+                "PII columns need a country_code or a country_column (normalization rules are per country)"
+            )
+        problems.extend(country_column_problems(self))
         if not self.dry_run:
             if not self.output:
                 problems.append("output is required (a local directory or s3:// URI) unless dry_run")
@@ -197,6 +204,8 @@ class JobConfig(BaseModel):
         names = [*self.pii, *self.consent, *self.drop, *self.column_types]
         if self.event_time is not None:
             names.append(self.event_time)
+        if self.country_column is not None:
+            names.append(self.country_column)
         return list(dict.fromkeys(names))
 
     def output_format_for(self, input_format: InputFormat) -> OutputFormat:

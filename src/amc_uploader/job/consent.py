@@ -303,16 +303,17 @@ class ConsentCheck:
 def filter_records(
     records: Iterable[dict[str, Any]],
     check: ConsentCheck,
-    country: str | None,
+    country: str | Callable[[dict[str, Any]], str | None] | None,
     where: Callable[[], tuple[str, int]],
 ) -> Iterator[dict[str, Any]]:
     """Records (dicts, as `amc_normalize.normalize_records` takes them) with the consent rule applied:
     consent values normalized, rows left out or the iteration stopped (`ConsentError`, at `where()`).
-    `check` comes from `ConsentCheck.for_records`."""
+    `check` comes from `ConsentCheck.for_records`; `country` is the records' country or a function giving
+    each record's."""
     names = [column for _, column, _ in sorted(check.items)]
     for record in records:
         row = [record.get(c) for c in names]
-        reason = check(row, country)
+        reason = check(row, country(record) if callable(country) else country)
         action = row_action(reason, check.counts.policy)
         if action == "failed" and reason is not None:
             source, line = where()
@@ -344,15 +345,27 @@ def first_violation(plan: JobPlan, *, s3_client: Any = None) -> tuple[str, int, 
     config = plan.config
     index = {name: i for i, name in enumerate(plan.header)}
     check = ConsentCheck(config.consent, index, config.missing_consent)
+    country_of = _country_of(plan)
     for source in plan.inputs:
         with open_reader(
             source, plan.input_format, plan.gzipped[source.uri], config.csv, s3_client=s3_client
         ) as reader:
             for line, values in reader.rows():
-                reason = check(list(values), plan.country_code)
+                reason = check(list(values), country_of(values))
                 if reason is not None:
                     return source.name, line, reason
     return None
+
+
+def _country_of(plan: JobPlan) -> Callable[[list[Any]], str | None]:
+    """A row's resolved country from its input values: the job's, or its country column's."""
+    if plan.country_column is None:
+        return lambda _values: plan.country_code
+    from amc_normalize.row_country import RowCountries
+
+    countries = RowCountries([], plan.country_code)
+    position = plan.header.index(plan.country_column)
+    return lambda values: countries.rows_for(values[position]).code
 
 
 def _java(pattern: str) -> str:

@@ -38,7 +38,12 @@ class JobPlan:
 
     @property
     def country_code(self) -> str | None:
+        """The job's country; with a country column, the default of blank cells (or None)."""
         return self.config.country_code
+
+    @property
+    def country_column(self) -> str | None:
+        return self.config.country_column
 
 
 def build_plan(config: JobConfig, job_id: str, *, s3_client: Any = None) -> JobPlan:

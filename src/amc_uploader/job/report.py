@@ -26,6 +26,7 @@ class JobReport(BaseModel):
     engine: str
     dataset_id: str
     country_code: str | None
+    country_column: str | None = None
     inputs: list[str]
     input_format: str
     file_format: str
@@ -79,7 +80,11 @@ class JobReport(BaseModel):
             summary.add_row(label, value)
         parts: list[Any] = [summary]
         if self.normalization:
-            parts.append(self.normalization_report().render())
+            normalization = self.normalization_report()
+            parts.append(normalization.render())
+            countries = normalization.render_countries()
+            if countries is not None:
+                parts.append(countries)
         return Group(*parts)
 
 

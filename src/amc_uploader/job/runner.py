@@ -214,8 +214,8 @@ def _check_consent(plan: JobPlan, config: JobConfig, s3_client: Any, spark: Any)
     """`missing_consent = fail`: the first EEA/UK row without usable consent stops the job, unstaged."""
     from amc_uploader.job.consent import consent_failure, first_violation, is_eea_uk
 
-    if not is_eea_uk(plan.country_code):  # one country for every row, and not one that needs consent
-        return
+    if plan.country_column is None and not is_eea_uk(plan.country_code):
+        return  # one country for every row, and not one that needs consent
     if config.engine == "spark":
         with needs_extra("spark", "the Spark engine"):
             from amc_uploader.job.spark_engine import has_consent_violation
@@ -293,6 +293,7 @@ def _plan_fields(plan: JobPlan) -> dict[str, Any]:
         "engine": plan.config.engine,
         "dataset_id": plan.config.dataset_id,
         "country_code": plan.config.country_code,
+        "country_column": plan.config.country_column,
         "inputs": [f.name for f in plan.inputs],
         "input_format": str(plan.input_format),
         "file_format": plan.output_format,

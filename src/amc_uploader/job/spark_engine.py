@@ -25,6 +25,7 @@ from amc_normalize import NormalizationReport
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
+from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
@@ -109,6 +110,15 @@ def _timestamp_udf(kind: ColumnDataType) -> Any:
     return pandas_udf(to_amc, "string")  # type: ignore[call-overload]
 
 
+def _row_country(plan: JobPlan) -> Any:
+    """Each row's resolved country: the country column once `hash_pii_columns` resolved it, else the job's."""
+    from pyspark.sql import functions as F
+
+    if plan.country_column is None:
+        return F.lit(plan.country_code)
+    return F.col(f"`{plan.country_column}`")
+
+
 def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
     """Output columns, then one outcome column per PII column, then one failure flag per time column,
     then the consent row code, its violation flag and one invalid-reason column per consent column."""
@@ -117,16 +127,22 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
     consent = plan.config.consent
     # The row's resolved country (a column expression); the consent rule is per row.
     staged_consent, invalid_consent, consent_code, violation = spark_consent_columns(
-        consent, F.lit(plan.country_code)
+        consent, _row_country(plan)
     )
 
     from amc_normalize.spark import hash_pii_columns
 
     pii_columns = [c for c in plan.output_columns if c in plan.pii]
-    if pii_columns:
+    if pii_columns or plan.country_column:
         spec = {c: plan.pii[c] for c in pii_columns}
         df = df.transform(
-            hash_pii_columns(spec, plan.country_code or "", outcome_columns=True, outcome_suffix=_OUTCOME)
+            hash_pii_columns(
+                spec,
+                plan.country_code or "",
+                outcome_columns=True,
+                outcome_suffix=_OUTCOME,
+                country_column=plan.country_column,
+            )
         )
     selected: list[Any] = []
     fail_cols: list[str] = []
@@ -160,9 +176,11 @@ def _partition_writer(
     targets: list[tuple[TargetSpec, StagingLayout]],
     consent_cols: list[str],
     drop_without_consent: bool,
+    country_column: str | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
     """The function each task runs over its Arrow batches (pickled to the executors)."""
     n_out = len(columns)
+    country_index = columns.index(country_column) if country_column is not None else None
     first_outcome = n_out
     first_fail = n_out + len(outcome_cols)
     consent_at = first_fail + len(fail_cols)
@@ -214,9 +232,12 @@ def _partition_writer(
                             consent_invalid[f"{name}\t{item['values']}"] += item["counts"]
                 if drop_without_consent:
                     batch = batch.filter(pc.invert(pc.fill_null(batch.column(consent_at + 1), False)))
-                for j, name in enumerate(outcome_cols):
-                    for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
-                        outcomes[f"{name}\t{item['values']}"] += item["counts"]
+                if country_index is None:
+                    for j, name in enumerate(outcome_cols):
+                        for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
+                            outcomes[f"{name}\t{item['values']}"] += item["counts"]
+                else:
+                    count_by_country(batch, country_index, first_outcome, outcome_cols, outcomes)
                 data = [batch.column(i).to_pylist() for i in range(n_out)]
                 for row in zip(*data, strict=True):
                     writer.write(serialize(row))
@@ -288,6 +309,7 @@ def run_spark(
             targets=[(stage.target.spec, stage.layout) for stage in stages],
             consent_cols=list(plan.config.consent),
             drop_without_consent=plan.config.missing_consent == "drop",
+            country_column=plan.country_column,
         )
         try:
             meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
@@ -350,11 +372,14 @@ def _collect(
         for chunk, idx, n_rows, size in parts:
             key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
             stage.add_staged(PartitionInfo(key=key, uri=stage.target.uri(key), rows=n_rows, size_bytes=size))
-    report = NormalizationReport()
-    for entry, count in sorted(outcomes.items()):
-        column, code = entry.split("\t", 1)
-        outcome, _, reason = code.partition(":")
-        report.add(column, plan.pii[column], outcome, reason or None, count)
+    if plan.country_column is not None:
+        report = country_report(outcomes, {c: plan.pii[c] for c in outcome_cols})
+    else:
+        report = NormalizationReport()
+        for entry, count in sorted(outcomes.items()):
+            column, code = entry.split("\t", 1)
+            outcome, _, reason = code.partition(":")
+            report.add(column, plan.pii[column], outcome, reason or None, count)
     return EngineResult(
         rows_in=rows_in,
         rows_out=rows_out,
@@ -369,11 +394,14 @@ def _collect(
 def has_consent_violation(plan: JobPlan, *, spark: Any = None) -> bool:
     """Whether any EEA/UK row lacks usable consent (a distributed scan that stops at the first hit):
     for `missing_consent = fail`, whose message the local reader then completes with the first line."""
-    from pyspark.sql import functions as F
 
     spark = spark or _active_session()
     df = _read(spark, plan)
-    _, _, _, violation = spark_consent_columns(plan.config.consent, F.lit(plan.country_code))
+    if plan.country_column is not None:
+        from amc_normalize.spark import hash_pii_columns
+
+        df = df.transform(hash_pii_columns({}, plan.country_code, country_column=plan.country_column))
+    _, _, _, violation = spark_consent_columns(plan.config.consent, _row_country(plan))
     try:
         return bool(df.where(violation).limit(1).count())
     except Exception as exc:

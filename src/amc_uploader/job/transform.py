@@ -13,6 +13,7 @@ from amc_normalize import NormalizationReport, Outcome, classify_missing, get_ha
 from amc_normalize.core import get_rule
 from amc_uploader.job.config import ColumnDataType
 from amc_uploader.job.consent import ConsentCheck, consent_failure, row_action
+from amc_uploader.job.countries import RowCountryHashing
 from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
@@ -27,14 +28,15 @@ class RowTransformer:
         index = {name: i for i, name in enumerate(plan.header)}
         self.keep = [index[c] for c in plan.output_columns]
         country = plan.country_code or ""
+        per_row = plan.config.country_column is not None  # then the rules are chosen per row
         # (position, column, type, hash function, rule, [ok, null, prehashed], invalid by reason)
-        self.pii: list[tuple[int, str, str, Callable[[Any], str | None], Any, list[int], Counter[str]]] = [
+        self.pii: list[tuple[int, str, str, Any, Any, list[int], Counter[str]]] = [
             (
                 pos,
                 column,
                 plan.pii[column],
-                get_hash_function(plan.pii[column], country),
-                get_rule(plan.pii[column], country),
+                None if per_row else get_hash_function(plan.pii[column], country),
+                None if per_row else get_rule(plan.pii[column], country),
                 [0, 0, 0],
                 Counter(),
             )
@@ -51,6 +53,12 @@ class RowTransformer:
             if column in plan.timestamp_columns
         ]
         self.event_time = plan.config.event_time
+        # With a country column, each row's hash functions are its country's (job/countries.py).
+        self.by_country = (
+            RowCountryHashing(plan, [(pos, column, t) for pos, column, t, *_ in self.pii])
+            if per_row
+            else None
+        )
         self.country = plan.country_code
         self.consent = ConsentCheck(
             plan.config.consent,
@@ -84,13 +92,19 @@ class RowTransformer:
             out[pos] = converted
         if dropped:
             return None
+        by_country = self.by_country
+        entry = None if by_country is None else by_country.rows_for(values)
         # The row's resolved country; the consent rule is per row (consent.py).
-        reason = self.consent(out, self.country)
+        reason = self.consent(out, self.country if entry is None else entry.code)
         action = row_action(reason, self.consent.counts.policy)
         if action == "failed" and reason is not None:  # normally caught before staging (first_violation)
             raise DataQualityError(consent_failure(self.source, self.line, reason))
         if action == "dropped":
             return None
+        if by_country is not None and entry is not None:
+            by_country.hash_row(entry, out)
+            self.rows_out += 1
+            return out
         for pos, _, _, hash_one, rule, counts, invalid in self.pii:
             raw = out[pos]
             digest = hash_one(raw)
@@ -113,6 +127,8 @@ class RowTransformer:
         self.first_failure.setdefault(column, (self.source, self.line))
 
     def normalization_report(self) -> NormalizationReport:
+        if self.by_country is not None:
+            return self.by_country.normalization_report()
         report = NormalizationReport()
         for _, column, pii_type, _, _, (ok, null, prehashed), invalid in self.pii:
             for outcome, count in ((Outcome.OK, ok), (Outcome.NULL, null), (Outcome.PREHASHED, prehashed)):
