@@ -109,6 +109,12 @@ def test_preview_suggests_consent_and_country_columns(api_env: ApiEnv) -> None:
     assert {"DE", "FR", "GB", "IT", "ES", "NO"} <= set(body["eeaUkCountries"])
     assert "US" not in body["eeaUkCountries"]
     assert "Deutschland" not in r.text
+    with api_env.client() as c:
+        named = c.post("/api/files/preview", json={"keys": [key], "countryColumn": "notes"})
+        missing = c.post("/api/files/preview", json={"keys": [key], "countryColumn": "land"})
+    assert named.json()["suggestedCountryColumn"] == "notes"
+    assert {col["name"]: col["countryCandidate"] for col in named.json()["columns"]}["notes"] is True
+    assert missing.status_code == 422 and missing.json()["error"] == "column_not_found"
 
 
 def test_preview_formats_and_errors(api_env: ApiEnv) -> None:

@@ -267,3 +267,53 @@ def test_consent_columns_dry_run_and_upload(api_env: ApiEnv) -> None:
     assert done["instances"][0]["uploadStatus"] == "SUCCESS"
     assert done["report"]["rows_out"] == 2
     assert done["request"]["missingConsent"] == "drop"
+
+
+MIXED_CSV = (
+    "email,phone,country,tcf_string\n"
+    "ann@example.com,(206) 555-0100,US,\n"
+    "bob@example.com,+1 425 555 0101,,\n"
+    f"claudia@example.de,030 1234567,Deutschland,{TCF_V2}\n"
+    "dora@example.de,0151 23456789,DEU,\n"
+)
+
+
+def test_country_column_dry_run_per_country(api_env: ApiEnv) -> None:
+    """A US/DE file: each row by its own country (blank: the default US), a breakdown per country, and
+    only the German row without consent is left out."""
+    key = f"jobs/{uuid.uuid4().hex[:6]}/mixed.csv"
+    api_env.put_file(key, MIXED_CSV)
+    body = {
+        "sourceKeys": [key],
+        "instanceIds": ["amcsandbox01"],
+        "datasetId": "mixed_id",
+        "countryCode": "US",
+        "countryColumn": "country",
+        "columns": [
+            {"name": "email", "piiType": "EMAIL"},
+            {"name": "phone", "piiType": "PHONE"},
+            {"name": "country"},
+            {"name": "tcf_string", "consentType": "TCF"},
+        ],
+    }
+    with api_env.client() as c:
+        preview = c.post("/api/files/preview", json={"keys": [key], "countryCode": "US"}).json()
+        r = c.post("/api/jobs/dry-run", json=body)
+        bad = c.post(
+            "/api/jobs/dry-run",
+            json={**body, "columns": [*body["columns"][:2], {"name": "country", "drop": True}]},
+        )
+    assert preview["suggestedCountryColumn"] == "country"
+    cols = {col["name"]: col for col in preview["columns"]}
+    assert cols["country"]["eeaUkRows"] == 2 and cols["country"]["suggestedPiiType"] is None
+    assert cols["phone"]["suggestedPiiType"] == "PHONE"
+    assert cols["tcf_string"]["suggestedConsentType"] == "TCF"
+    assert r.status_code == 200, r.text
+    report = r.json()["report"]
+    countries = report["normalization"]["countries"]
+    assert {k: v["rows"] for k, v in countries.items()} == {"DE": 1, "US": 2}
+    assert countries["DE"]["columns"]["phone"]["ok"] == 1
+    assert countries["US"]["columns"]["phone"]["ok"] == 2
+    assert report["consent"]["eea_uk_rows"] == 2 and report["consent"]["rows_dropped"] == 1
+    assert report["rows_out"] == 3
+    assert bad.status_code == 422 and "country column" in bad.text

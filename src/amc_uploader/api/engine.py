@@ -42,6 +42,7 @@ def build_job_config(
         "column_types": column_types,
         "event_time": event_time,
         "country_code": str(request.country_code) if request.country_code else None,
+        "country_column": request.country_column,
         "dataset_id": request.dataset_id,
         "update_strategy": request.update_strategy.value,
         "instances": [] if dry_run else list(instance_ids or request.instance_ids),
@@ -52,8 +53,6 @@ def build_job_config(
         "dry_run": dry_run,
         "stage_only": stage_only and not dry_run,
     }
-    if request.country_column:
-        raw["country_column"] = request.country_column
     try:
         return JobConfig.model_validate(raw)
     except ValidationError as exc:

@@ -203,6 +203,10 @@ class PreviewRequest(ApiModel):
     keys: list[S3Key] = Field(min_length=1, max_length=200)
     file_format: InputFormat | None = None
     country_code: CountryCode | None = None
+    country_column: ColumnName | None = Field(
+        default=None,
+        description="Suggest PII types by each row's country from this column (default: the suggested one).",
+    )
     include_samples: bool = False
     sample_size: int = Field(default=5, ge=1, le=20)
 
@@ -224,7 +228,7 @@ class ColumnPreview(ApiModel):
     )
     eea_uk_rows: int | None = Field(
         default=None,
-        description="For a country candidate: scanned rows whose value is an EEA/UK country (a count only).",
+        description="For a country candidate: scanned rows whose country (blank: the default) is EEA/UK.",
     )
 
 

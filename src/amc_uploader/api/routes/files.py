@@ -160,6 +160,7 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     per-row country column; clear-text samples only on request and when the administrator allows them."""
     from amc_normalize import suggest_pii_types
     from amc_normalize.country import eea_uk_countries, resolve_country
+    from amc_normalize.row_country import suggest_pii_types_by_country
     from amc_normalize.suggest import country_column_candidates
     from amc_uploader.job.consent import suggest_consent_columns
 
@@ -172,9 +173,19 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     with_samples = body.include_samples and allowed
     if body.include_samples and not allowed:
         warnings.append("Sample values are disabled by the administrator.")
-    suggestions = suggest_pii_types(
-        columns, {c: values[c][:200] for c in columns}, str(body.country_code) if body.country_code else None
-    )
+    default = str(body.country_code) if body.country_code else None
+    countries = country_column_candidates(columns, {c: values[c][:200] for c in columns})
+    if body.country_column is not None and body.country_column not in columns:
+        raise InvalidRequest(
+            f"Country column {body.country_column} is not in the file.", code="column_not_found"
+        )
+    per_row = body.country_column or next(iter(countries), None)
+    if per_row is None:
+        suggestions = suggest_pii_types(columns, {c: values[c][:200] for c in columns}, default)
+    else:
+        # One cell per row (blanks too), so each value lines up with its row's country.
+        aligned = {c: [r.get(c) for r in rows[:200]] for c in columns}
+        suggestions = suggest_pii_types_by_country(columns, aligned, per_row, default)
     # Each PII type is suggested for one column only: the most confident one.
     best: dict[str, tuple[float, str]] = {}
     for c, candidate in suggestions.items():
@@ -183,11 +194,16 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
         if candidate.confidence > best.get(str(candidate.pii_type), (-1.0, ""))[0]:
             best[str(candidate.pii_type)] = (float(candidate.confidence), c)
     consent = suggest_consent_columns(columns)
-    countries = country_column_candidates(columns, {c: values[c][:200] for c in columns})
+    candidates = {*countries, *([per_row] if per_row else [])}
     eea_uk = eea_uk_countries()
     out: list[ColumnPreview] = []
     for c in columns:
-        eea_rows = sum(1 for v in values[c] if resolve_country(v).code in eea_uk) if c in countries else None
+        # Blank cells take the default country, as in the job.
+        eea_rows = (
+            sum(1 for r in rows if resolve_country(r.get(c), default).code in eea_uk)
+            if c in candidates
+            else None
+        )
         sug = suggestions.get(c)
         pii = PiiType(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
         reason = sug.reason if sug is not None else ""
@@ -205,11 +221,11 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
                 non_null=len(values[c]),
                 samples=values[c][: body.sample_size] if with_samples else None,
                 suggested_consent_type=consent.get(c),
-                country_candidate=c in countries,
+                country_candidate=c in candidates,
                 eea_uk_rows=eea_rows,
             )
         )
-    if any(c.suggested_pii_type for c in out) and body.country_code is None:
+    if any(c.suggested_pii_type for c in out) and body.country_code is None and per_row is None:
         warnings.append("PII columns found but no country chosen: values cannot be normalized for matching.")
     return FilePreview(
         bucket=backend.settings.data_bucket,
@@ -219,6 +235,6 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
         columns=out,
         samples_included=with_samples,
         warnings=warnings,
-        suggested_country_column=countries[0] if countries else None,
+        suggested_country_column=per_row,
         eea_uk_countries=sorted(eea_uk),
     )
