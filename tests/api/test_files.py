@@ -83,6 +83,40 @@ def test_preview_suggests_pii_without_values(api_env: ApiEnv) -> None:
             c.patch("/api/settings", json={"allowSampleValues": False})
 
 
+def test_preview_suggests_consent_and_country_columns(api_env: ApiEnv) -> None:
+    key = f"preview/{uuid.uuid4().hex[:6]}.csv"
+    api_env.put_file(
+        key,
+        "email,Country,TCF String,gpp_string,amzn_user_data,AMZN_AD_STORAGE,notes\n"
+        "a@example.com,us,,,,,x\n"
+        "b@example.de,Deutschland,,,GRANTED,,y\n"
+        "c@example.fr,FRA,,,,,z\n",
+    )
+    with api_env.client() as c:
+        r = c.post("/api/files/preview", json={"keys": [key], "countryCode": "US"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    cols = {col["name"]: col for col in body["columns"]}
+    assert {n: col["suggestedConsentType"] for n, col in cols.items() if col["suggestedConsentType"]} == {
+        "TCF String": "TCF",
+        "gpp_string": "GPP",
+        "amzn_user_data": "AMZN_USER_DATA",
+        "AMZN_AD_STORAGE": "AMZN_AD_STORAGE",
+    }
+    assert body["suggestedCountryColumn"] == "Country"
+    assert cols["Country"]["countryCandidate"] is True and cols["Country"]["eeaUkRows"] == 2
+    assert cols["notes"]["countryCandidate"] is False and cols["notes"]["eeaUkRows"] is None
+    assert {"DE", "FR", "GB", "IT", "ES", "NO"} <= set(body["eeaUkCountries"])
+    assert "US" not in body["eeaUkCountries"]
+    assert "Deutschland" not in r.text
+    with api_env.client() as c:
+        named = c.post("/api/files/preview", json={"keys": [key], "countryColumn": "notes"})
+        missing = c.post("/api/files/preview", json={"keys": [key], "countryColumn": "land"})
+    assert named.json()["suggestedCountryColumn"] == "notes"
+    assert {col["name"]: col["countryCandidate"] for col in named.json()["columns"]}["notes"] is True
+    assert missing.status_code == 422 and missing.json()["error"] == "column_not_found"
+
+
 def test_preview_formats_and_errors(api_env: ApiEnv) -> None:
     base = f"formats/{uuid.uuid4().hex[:6]}"
     api_env.put_file(f"{base}/a.jsonl.gz", gzip.compress(b'{"email": "x@example.com", "n": 1}\n{"n": 2}\n'))

@@ -193,3 +193,127 @@ def test_get_job_polls_amc_itself(api_env: ApiEnv) -> None:
             time.sleep(0.3)
     assert got["status"] == "SUCCEEDED"
     assert got["instances"][0]["uploadStatus"] == "SUCCESS"
+
+
+TCF_V2 = "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA"
+CONSENT_CSV = (
+    "email,tcf_string,amzn_user_data\n"
+    f"anna@example.de,{TCF_V2},\n"
+    "bernd@example.de,,GRANTED\n"
+    "clara@example.de,,denied\n"
+    "dieter@example.de,not-a-tc-string,\n"
+)
+
+
+def test_consent_columns_dry_run_and_upload(api_env: ApiEnv) -> None:
+    """German rows: the dataset declares the consent columns, the dry run counts the signals and the
+    rows left out, and the job uploads only the rows with usable consent."""
+    key = f"jobs/{uuid.uuid4().hex[:6]}/consent.csv"
+    api_env.put_file(key, CONSENT_CSV)
+    dataset_id = unique_dataset_id("consent")
+    columns = [
+        {"name": "email", "piiType": "EMAIL"},
+        {"name": "tcf_string", "consentType": "TCF"},
+        {"name": "amzn_user_data", "consentType": "AMZN_USER_DATA"},
+    ]
+    job = {
+        "sourceKeys": [key],
+        "instanceIds": ["amcsandbox01"],
+        "datasetId": dataset_id,
+        "countryCode": "DE",
+        "columns": columns,
+    }
+    with api_env.client() as c:
+        dataset = {
+            "datasetId": dataset_id,
+            "countryCode": "DE",
+            "columns": [
+                {"name": "email", "piiType": "EMAIL"},
+                {"name": "tcf_string", "consentType": "TCF"},
+                {"name": "amzn_user_data", "consentType": "AMZN_USER_DATA"},
+            ],
+        }
+        r = c.post("/api/instances/amcsandbox01/datasets", json=dataset)
+        assert r.status_code == 201, r.text
+        declared = {col["name"]: col for col in r.json()["columns"]}
+        assert declared["tcf_string"]["consentType"] == "TCF"
+        assert declared["amzn_user_data"]["consentType"] == "AMZN_USER_DATA"
+
+        r = c.post("/api/jobs/dry-run", json=job)
+        assert r.status_code == 200, r.text
+        consent = r.json()["report"]["consent"]
+        assert consent["policy"] == "drop" and consent["eea_uk_rows"] == 4
+        assert consent["signals"] == {"ACS": 2, "TCF": 1}
+        assert consent["reasons"] == {"consent.denied": 1, "consent.missing": 1}
+        assert consent["rows_dropped"] == 2
+        assert consent["invalid_values"] == {"tcf_string": {"consent.tcf_version": 1}}
+        assert any("2 of 4 EEA/UK rows" in w for w in r.json()["warnings"])
+        assert "not-a-tc-string" not in r.text and "anna@example.de" not in r.text
+
+        kept = c.post("/api/jobs/dry-run", json={**job, "missingConsent": "keep"}).json()
+        assert kept["report"]["consent"]["rows_kept_without_consent"] == 2
+        failed = c.post("/api/jobs/dry-run", json={**job, "missingConsent": "fail"})
+        assert failed.status_code == 422 and "line 4" in failed.json()["message"]
+        bad = [*columns[:2], {"name": "amzn_user_data", "consentType": "TCF"}]
+        r = c.post("/api/jobs/dry-run", json={**job, "columns": bad})
+        assert r.status_code == 422 and "each consent type may be used once" in r.text
+        r = c.post("/api/jobs/dry-run", json={**job, "missingConsent": "maybe"})
+        assert r.status_code == 422
+
+        started = c.post("/api/jobs", json=job)
+        assert started.status_code == 202, started.text
+    done = wait_job(api_env, started.json()["jobId"])
+    assert done["status"] == "SUCCEEDED", done
+    assert done["instances"][0]["uploadStatus"] == "SUCCESS"
+    assert done["report"]["rows_out"] == 2
+    assert done["request"]["missingConsent"] == "drop"
+
+
+MIXED_CSV = (
+    "email,phone,country,tcf_string\n"
+    "ann@example.com,(206) 555-0100,US,\n"
+    "bob@example.com,+1 425 555 0101,,\n"
+    f"claudia@example.de,030 1234567,Deutschland,{TCF_V2}\n"
+    "dora@example.de,0151 23456789,DEU,\n"
+)
+
+
+def test_country_column_dry_run_per_country(api_env: ApiEnv) -> None:
+    """A US/DE file: each row by its own country (blank: the default US), a breakdown per country, and
+    only the German row without consent is left out."""
+    key = f"jobs/{uuid.uuid4().hex[:6]}/mixed.csv"
+    api_env.put_file(key, MIXED_CSV)
+    body = {
+        "sourceKeys": [key],
+        "instanceIds": ["amcsandbox01"],
+        "datasetId": "mixed_id",
+        "countryCode": "US",
+        "countryColumn": "country",
+        "columns": [
+            {"name": "email", "piiType": "EMAIL"},
+            {"name": "phone", "piiType": "PHONE"},
+            {"name": "country"},
+            {"name": "tcf_string", "consentType": "TCF"},
+        ],
+    }
+    with api_env.client() as c:
+        preview = c.post("/api/files/preview", json={"keys": [key], "countryCode": "US"}).json()
+        r = c.post("/api/jobs/dry-run", json=body)
+        bad = c.post(
+            "/api/jobs/dry-run",
+            json={**body, "columns": [*body["columns"][:2], {"name": "country", "drop": True}]},
+        )
+    assert preview["suggestedCountryColumn"] == "country"
+    cols = {col["name"]: col for col in preview["columns"]}
+    assert cols["country"]["eeaUkRows"] == 2 and cols["country"]["suggestedPiiType"] is None
+    assert cols["phone"]["suggestedPiiType"] == "PHONE"
+    assert cols["tcf_string"]["suggestedConsentType"] == "TCF"
+    assert r.status_code == 200, r.text
+    report = r.json()["report"]
+    countries = report["normalization"]["countries"]
+    assert {k: v["rows"] for k, v in countries.items()} == {"DE": 1, "US": 2}
+    assert countries["DE"]["columns"]["phone"]["ok"] == 1
+    assert countries["US"]["columns"]["phone"]["ok"] == 2
+    assert report["consent"]["eea_uk_rows"] == 2 and report["consent"]["rows_dropped"] == 1
+    assert report["rows_out"] == 3
+    assert bad.status_code == 422 and "country column" in bad.text

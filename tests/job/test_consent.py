@@ -33,6 +33,7 @@ from amc_uploader.job.consent import (
     decide,
     parse_consent_spec,
     row_action,
+    suggest_consent_columns,
 )
 from tests.job.helpers import find_manifest, read_staged_jsonl, write_csv
 
@@ -284,3 +285,34 @@ def test_consent_config() -> None:
     }
     with pytest.raises(ValueError, match="COLUMN=KIND"):
         parse_consent_spec(["tcf_string"])
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("tcf_string", ConsentType.TCF),
+        ("TCF String", ConsentType.TCF),
+        ("tc_string", ConsentType.TCF),
+        ("gdpr_consent", ConsentType.TCF),
+        ("euconsent-v2", ConsentType.TCF),
+        ("gpp_string", ConsentType.GPP),
+        ("GPP", ConsentType.GPP),
+        ("amzn_user_data", ConsentType.AMZN_USER_DATA),
+        ("Amazon User Data", ConsentType.AMZN_USER_DATA),
+        ("amzn_ad_storage", ConsentType.AMZN_AD_STORAGE),
+        ("ad_storage", ConsentType.AMZN_AD_STORAGE),
+        ("email", None),
+        ("consent_date", None),
+        ("user_data", None),
+        ("gpp_string_date", None),
+    ],
+)
+def test_suggest_consent_columns_by_header(header: str, kind: ConsentType | None) -> None:
+    assert suggest_consent_columns([header]) == ({header: kind} if kind else {})
+
+
+def test_suggest_consent_columns_one_column_per_kind() -> None:
+    assert suggest_consent_columns(["tcf", "tcf_string", "gpp"]) == {
+        "tcf": ConsentType.TCF,
+        "gpp": ConsentType.GPP,
+    }

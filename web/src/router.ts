@@ -27,6 +27,7 @@ export const router = createRouter({
     { path: "/monitor", component: () => import("./views/MonitorView.vue"), meta: { step: "monitor", title: "Step 6: Monitor uploads" } },
     { path: "/datasets", component: () => import("./views/DatasetsView.vue"), meta: { title: "Datasets" } },
     { path: "/automation", component: () => import("./views/TriggersView.vue"), meta: { title: "Automation" } },
+    { path: "/erasure", component: () => import("./views/ErasureView.vue"), meta: { title: "Erasure" } },
     { path: "/:rest(.*)*", component: () => import("./views/NotFoundView.vue"), meta: { public: true, title: "Not found" } },
   ],
 });

@@ -18,7 +18,7 @@ describe("report", () => {
     expect(parsed.columns[0]).toMatchObject({ column: "email", piiType: "EMAIL", invalid: 25, invalidShare: 0.25 });
     expect(parsed.columns[0]?.reasons[0]).toEqual({ reason: "bad_domain", count: 20 });
     expect(parseReport({ normalization: report }).columns).toHaveLength(2);
-    expect(parseReport(null)).toEqual({ rows: 0, columns: [] });
+    expect(parseReport(null)).toEqual({ rows: 0, columns: [], countries: [], mismatches: [] });
     expect(parseReport({ columns: { x: { rows: "9" } } }).columns[0]?.rows).toBe(0);
   });
 
@@ -29,6 +29,38 @@ describe("report", () => {
       "phone: every value is empty.",
     ]);
     expect(reportWarnings(parseReport(report), "US")).toHaveLength(2);
+  });
+});
+
+describe("per-country report", () => {
+  const perCountry = {
+    normalization: {
+      rows: 5,
+      columns: { phone: { pii_type: "PHONE", rows: 5, ok: 4, null: 0, prehashed: 0, invalid: 1, invalid_by_reason: { "phone.invalid": 1 } } },
+      country_mismatch: [{ column: "zip", country: "DE", rows: 2, share: 0.4 }, { column: 3, country: "FR" }],
+      countries: {
+        DE: { rows: 2, reason: null, columns: { phone: { pii_type: "PHONE", rows: 2, ok: 2, null: 0, prehashed: 0, invalid: 0 } } },
+        US: { rows: 3, reason: null, columns: { phone: { pii_type: "PHONE", rows: 3, ok: 2, null: 0, prehashed: 0, invalid: 1, invalid_by_reason: { "phone.invalid": 1 } } } },
+        unknown: { rows: 0, reason: "country.unknown", columns: {} },
+      },
+    },
+  };
+
+  it("lists each country's rows and column counts, most rows first", () => {
+    const parsed = parseReport(perCountry);
+    expect(parsed.countries.map((c) => [c.country, c.rows, c.reason])).toEqual([
+      ["US", 3, null],
+      ["DE", 2, null],
+      ["unknown", 0, "country.unknown"],
+    ]);
+    expect(parsed.countries[0]?.columns[0]).toMatchObject({ column: "phone", ok: 2, invalid: 1, invalidShare: 1 / 3 });
+    expect(parsed.mismatches).toEqual([{ column: "zip", country: "DE", rows: 2, share: 0.4 }]);
+  });
+
+  it("warns about a country mismatch, and not about a missing default when rows carry their country", () => {
+    const warnings = reportWarnings(parseReport(perCountry), "");
+    expect(warnings.some((w) => /No country is set/.test(w))).toBe(false);
+    expect(warnings).toContain('zip: 40% of values look like DE\'s, not the chosen country\'s. If the file mixes countries, mark its country column "Country (per row)".');
   });
 });
 

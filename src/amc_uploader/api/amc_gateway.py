@@ -164,6 +164,8 @@ class ClientAmcGateway:
                     "external_id_type": c.external_id_type.value if c.external_id_type else None,
                     "main_event_time": c.is_main_event_time,
                     "nullable": c.nullable,
+                    "consent_type": c.consent_type.value if c.consent_type else None,
+                    "country_code_column": c.is_country_code,
                 }
             )
             for c in request.columns

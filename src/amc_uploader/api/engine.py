@@ -27,6 +27,7 @@ def build_job_config(
     bucket, `stage_only` because the uploader path (not the engine) creates the AMC uploads."""
     columns = [c for c in request.columns if not c.drop]
     pii = {c.name: c.pii_type.value for c in columns if c.pii_type}
+    consent = {c.name: c.consent_type.value for c in columns if c.consent_type}
     event_time = next((c.name for c in columns if c.is_main_event_time), None)
     # Every named column is passed on, so the engine checks that each exists in every file.
     column_types = {c.name: c.data_type.value for c in columns if c.name not in pii}
@@ -35,10 +36,13 @@ def build_job_config(
         "inputs": [f"s3://{settings.data_bucket}/{k}" for k in request.source_keys],
         "input_format": request.file_format.value if request.file_format else None,
         "pii": pii,
+        "consent": consent,
+        "missing_consent": str(request.missing_consent),
         "drop": [c.name for c in request.columns if c.drop],
         "column_types": column_types,
         "event_time": event_time,
         "country_code": str(request.country_code) if request.country_code else None,
+        "country_column": request.country_column,
         "dataset_id": request.dataset_id,
         "update_strategy": request.update_strategy.value,
         "instances": [] if dry_run else list(instance_ids or request.instance_ids),

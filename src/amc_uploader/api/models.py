@@ -12,6 +12,7 @@ from pydantic.alias_generators import to_camel
 from amc_client.dataset import DATASET_ID_PATTERN
 from amc_client.models import (
     ColumnType,
+    ConsentType,
     DataType,
     ExternalIdentityType,
     HashedPiiType,
@@ -19,7 +20,9 @@ from amc_client.models import (
     UpdateStrategy,
 )
 from amc_normalize import SUPPORTED_COUNTRIES, PiiType
+from amc_normalize.country import eea_uk_countries
 from amc_uploader.job.config import InputFormat, OutputFormat
+from amc_uploader.job.consent import MISSING_CONSENT_POLICIES
 
 
 class ApiModel(BaseModel):
@@ -28,9 +31,14 @@ class ApiModel(BaseModel):
 
 if TYPE_CHECKING:
     CountryCode = str
+    EeaUkCountry = str
+    MissingConsentPolicy = str
 else:
     # One member per country the library has rules for: its table is the one source of the list.
     CountryCode = StrEnum("CountryCode", {code: code for code in sorted(SUPPORTED_COUNTRIES)})
+    # The countries whose records need a consent signal (the library's data table), for the web's warning.
+    EeaUkCountry = StrEnum("EeaUkCountry", {code: code for code in sorted(eea_uk_countries())})
+    MissingConsentPolicy = StrEnum("MissingConsentPolicy", {p: p for p in MISSING_CONSENT_POLICIES})
 
 
 DatasetId = Annotated[str, StringConstraints(pattern=DATASET_ID_PATTERN.pattern, max_length=128)]
@@ -195,6 +203,10 @@ class PreviewRequest(ApiModel):
     keys: list[S3Key] = Field(min_length=1, max_length=200)
     file_format: InputFormat | None = None
     country_code: CountryCode | None = None
+    country_column: ColumnName | None = Field(
+        default=None,
+        description="Suggest PII types by each row's country from this column (default: the suggested one).",
+    )
     include_samples: bool = False
     sample_size: int = Field(default=5, ge=1, le=20)
 
@@ -208,6 +220,16 @@ class ColumnPreview(ApiModel):
     fill_rate: float
     non_null: int
     samples: list[str] | None = None
+    suggested_consent_type: ConsentType | None = Field(
+        default=None, description="The consent signal the header names (tcf_string, gpp_string, ...)."
+    )
+    country_candidate: bool = Field(
+        default=False, description="Named like a country column, or its values resolve to countries."
+    )
+    eea_uk_rows: int | None = Field(
+        default=None,
+        description="For a country candidate: scanned rows whose country (blank: the default) is EEA/UK.",
+    )
 
 
 class FilePreview(ApiModel):
@@ -218,6 +240,12 @@ class FilePreview(ApiModel):
     columns: list[ColumnPreview]
     samples_included: bool
     warnings: list[str]
+    suggested_country_column: str | None = Field(
+        default=None, description="The most likely per-row country column, if any."
+    )
+    eea_uk_countries: list[EeaUkCountry] = Field(
+        default_factory=list, description="Countries whose records AMC accepts only with a consent signal."
+    )
 
 
 class ColumnDefinitionModel(ApiModel):
@@ -229,11 +257,16 @@ class ColumnDefinitionModel(ApiModel):
     external_id_type: ExternalIdentityType | None = None
     is_main_event_time: bool = False
     nullable: bool = True
+    consent_type: ConsentType | None = Field(
+        default=None, description="A consent signal column (uploaded as it is, never hashed)."
+    )
+    is_country_code: bool = Field(default=False, description="The per-row country column (COUNTRY_CODE).")
 
     @model_validator(mode="after")
     def _one_role(self) -> ColumnDefinitionModel:
-        if self.pii_type and self.external_id_type:
-            raise ValueError("a column is either a PII column or an external id column, not both")
+        roles = [self.pii_type, self.external_id_type, self.consent_type, self.is_country_code or None]
+        if sum(1 for r in roles if r is not None) > 1:
+            raise ValueError("a column is one of a PII, external id, consent or country column, not several")
         return self
 
 
@@ -256,6 +289,8 @@ class DatasetColumn(ApiModel):
     is_main_user_id_type: bool = False
     pii_type: str | None = None
     external_id_type: str | None = None
+    consent_type: str | None = None
+    is_country_code: bool = False
 
 
 class Dataset(ApiModel):
@@ -307,6 +342,9 @@ class JobColumn(ApiModel):
     data_type: DataType = DataType.STRING
     drop: bool = False
     is_main_event_time: bool = False
+    consent_type: ConsentType | None = Field(
+        default=None, description="A consent signal column: validated, uploaded as it is, never hashed."
+    )
 
 
 class JobTemplate(ApiModel):
@@ -315,10 +353,22 @@ class JobTemplate(ApiModel):
     instance_ids: list[InstanceId] = Field(min_length=1, max_length=100)
     dataset_id: DatasetId
     update_strategy: UpdateStrategy = UpdateStrategy.ADDITIVE
-    country_code: CountryCode | None = None
+    country_code: CountryCode | None = Field(
+        default=None,
+        description="The country of the rows; with countryColumn, of rows whose country is blank.",
+    )
+    country_column: ColumnName | None = Field(
+        default=None,
+        description="The per-row country column (ISO alpha-2, alpha-3 or a name): each row's PII is "
+        "normalized by its own country's rules, the column is staged with the resolved code.",
+    )
     file_format: InputFormat | None = None
     output_format: OutputFormat = "CSV"
     columns: list[JobColumn] = Field(default_factory=list, max_length=500)
+    missing_consent: MissingConsentPolicy = Field(
+        default=MissingConsentPolicy("drop"),
+        description="EEA/UK rows without a valid consent signal: keep, drop (default) or fail the job.",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> JobTemplate:
@@ -328,6 +378,18 @@ class JobTemplate(ApiModel):
         pii = [c.pii_type for c in self.columns if c.pii_type and not c.drop]
         if len(set(pii)) != len(pii):
             raise ValueError("each PII type may be used once")
+        consent = [c for c in self.columns if c.consent_type and not c.drop]
+        if len({c.consent_type for c in consent}) != len(consent):
+            raise ValueError("each consent type may be used once")
+        if any(c.pii_type or c.is_main_event_time or c.data_type is not DataType.STRING for c in consent):
+            raise ValueError("a consent column is a plain STRING column, not PII or the event time")
+        country = next((c for c in self.columns if c.name == self.country_column), None)
+        if country is not None and (
+            country.drop or country.pii_type or country.consent_type or country.is_main_event_time
+        ):
+            raise ValueError(
+                "the country column is a plain column, not dropped, PII, consent or the event time"
+            )
         if sum(1 for c in self.columns if c.is_main_event_time) > 1:
             raise ValueError("at most one main event time column")
         if len(set(self.instance_ids)) != len(self.instance_ids):

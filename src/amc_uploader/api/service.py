@@ -137,9 +137,11 @@ class JobService:
         self._check_request(request)
         report = run_dry(request, self.settings, self.aws.s3)
         warnings: list[str] = []
-        if any(c.pii_type for c in request.columns if not c.drop) and request.country_code is None:
+        pii = any(c.pii_type for c in request.columns if not c.drop)
+        if pii and request.country_code is None and request.country_column is None:
             warnings.append("PII columns without a country: values are hashed without normalization.")
         warnings.extend(_invalid_share_warnings(report))
+        warnings.extend(_consent_warnings(report))
         return DryRunReport(report=report, warnings=warnings)
 
     def execute(self, job_id: str) -> None:
@@ -532,3 +534,25 @@ def _invalid_share_warnings(report: dict[str, Any], threshold: float = 0.2) -> l
         if rows and invalid_n / rows > threshold:
             warnings.append(f"Column {name}: {invalid_n} of {rows} values are invalid.")
     return warnings
+
+
+def _consent_warnings(report: dict[str, Any]) -> list[str]:
+    """What the consent rule does to EEA/UK rows (counts from the report's `consent` object)."""
+    consent = report.get("consent")
+    if not isinstance(consent, dict) or not consent.get("eea_uk_rows"):
+        return []
+    eea = int(consent["eea_uk_rows"])
+    raw = consent.get("reasons")
+    reasons: dict[str, int] = {str(r): int(n) for r, n in raw.items()} if isinstance(raw, dict) else {}
+    without = sum(reasons.values())
+    if not without:
+        return []
+    detail = ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items()))
+    if consent.get("policy") == "keep":
+        outcome = "are uploaded anyway (missing consent: keep)"
+    else:
+        outcome = "are left out (missing consent: drop)"
+    lead = f"{without} of {eea} EEA/UK rows have no usable consent signal ({detail}) and {outcome}."
+    if not consent.get("columns"):
+        lead += " Choose the consent column of the file, if it has one."
+    return [lead]

@@ -53,6 +53,7 @@ __all__ = [
     "is_eea_uk",
     "parse_consent_spec",
     "row_action",
+    "suggest_consent_columns",
 ]
 
 CONSENT_MISSING: Final = "consent.missing"
@@ -112,6 +113,43 @@ def parse_consent_spec(items: Iterable[str]) -> dict[str, ConsentType]:
             raise ValueError(f"expected COLUMN=KIND, got {item!r}")
         out[column.strip()] = consent_kind(kind)
     check_one_column_per_kind(out)
+    return out
+
+
+# Header names of consent columns, by kind, in their lookup form (lower case, letters and digits only):
+# the names IAB and Amazon use for the signals (`gdpr_consent` / `euconsent-v2` carry a TC string,
+# `gpp_string` a GPP string), with and without the words around them.
+_CONSENT_HEADERS: Final[Mapping[str, ConsentType]] = {
+    name: kind
+    for kind, names in (
+        (
+            ConsentType.TCF,
+            "tcf tcfstring tcstring tcfv2 tcfv2string tcfconsent tcfconsentstring gdprconsent "
+            "gdprconsentstring euconsent euconsentv2 consentstring",
+        ),
+        (ConsentType.GPP, "gpp gppstring gppconsent gppconsentstring"),
+        (
+            ConsentType.AMZN_USER_DATA,
+            "amznuserdata amazonuserdata acsuserdata amznconsentuserdata userdataconsent",
+        ),
+        (
+            ConsentType.AMZN_AD_STORAGE,
+            "amznadstorage amazonadstorage acsadstorage amznconsentadstorage adstorageconsent adstorage",
+        ),
+    )
+    for name in names.split()
+}
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def suggest_consent_columns(columns: Iterable[str]) -> dict[str, ConsentType]:
+    """Columns whose header names a consent signal (`tcf_string`, `GPP String`, `amzn_user_data`) -> kind;
+    the first column of each kind, in file order. Headers only: values could be any column's text."""
+    out: dict[str, ConsentType] = {}
+    for column in columns:
+        kind = _CONSENT_HEADERS.get(_NOT_ALNUM.sub("", column.casefold()))
+        if kind is not None and kind not in out.values():
+            out[column] = kind
     return out
 
 

@@ -1,7 +1,14 @@
 // Column definition rules of the wizard's step 4. Source: spec amc-api.md C.1-C.4 and E.3 (Step 4).
 // Pure functions: the view shows each message next to the field it names.
 // The enums come from the API's schema (src/api/enums.ts, generated): labels are the only thing added here.
-import { DataType as API_DATA_TYPES, ExternalIdentityType, HashedPiiType, Period as API_PERIODS } from "../api/enums";
+import {
+  ConsentType as API_CONSENT_TYPES,
+  DataType as API_DATA_TYPES,
+  EeaUkCountry,
+  ExternalIdentityType,
+  HashedPiiType,
+  Period as API_PERIODS,
+} from "../api/enums";
 
 export const DATA_TYPES = API_DATA_TYPES;
 export type DataType = (typeof DATA_TYPES)[number];
@@ -33,7 +40,17 @@ export const PII_LABELS: Record<PiiType, string> = {
 
 export type ExternalIdRole = ExternalIdentityType;
 export const EXTERNAL_ID_ROLES: readonly ExternalIdRole[] = ExternalIdentityType;
-export const ROLES = ["PII", "DIMENSION", "METRIC", "MAIN_EVENT_TIME", ...ExternalIdentityType] as const;
+/** Consent signal kinds (spec C.1 consentType): TCF and GPP strings, the Amazon Consent Signal (ACS). */
+export const CONSENT_TYPES = API_CONSENT_TYPES;
+export type ConsentType = (typeof CONSENT_TYPES)[number];
+export const CONSENT_LABELS: Record<ConsentType, string> = {
+  TCF: "TCF string (IAB TCF v2)",
+  GPP: "GPP string (IAB GPP)",
+  AMZN_USER_DATA: "ACS: user data (GRANTED/DENIED)",
+  AMZN_AD_STORAGE: "ACS: ad storage (GRANTED/DENIED)",
+};
+
+export const ROLES = ["PII", "DIMENSION", "METRIC", "MAIN_EVENT_TIME", "CONSENT", "COUNTRY", ...ExternalIdentityType] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isExternalIdRole(role: Role): role is ExternalIdRole {
@@ -45,6 +62,8 @@ export const ROLE_LABELS: Record<Role, string> = {
   DIMENSION: "Dimension",
   METRIC: "Metric",
   MAIN_EVENT_TIME: "Main event time",
+  CONSENT: "Consent (TCF/GPP/ACS)",
+  COUNTRY: "Country (per row)",
   LIVERAMP: "LiveRamp ID",
   MAID: "Mobile ad ID",
   EXPERIAN: "Experian ID",
@@ -57,7 +76,7 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 /** Roles a dataset may use at most once (spec E.3 Step 4). */
-export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", ...EXTERNAL_ID_ROLES]);
+export const SINGLE_USE_ROLES: ReadonlySet<Role> = new Set(["MAIN_EVENT_TIME", "COUNTRY", ...EXTERNAL_ID_ROLES]);
 /** Roles that identify a person: AMC adds user_id / user_type when any exists (spec C.2). */
 export const IDENTITY_ROLES: ReadonlySet<Role> = new Set(["PII", ...EXTERNAL_ID_ROLES]);
 /** Columns AMC fills itself on identity resolution: a file must not bring them (spec C.2). */
@@ -70,6 +89,10 @@ export interface Suggestion {
   piiType: string | null;
   confidence: number;
   reason: string;
+  /** The consent signal the header names (the API's rule). */
+  consentType?: string | null;
+  /** The file's most likely per-row country column. */
+  country?: boolean;
 }
 
 export interface ColumnDraft {
@@ -78,6 +101,8 @@ export interface ColumnDraft {
   dataType: DataType;
   role: Role;
   piiType: PiiType | null;
+  /** Set when role is CONSENT; absent in drafts saved before consent existed. */
+  consentType?: ConsentType | null;
   nullable: boolean;
   excluded: boolean;
   suggestion?: Suggestion | null;
@@ -89,6 +114,8 @@ export function allowedDataTypes(role: Role): readonly DataType[] {
     case "MAIN_EVENT_TIME":
       return ["TIMESTAMP", "DATE"];
     case "PII":
+    case "CONSENT":
+    case "COUNTRY":
       return ["STRING"];
     case "METRIC":
       return ["DECIMAL", "INTEGER", "LONG"];
@@ -98,7 +125,12 @@ export function allowedDataTypes(role: Role): readonly DataType[] {
 }
 
 /** Apply a role choice to a column the way the form does: force the data type, tick nullable for PII. */
-export function withRole(column: ColumnDraft, role: Role, piiType: PiiType | null = column.piiType): ColumnDraft {
+export function withRole(
+  column: ColumnDraft,
+  role: Role,
+  piiType: PiiType | null = column.piiType,
+  consentType: ConsentType | null = column.consentType ?? null,
+): ColumnDraft {
   const allowed = allowedDataTypes(role);
   const dataType = allowed.includes(column.dataType) ? column.dataType : (allowed[0] as DataType);
   const isPii = role === "PII";
@@ -107,9 +139,11 @@ export function withRole(column: ColumnDraft, role: Role, piiType: PiiType | nul
     role,
     dataType,
     piiType: isPii ? piiType : null,
+    consentType: role === "CONSENT" ? consentType : null,
     // PII values that fail normalization become null, so the column must accept nulls (spec E.3 Step 4);
     // AMC partitions by the main event time, so it can never be empty (AMC rejects a nullable one).
-    nullable: role === "MAIN_EVENT_TIME" ? false : isPii || IDENTITY_ROLES.has(role) ? true : column.nullable,
+    // Consent and country cells may be blank (no signal; the default country).
+    nullable: role === "MAIN_EVENT_TIME" ? false : isPii || IDENTITY_ROLES.has(role) || role === "CONSENT" || role === "COUNTRY" ? true : column.nullable,
   };
 }
 
@@ -128,6 +162,11 @@ export function draftFromFile(name: string, inferredType: string | null | undefi
     excluded: RESERVED_NAMES.has(name.toLowerCase()),
     suggestion,
   };
+  const consent = suggestion?.consentType;
+  if (consent && (CONSENT_TYPES as readonly string[]).includes(consent)) {
+    return withRole(base, "CONSENT", null, consent as ConsentType);
+  }
+  if (suggestion?.country) return withRole(base, "COUNTRY");
   const pii = suggestion?.piiType;
   if (pii && (PII_TYPES as readonly string[]).includes(pii) && suggestion.confidence >= SUGGESTION_THRESHOLD) {
     return withRole(base, "PII", pii as PiiType);
@@ -138,7 +177,7 @@ export function draftFromFile(name: string, inferredType: string | null | undefi
 export interface ColumnIssue {
   /** Column name, or null for a problem of the whole definition. */
   column: string | null;
-  field: "name" | "role" | "piiType" | "dataType" | "nullable" | "definition";
+  field: "name" | "role" | "piiType" | "consentType" | "dataType" | "nullable" | "definition";
   level: "error" | "warning";
   message: string;
 }
@@ -164,9 +203,11 @@ export function checkColumns(columns: readonly ColumnDraft[], period: Period): C
   for (const c of included) names.set(c.name.toLowerCase(), (names.get(c.name.toLowerCase()) ?? 0) + 1);
 
   const piiUse = new Map<string, string[]>();
+  const consentUse = new Map<string, string[]>();
   const roleUse = new Map<Role, string[]>();
   for (const c of included) {
     if (c.role === "PII" && c.piiType) piiUse.set(c.piiType, [...(piiUse.get(c.piiType) ?? []), c.name]);
+    if (c.role === "CONSENT" && c.consentType) consentUse.set(c.consentType, [...(consentUse.get(c.consentType) ?? []), c.name]);
     roleUse.set(c.role, [...(roleUse.get(c.role) ?? []), c.name]);
   }
 
@@ -190,6 +231,16 @@ export function checkColumns(columns: readonly ColumnDraft[], period: Period): C
       }
       if (!c.nullable) err(c.name, "nullable", "PII columns must be nullable: values that cannot be normalized upload as empty.");
     }
+    if (c.role === "CONSENT") {
+      if (!c.consentType) {
+        err(c.name, "consentType", "Choose the consent signal of this column.");
+      } else {
+        const users = consentUse.get(c.consentType) ?? [];
+        if (users.length > 1) {
+          err(c.name, "consentType", `${CONSENT_LABELS[c.consentType]} is used by ${users.join(", ")}; each consent signal can be used once.`);
+        }
+      }
+    }
     if (SINGLE_USE_ROLES.has(c.role)) {
       const users = roleUse.get(c.role) ?? [];
       if (users.length > 1) err(c.name, "role", `${ROLE_LABELS[c.role]} can be used once; also chosen for ${users.filter((n) => n !== c.name).join(", ")}.`);
@@ -205,6 +256,9 @@ export function checkColumns(columns: readonly ColumnDraft[], period: Period): C
       err(c.name, "role", "A DIMENSION dataset has no main event time; choose a period or another role.");
     }
     const s = c.suggestion;
+    if (s?.consentType && c.role !== "CONSENT") {
+      warn(c.name, "role", `The header names a consent signal (${s.consentType}): unless marked Consent, EEA/UK rows have no consent.`);
+    }
     if (c.role !== "PII" && s?.piiType && s.confidence >= SUGGESTION_THRESHOLD) {
       warn(c.name, "role", `Looks like ${s.piiType} (${Math.round(s.confidence * 100)}% confidence): unless marked PII it uploads as plain text.`);
     }
@@ -226,10 +280,48 @@ export function issuesFor(check: ColumnCheck, column: string, field?: ColumnIssu
   return check.issues.filter((i) => i.column === column && (field === undefined || i.field === field));
 }
 
+/** Whether a country (alpha-2) needs a consent signal on its records: the API's EEA/UK list. */
+export function isEeaUk(country: string | null | undefined): boolean {
+  return !!country && (EeaUkCountry as readonly string[]).includes(country);
+}
+
+export function countryColumn(columns: readonly ColumnDraft[]): string | null {
+  return columns.find((c) => !c.excluded && c.role === "COUNTRY")?.name ?? null;
+}
+
+export function consentColumns(columns: readonly ColumnDraft[]): Record<string, ConsentType> {
+  const out: Record<string, ConsentType> = {};
+  for (const c of columns) if (!c.excluded && c.role === "CONSENT" && c.consentType) out[c.name] = c.consentType;
+  return out;
+}
+
+/**
+ * The warning of the columns step when EEA/UK records would go without consent: the default country is
+ * in the EEA/UK, or the per-row country column holds EEA/UK countries (`eeaUkRows` of the preview, null
+ * when unknown), and no consent column is chosen. AMC needs a signal on each such record (spec C.1).
+ */
+export function consentWarning(columns: readonly ColumnDraft[], defaultCountry: string, eeaUkRows: number | null): string | null {
+  if (Object.keys(consentColumns(columns)).length > 0) return null;
+  const perRow = countryColumn(columns);
+  if (perRow && eeaUkRows !== null && eeaUkRows > 0) {
+    return `Column ${perRow} has EEA/UK countries in ${eeaUkRows} of the rows read and no consent column is chosen: those rows are left out unless the missing-consent policy keeps them. Mark the column with the consent signal (TCF, GPP or ACS).`;
+  }
+  if (isEeaUk(defaultCountry)) {
+    return `${defaultCountry} is in the EEA/UK and no consent column is chosen: AMC needs a consent signal on each of its records, so they are left out unless the missing-consent policy keeps them. Mark the column with the consent signal (TCF, GPP or ACS).`;
+  }
+  return null;
+}
+
 /** Per-column choices still open for PII: the types not used by another included column. */
 export function freePiiTypes(columns: readonly ColumnDraft[], self: string): PiiType[] {
   const used = new Set(columns.filter((c) => !c.excluded && c.name !== self && c.role === "PII").map((c) => c.piiType));
   return PII_TYPES.filter((t) => !used.has(t));
+}
+
+/** Consent signals not used by another included column. */
+export function freeConsentTypes(columns: readonly ColumnDraft[], self: string): ConsentType[] {
+  const used = new Set(columns.filter((c) => !c.excluded && c.name !== self && c.role === "CONSENT").map((c) => c.consentType));
+  return CONSENT_TYPES.filter((t) => !used.has(t));
 }
 
 // Import/export of column definitions. The export is our own format; the import also accepts the old
@@ -241,17 +333,19 @@ export interface ExportedColumn {
   dataType: DataType;
   role: Role;
   piiType: PiiType | null;
+  consentType: ConsentType | null;
   nullable: boolean;
   excluded: boolean;
 }
 
 export function exportColumns(columns: readonly ColumnDraft[]): ExportedColumn[] {
-  return columns.map(({ name, description, dataType, role, piiType, nullable, excluded }) => ({
+  return columns.map(({ name, description, dataType, role, piiType, consentType, nullable, excluded }) => ({
     name,
     description,
     dataType,
     role,
     piiType,
+    consentType: consentType ?? null,
     nullable,
     excluded,
   }));
@@ -299,6 +393,9 @@ export function importColumns(current: readonly ColumnDraft[], data: unknown): I
     const piiText = str(rec.piiType) ?? str(rec.pii_type);
     const piiType = piiText && (PII_TYPES as readonly string[]).includes(piiText) ? (piiText as PiiType) : null;
     if (piiText && !piiType) throw new Error(`Entry ${index + 1} (${name}): unknown PII type "${piiText}".`);
+    const consentText = str(rec.consentType) ?? str(rec.consent_type);
+    const consentType = consentText && (CONSENT_TYPES as readonly string[]).includes(consentText) ? (consentText as ConsentType) : null;
+    if (consentText && !consentType) throw new Error(`Entry ${index + 1} (${name}): unknown consent signal "${consentText}".`);
     const typeText = (str(rec.dataType) ?? str(rec.data_type) ?? "STRING").toUpperCase();
     if (!(DATA_TYPES as readonly string[]).includes(typeText)) {
       throw new Error(`Entry ${index + 1} (${name}): unknown data type "${typeText}".`);
@@ -309,6 +406,7 @@ export function importColumns(current: readonly ColumnDraft[], data: unknown): I
       dataType: typeText as DataType,
       role,
       piiType: role === "PII" ? piiType : null,
+      consentType: role === "CONSENT" ? consentType : null,
       nullable: typeof rec.nullable === "boolean" ? rec.nullable : true,
       excluded: rec.excluded === true,
     });

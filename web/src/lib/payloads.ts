@@ -1,7 +1,7 @@
 // Builds the API request bodies from the wizard state (shapes of the backend's DatasetCreate and
 // JobRequest models; the generated types check them where they are sent).
 import type { components } from "../api/schema";
-import { isExternalIdRole } from "./columns";
+import { countryColumn, isExternalIdRole } from "./columns";
 import type { WizardState } from "../state/wizard";
 
 type Schemas = components["schemas"];
@@ -32,6 +32,8 @@ export function datasetBody(state: WizardState): DatasetBody {
         externalIdType: isExternalIdRole(c.role) ? c.role : null,
         isMainEventTime: c.role === "MAIN_EVENT_TIME",
         nullable: c.nullable,
+        consentType: c.role === "CONSENT" ? (c.consentType ?? null) : null,
+        isCountryCode: c.role === "COUNTRY",
       })),
   };
 }
@@ -44,13 +46,16 @@ export function jobBody(state: WizardState): JobBody {
     datasetId: d.mode === "new" ? d.id : d.existingId,
     updateStrategy: d.mode === "new" ? "ADDITIVE" : d.updateStrategy,
     countryCode: country(d.country),
+    countryColumn: countryColumn(state.columns),
     fileFormat: state.fileFormat === "AUTO" ? null : state.fileFormat,
+    missingConsent: state.missingConsent,
     columns: state.columns.map((c) => ({
       name: c.name,
       piiType: c.role === "PII" && !c.excluded ? c.piiType : null,
       dataType: c.dataType,
       drop: c.excluded,
       isMainEventTime: !c.excluded && c.role === "MAIN_EVENT_TIME",
+      consentType: c.role === "CONSENT" && !c.excluded ? (c.consentType ?? null) : null,
     })),
   };
 }

@@ -2,7 +2,7 @@
 // expiry (re-login) or the Amazon Ads OAuth round trip never loses the user's work (the old app lost it,
 // spec E.2).
 import { reactive, watch } from "vue";
-import { CountryCode, InputFormat, UpdateStrategy as API_UPDATE_STRATEGIES } from "../api/enums";
+import { CountryCode, InputFormat, MissingConsentPolicy, UpdateStrategy as API_UPDATE_STRATEGIES } from "../api/enums";
 import { checkColumns, PERIODS, type ColumnDraft, type Period } from "../lib/columns";
 import { datasetIdError } from "../lib/validation";
 
@@ -13,6 +13,9 @@ export const FILE_FORMATS = ["AUTO", ...InputFormat] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export const COUNTRIES = CountryCode;
+
+export const MISSING_CONSENT_POLICIES = MissingConsentPolicy;
+export type MissingConsent = (typeof MISSING_CONSENT_POLICIES)[number];
 
 export interface DatasetChoice {
   mode: "new" | "existing";
@@ -36,6 +39,8 @@ export interface WizardState {
   instances: string[];
   dataset: DatasetChoice;
   columns: ColumnDraft[];
+  /** EEA/UK rows without a usable consent signal: keep, drop (AMC's rule) or fail the job. */
+  missingConsent: MissingConsent;
   /** The file selection the columns were read from; columns are re-read when the selection changes. */
   columnsFor: string;
   /** For an existing dataset: "<dataset id>|<selection key>" once the compatibility check passed. */
@@ -66,6 +71,7 @@ export function emptyWizard(): WizardState {
       updateStrategy: "ADDITIVE",
     },
     columns: [],
+    missingConsent: "drop",
     columnsFor: "",
     compatibleWith: "",
     jobIds: [],
@@ -93,6 +99,7 @@ export function parseWizard(text: string | null): WizardState {
   const period = s(ds.period, fresh.dataset.period);
   const strategy = s(ds.updateStrategy, fresh.dataset.updateStrategy);
   const format = s(data.fileFormat, fresh.fileFormat);
+  const missingConsent = s(data.missingConsent, fresh.missingConsent);
   return {
     version: 1,
     owner: s(data.owner, ""),
@@ -111,6 +118,7 @@ export function parseWizard(text: string | null): WizardState {
       updateStrategy: (UPDATE_STRATEGIES as readonly string[]).includes(strategy) ? (strategy as UpdateStrategy) : "ADDITIVE",
     },
     columns: Array.isArray(data.columns) ? (data.columns as ColumnDraft[]) : [],
+    missingConsent: (MISSING_CONSENT_POLICIES as readonly string[]).includes(missingConsent) ? (missingConsent as MissingConsent) : "drop",
     columnsFor: s(data.columnsFor, ""),
     compatibleWith: s(data.compatibleWith, ""),
     jobIds: strings(data.jobIds),
@@ -252,6 +260,7 @@ export function startNewUpload(state: WizardState): void {
   fresh.prefix = state.prefix;
   fresh.fileFormat = state.fileFormat;
   fresh.dataset.country = state.dataset.country;
+  fresh.missingConsent = state.missingConsent;
   replaceWizard(state, fresh);
 }
 

@@ -42,6 +42,8 @@ def _column(raw: dict[str, Any]) -> DatasetColumn:
         is_main_user_id_type=bool(raw.get("isMainUserIdType")),
         pii_type=ext.get("hashedPii") if isinstance(ext, dict) else None,
         external_id_type=ext.get("externalIdentity") if isinstance(ext, dict) else None,
+        consent_type=raw.get("consentType") if isinstance(raw.get("consentType"), str) else None,
+        is_country_code=raw.get("isCountryCode") is True,
     )
 
 

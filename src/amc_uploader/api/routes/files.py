@@ -156,9 +156,13 @@ def read_heads(backend: Backend, keys: list[str], file_format: InputFormat | Non
 
 @router.post("/preview", response_model=FilePreview, operation_id="previewFiles")
 def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePreview:
-    """Columns with inferred types, fill rates and suggested PII types; clear-text samples only on request
-    and when the administrator allows them."""
+    """Columns with inferred types, fill rates and suggested PII types, consent columns (by header) and the
+    per-row country column; clear-text samples only on request and when the administrator allows them."""
     from amc_normalize import suggest_pii_types
+    from amc_normalize.country import eea_uk_countries, resolve_country
+    from amc_normalize.row_country import suggest_pii_types_by_country
+    from amc_normalize.suggest import country_column_candidates
+    from amc_uploader.job.consent import suggest_consent_columns
 
     heads = read_heads(backend, body.keys, body.file_format)
     columns = heads[0].columns
@@ -169,9 +173,19 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
     with_samples = body.include_samples and allowed
     if body.include_samples and not allowed:
         warnings.append("Sample values are disabled by the administrator.")
-    suggestions = suggest_pii_types(
-        columns, {c: values[c][:200] for c in columns}, str(body.country_code) if body.country_code else None
-    )
+    default = str(body.country_code) if body.country_code else None
+    countries = country_column_candidates(columns, {c: values[c][:200] for c in columns})
+    if body.country_column is not None and body.country_column not in columns:
+        raise InvalidRequest(
+            f"Country column {body.country_column} is not in the file.", code="column_not_found"
+        )
+    per_row = body.country_column or next(iter(countries), None)
+    if per_row is None:
+        suggestions = suggest_pii_types(columns, {c: values[c][:200] for c in columns}, default)
+    else:
+        # One cell per row (blanks too), so each value lines up with its row's country.
+        aligned = {c: [r.get(c) for r in rows[:200]] for c in columns}
+        suggestions = suggest_pii_types_by_country(columns, aligned, per_row, default)
     # Each PII type is suggested for one column only: the most confident one.
     best: dict[str, tuple[float, str]] = {}
     for c, candidate in suggestions.items():
@@ -179,8 +193,17 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
             continue
         if candidate.confidence > best.get(str(candidate.pii_type), (-1.0, ""))[0]:
             best[str(candidate.pii_type)] = (float(candidate.confidence), c)
+    consent = suggest_consent_columns(columns)
+    candidates = {*countries, *([per_row] if per_row else [])}
+    eea_uk = eea_uk_countries()
     out: list[ColumnPreview] = []
     for c in columns:
+        # Blank cells take the default country, as in the job.
+        eea_rows = (
+            sum(1 for r in rows if resolve_country(r.get(c), default).code in eea_uk)
+            if c in candidates
+            else None
+        )
         sug = suggestions.get(c)
         pii = PiiType(str(sug.pii_type)) if sug is not None and sug.pii_type is not None else None
         reason = sug.reason if sug is not None else ""
@@ -197,9 +220,12 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
                 fill_rate=round(len(values[c]) / len(rows), 4) if rows else 0.0,
                 non_null=len(values[c]),
                 samples=values[c][: body.sample_size] if with_samples else None,
+                suggested_consent_type=consent.get(c),
+                country_candidate=c in candidates,
+                eea_uk_rows=eea_rows,
             )
         )
-    if any(c.suggested_pii_type for c in out) and body.country_code is None:
+    if any(c.suggested_pii_type for c in out) and body.country_code is None and per_row is None:
         warnings.append("PII columns found but no country chosen: values cannot be normalized for matching.")
     return FilePreview(
         bucket=backend.settings.data_bucket,
@@ -209,4 +235,6 @@ def preview(body: PreviewRequest, backend: BackendDep, user: UserDep) -> FilePre
         columns=out,
         samples_included=with_samples,
         warnings=warnings,
+        suggested_country_column=per_row,
+        eea_uk_countries=sorted(eea_uk),
     )
