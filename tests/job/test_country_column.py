@@ -219,3 +219,21 @@ def test_single_country_report_flags_columns_that_look_like_another_country(tmp_
         )
     )
     assert per_row.report.country_mismatch == []
+
+
+def test_contract_command_needs_no_amc_ids_to_stage(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "mixed.jsonl", ROWS)
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(
+        app,
+        [
+            *["run", "--input", str(src), "--country-column", "country", "--country", "US", *_pii_args()],
+            *["--format", "jsonl", "--engine", "local", "--stage-only", "--output", str(out)],
+            *["--missing-consent", "keep"],
+        ],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    manifest = find_manifest(out)
+    assert manifest.parent.parent.parent.name == "staged"  # amc/<dataset>/<job>/<instance>/
+    assert manifest.parent.name == "staged"
+    assert {r["id"]: r["country"] for r in read_staged_jsonl(manifest)} == CODES

@@ -107,7 +107,11 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="Report only: nothing staged or uploaded.")
         ] = False,
         stage_only: Annotated[
-            bool, typer.Option("--stage-only", help="Stage files and manifests; no AMC call.")
+            bool,
+            typer.Option(
+                "--stage-only",
+                help="Stage files and manifests; no AMC call (dataset and instance ids default to 'staged').",
+            ),
         ] = False,
         job_id: Annotated[str | None, typer.Option("--job-id", help="Re-use to resume/dedupe a job.")] = None,
         update_strategy: Annotated[

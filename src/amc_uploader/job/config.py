@@ -18,6 +18,9 @@ from amc_uploader.job.errors import JobConfigError, StagingError
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.writer import DEFAULT_PARTITION_CAP, MAX_PARTITION_CAP, MIN_PARTITION_CAP
 
+#: Dataset and instance id of a stage-only run that names neither.
+STAGE_ONLY_PLACEHOLDER = "staged"
+
 __all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
 
 PII_TYPES = tuple(PiiType)
@@ -138,6 +141,18 @@ class JobConfig(BaseModel):
         if name not in UPDATE_STRATEGIES:
             raise ValueError(f"update_strategy must be one of {', '.join(UPDATE_STRATEGIES)}")
         return name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_only_defaults(cls, data: Any) -> Any:
+        """A stage-only run (hashed files and manifest to inspect, no AMC call) needs no AMC ids: without
+        them it stages under the placeholder dataset and instance `staged`."""
+        if isinstance(data, dict) and data.get("stage_only") and not data.get("dry_run"):
+            data = dict(data)
+            data.setdefault("dataset_id", None)
+            data["dataset_id"] = data["dataset_id"] or STAGE_ONLY_PLACEHOLDER
+            data["instances"] = data.get("instances") or [STAGE_ONLY_PLACEHOLDER]
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> JobConfig:
