@@ -69,3 +69,46 @@ def upgrade_problems(previous: dict[str, Any], current: dict[str, Any]) -> list[
             if new.get(attribute) != "Retain":
                 problems.append(f"{logical_id} ({new['Type']}): {attribute} is not Retain")
     return problems
+
+
+def grant_resources(bundle_dir: Path) -> dict[str, Any]:
+    """The artifacts bucket, its policy and the restore resource as the app's constructs synthesize them
+    (a small stack of the Keys, Storage and DataUploadGrants units; `bundle_dir` stands in for the bundle)."""
+    import os
+    import sys
+
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    cdk_dir = Path(__file__).resolve().parents[2] / "deploy" / "cdk"
+    if str(cdk_dir) not in sys.path:
+        sys.path.insert(0, str(cdk_dir))
+    import aws_cdk as cdk
+    from amc_infra.grants import DataUploadGrants
+    from amc_infra.keys import Keys
+    from amc_infra.storage import Storage
+    from aws_cdk.assertions import Template
+
+    stack = cdk.Stack(cdk.App(), "Upgrade")
+    keys = Keys(stack, "Keys")
+    storage = Storage(stack, "Storage", data_bucket_name="source-data")
+    DataUploadGrants(
+        stack, "Grants", bundle_dir=bundle_dir, key=keys.key, bucket=storage.artifacts_bucket, environment={}
+    )
+    template: dict[str, Any] = Template.from_stack(stack).to_json()
+    return template
+
+
+def resolve(value: Any, names: dict[str, str]) -> Any:
+    """A template value as CloudFormation would pass it, for buckets named by `names` (logical id -> name):
+    Ref -> the name, GetAtt Arn -> the bucket ARN, Fn::Join joined."""
+    if isinstance(value, list):
+        return [resolve(v, names) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in names:
+        return names[value["Ref"]]
+    if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1] == "Arn":
+        return f"arn:aws:s3:::{names[value['Fn::GetAtt'][0]]}"
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(str(resolve(p, names)) for p in parts)
+    return {k: resolve(v, names) for k, v in value.items()}
