@@ -119,6 +119,6 @@ def synth_cmk(build_paths: Any, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture
 def bundle_dir(tmp_path: Path) -> Path:
     """A tiny stand-in Lambda bundle for construct tests (the real one is tested in test_build.py)."""
-    for name in ("api", "uploader", "refresher"):
+    for name in ("api", "uploader", "refresher", "grants"):
         (tmp_path / f"{name}.py").write_text("def handler(event, context):\n    return None\n")
     return tmp_path

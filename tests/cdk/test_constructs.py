@@ -11,11 +11,13 @@ from amc_infra.api import Api
 from amc_infra.auth import ADMIN_GROUP, Auth
 from amc_infra.data import Data
 from amc_infra.etl import GLUE_VERSION, MAX_CONCURRENT_RUNS, Etl
+from amc_infra.grants import RESOURCE_TYPE, DataUploadGrants
 from amc_infra.keys import Keys
 from amc_infra.storage import Storage
 from amc_infra.upload import Upload
 from amc_infra.web import Web, content_security_policy
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from .cfn import render
@@ -255,6 +257,34 @@ def test_etl_glue5_job_with_wheels_and_encrypted_logs(tmp_path: Path) -> None:
     assert enc["S3Encryptions"] == [{"S3EncryptionMode": "SSE-S3"}]
     deployment = only(t, "Custom::CDKBucketDeployment")["Properties"]
     assert deployment["DestinationBucketKeyPrefix"] == "glue/"
+
+
+def test_grants_restore_runs_after_the_bucket_policy_it_carries(bundle_dir: Path) -> None:
+    stack = new_stack()
+    keys = Keys(stack, "Keys")
+    storage = Storage(stack, "Storage", data_bucket_name="source-data")
+    DataUploadGrants(
+        stack, "Grants", bundle_dir=bundle_dir, key=keys.key, bucket=storage.artifacts_bucket, environment={}
+    )
+    t = Template.from_stack(stack)
+    policies = t.find_resources("AWS::S3::BucketPolicy")
+    (artifacts_policy,) = [k for k, r in policies.items() if "Artifacts" in render(r["Properties"]["Bucket"])]
+    restore = only(t, RESOURCE_TYPE)
+    assert restore["DependsOn"] == [artifacts_policy]
+    assert "aws:SecureTransport" in render(restore["Properties"]["StackPolicy"])
+    fn = only(t, "AWS::Lambda::Function")
+    assert fn["Properties"]["Handler"] == "grants.handler"
+
+    bare = new_stack()
+    with pytest.raises(ValueError, match="stack-owned policy"):
+        DataUploadGrants(
+            bare,
+            "Grants",
+            bundle_dir=bundle_dir,
+            key=Keys(bare, "Keys").key,
+            bucket=s3.Bucket(bare, "NoPolicy"),
+            environment={},
+        )
 
 
 def test_upload_manifest_trigger_dlq_and_schedule(bundle_dir: Path) -> None:

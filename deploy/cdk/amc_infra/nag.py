@@ -62,7 +62,7 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
                 "Threat protection (Plus feature plan, billed per active user) was switched off by the "
                 "deployer with context threatProtection=false; it is on by default.",
             )
-    for fn in (api.handler, upload.uploader, upload.refresher):
+    for fn in (api.handler, upload.uploader, upload.refresher, u.grants.handler):
         _ack(
             fn.function,
             "AwsSolutions-L1",

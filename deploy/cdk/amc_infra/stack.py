@@ -15,6 +15,7 @@ from amc_infra.api import Api
 from amc_infra.auth import Auth
 from amc_infra.data import Data
 from amc_infra.etl import Etl
+from amc_infra.grants import DataUploadGrants
 from amc_infra.keys import Keys
 from amc_infra.nag import acknowledge_findings
 from amc_infra.paths import BuildPaths
@@ -99,6 +100,7 @@ class Units:
     api: Api
     web: Web
     upload: Upload
+    grants: DataUploadGrants
 
 
 class AmcUploaderStack(Stack):
@@ -210,6 +212,17 @@ class AmcUploaderStack(Stack):
             artifacts_bucket=storage.artifacts_bucket,
             environment=environment,
         )
+        grants = DataUploadGrants(
+            self,
+            "Grants",
+            bundle_dir=paths.lambda_dir,
+            key=keys.key,
+            bucket=storage.artifacts_bucket,
+            environment={
+                name: environment[name]
+                for name in ("AMC_SETTINGS_TABLE", "AMC_ARTIFACT_BUCKET", "AMC_COGNITO_REGION")
+            },
+        )
         if config.data_bucket_triggers:
             # Adds to the existing bucket's notification configuration (CDK keeps notifications it did not
             # create); S3 refuses it if another notification already covers all ObjectCreated events.
@@ -231,13 +244,31 @@ class AmcUploaderStack(Stack):
         )
 
         self.units = Units(
-            keys=keys, storage=storage, data=data, auth=auth, etl=etl, api=api, web=web, upload=upload
+            keys=keys,
+            storage=storage,
+            data=data,
+            auth=auth,
+            etl=etl,
+            api=api,
+            web=web,
+            upload=upload,
+            grants=grants,
         )
-        self._grant(keys=keys, storage=storage, data=data, etl=etl, api=api, upload=upload)
+        self._grant(keys=keys, storage=storage, data=data, etl=etl, api=api, upload=upload, grants=grants)
         self._outputs(client_id=client.user_pool_client_id, redirect_uri=redirect_uri)
         acknowledge_findings(self)
 
-    def _grant(self, *, keys: Keys, storage: Storage, data: Data, etl: Etl, api: Api, upload: Upload) -> None:
+    def _grant(
+        self,
+        *,
+        keys: Keys,
+        storage: Storage,
+        data: Data,
+        etl: Etl,
+        api: Api,
+        upload: Upload,
+        grants: DataUploadGrants,
+    ) -> None:
         data_bucket = storage.data_bucket
         artifacts = storage.artifacts_bucket
         data_keys: list[kms.IKey] = keys.keys_for_data()
@@ -315,6 +346,10 @@ class AmcUploaderStack(Stack):
             [artifacts.arn_for_objects(f"{STAGING_PREFIX}*")],
         )
         allow(upload.refresher.role, "GlueRunState", ["glue:GetJobRun"], [etl.job_arn])
+        # After a deploy: the stored instances (settings table, stack key) into the artifacts bucket policy.
+        allow(grants.handler.role, "ReadInstances", ["dynamodb:Query"], [data.settings_table.table_arn])
+        allow(grants.handler.role, "StackKey", ["kms:Decrypt", "kms:DescribeKey"], [keys.key.key_arn])
+        allow(grants.handler.role, "ArtifactsBucketPolicy", ["s3:PutBucketPolicy"], [artifacts.bucket_arn])
         if self.config.data_bucket_triggers:
             # Trigger rules: a new source object starts the stored job template (same path as the API).
             uploader = upload.uploader.role

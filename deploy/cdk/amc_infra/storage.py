@@ -17,9 +17,9 @@ class Storage(Construct):
     """`data_bucket` (imported), `artifacts_bucket` (Glue code, job configs, staged data), `logs_bucket`.
 
     Staged data under `amc/` (the job layout's `STAGING_PREFIX`) expires after 3 days. The bucket
-    policy statement `AllowDataUploadFromAmc` (read access for the AMC data-upload accounts) is written
-    at runtime by the API, which merges it with the statements this construct defines; a stack update
-    that changes this bucket's policy drops it until the instances are saved again in the app.
+    policy statement `AllowDataUploadFromAmc` (read access for the AMC data-upload accounts) is merged
+    in at runtime by the API; a stack update that rewrites this bucket's policy drops it, and
+    `DataUploadGrants` (grants.py) writes it back right after.
     """
 
     def __init__(

@@ -1,4 +1,5 @@
-"""Event handling for the uploader and refresher Lambdas (the adapters in deploy/lambdas stay thin)."""
+"""Event handling for the uploader, refresher and post-deploy grants Lambdas (the adapters in
+deploy/lambdas stay thin)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
+from amc_client.errors import BucketPolicyTooLargeError, S3ContractError
+from amc_uploader.api.aws import AwsClients
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.deps import Backend, build_backend
+from amc_uploader.api.domain_errors import BucketPolicyRejectedError
+from amc_uploader.api.policy import restore_after_deploy
+from amc_uploader.api.repositories import SettingsRepository
 from amc_uploader.job.layout import is_manifest_key
 
 logger = logging.getLogger(__name__)
@@ -63,3 +69,46 @@ def handle_refresh(backend: Backend | None = None) -> dict[str, Any]:
     changed = backend.jobs.refresh()
     logger.info("refresh done", extra={"changed": changed})
     return {"changed": changed}
+
+
+# Reasons CloudFormation may show for a failed restore (they name a bucket or count, never a value).
+_REPORTED_ERRORS = (BucketPolicyRejectedError, BucketPolicyTooLargeError, S3ContractError)
+
+
+def handle_deploy_event(
+    event: dict[str, Any], settings: ApiSettings | None = None, aws: AwsClients | None = None
+) -> dict[str, Any]:
+    """The `Custom::AmcDataUploadGrants` resource: CloudFormation's request in, its response document out.
+
+    Create and Update (the first deploy of this resource, and every deploy that rewrote the artifact
+    bucket policy) write the template's policy with the stored instances' AMC statement; Delete changes
+    nothing (the retained bucket keeps its grants). A failure is a FAILED response, which fails the deploy
+    and rolls the stack back (the rollback's Update restores the grants for the previous policy).
+    """
+    settings = settings or ApiSettings()
+    props = event.get("ResourceProperties") or {}
+    bucket = str(props.get("BucketName") or settings.artifact_bucket)
+    response: dict[str, Any] = {
+        "Status": "SUCCESS",
+        # Stable, so an Update never makes CloudFormation delete the "old" resource.
+        "PhysicalResourceId": event.get("PhysicalResourceId") or f"amc-data-upload-grants-{bucket}",
+        "StackId": event.get("StackId"),
+        "RequestId": event.get("RequestId"),
+        "LogicalResourceId": event.get("LogicalResourceId"),
+        "Data": {},
+    }
+    if event.get("RequestType") == "Delete":
+        return response
+    stack_policy = props.get("StackPolicy")
+    if not stack_policy:
+        return {**response, "Status": "FAILED", "Reason": "the resource has no StackPolicy property"}
+    try:
+        aws = aws or AwsClients(region=settings.cognito_region, endpoint_url=settings.aws_endpoint_url)
+        repo = SettingsRepository(aws.dynamodb, settings.settings_table)
+        accounts = restore_after_deploy(aws.s3, bucket, stack_policy, repo)
+    except Exception as exc:
+        reason = str(exc)[:500] if isinstance(exc, _REPORTED_ERRORS) else type(exc).__name__
+        logger.error("AMC grants not restored", extra={"bucket": bucket, "error": type(exc).__name__})
+        return {**response, "Status": "FAILED", "Reason": f"AMC data-upload grants not restored: {reason}"}
+    response["Data"] = {"Accounts": str(accounts)}
+    return response
