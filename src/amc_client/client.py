@@ -156,7 +156,10 @@ class AmcClient:
         self.settings = settings if settings is not None else AmcSettings()
         self.base_url = self.settings.api_base_url.rstrip("/")
         self.retry = retry or RetryPolicy(
-            max_attempts=self.settings.max_attempts, max_total_seconds=self.settings.max_retry_seconds
+            max_attempts=self.settings.max_attempts,
+            max_total_seconds=self.settings.max_retry_seconds,
+            base_delay=self.settings.retry_base_delay,
+            max_delay=self.settings.retry_max_delay,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
