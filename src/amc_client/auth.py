@@ -28,6 +28,7 @@ from amc_client.errors import (
     AmcCredentialsError,
     AmcTransportError,
     error_from_response,
+    invalid_response,
     parse_retry_after,
 )
 from amc_client.retry import RetryPolicy
@@ -202,6 +203,21 @@ class PkcePair:
 
     def __repr__(self) -> str:
         return f"PkcePair(challenge={self.challenge!r}, method={self.method!r})"
+
+
+def _token_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The JSON object of a token answer with an access token and a numeric lifetime, else None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not body.get("access_token"):
+        return None
+    try:
+        float(body.get("expires_in", 3600))
+    except (ValueError, TypeError):
+        return None
+    return body
 
 
 def generate_pkce() -> PkcePair:
@@ -416,6 +432,7 @@ class LwaTokenProvider:
         policy = self._retry
         start = policy.clock()
         attempt = 0
+        body: dict[str, Any] = {}
         while True:
             attempt += 1
             retry_after: float | None = None
@@ -429,11 +446,22 @@ class LwaTokenProvider:
                 retryable = repeatable or not sent
             else:
                 status = response.status_code
-                if status == 200 or not (status == 429 or status >= 500):
+                if status == 200:
+                    parsed = _token_body(response)
+                    if parsed is not None:
+                        body = parsed
+                        break
+                    # LwA handled the request but its answer is lost: repeat only a repeatable grant.
+                    error = invalid_response(
+                        response, "token response lacks access_token", method="POST", path="/auth/o2/token"
+                    )
+                    retryable = repeatable
+                elif not (status == 429 or status >= 500):
                     break
-                error = error_from_response(response, secrets=scrub, path="/auth/o2/token")
-                retryable = repeatable or status == 429
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                else:
+                    error = error_from_response(response, secrets=scrub, path="/auth/o2/token")
+                    retryable = repeatable or status == 429
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
             delay = policy.delay(attempt, retry_after)
             if (
                 not retryable
@@ -457,14 +485,8 @@ class LwaTokenProvider:
                     path="/auth/o2/token",
                 )
             raise api_error
-        try:
-            body = response.json()
-            access = str(body["access_token"])
-            expires_in = float(body.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise AmcAuthError(
-                response.status_code, "invalid_token_response", "LwA token response lacks access_token"
-            ) from None
+        access = str(body["access_token"])
+        expires_in = float(body.get("expires_in", 3600))
         refresh = body.get("refresh_token")
         grant = TokenGrant(
             access_token=SecretStr(access),

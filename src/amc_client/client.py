@@ -6,13 +6,15 @@ Policy lives here (headers, auth refresh on 401, retries, pagination, error mapp
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from amc_client.auth import (
     CredentialStore,
@@ -27,12 +29,15 @@ from amc_client.errors import (
     AmcApiError,
     AmcConfigError,
     AmcError,
+    AmcInvalidResponseError,
     AmcNotFoundError,
     AmcServerError,
+    AmcThrottledError,
     AmcTransportError,
     AmcUploadFailedError,
     AmcUploadTimeoutError,
     error_from_response,
+    invalid_response,
     parse_retry_after,
     redact,
 )
@@ -56,6 +61,40 @@ from amc_client.uploads import manifest_source, upload_for_source
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "amc-uploader/0.1 (+amc_client)"
+
+_Model = TypeVar("_Model", bound=BaseModel)
+# Failures that say nothing about the resource itself: polling again later may well succeed.
+TRANSIENT_ERRORS: tuple[type[AmcError], ...] = (
+    AmcServerError,
+    AmcThrottledError,
+    AmcTransportError,
+    AmcInvalidResponseError,
+)
+
+
+def _read_body(response: httpx.Response, *, expect_body: bool) -> tuple[Any, str | None]:
+    """(parsed JSON, None) or (None, why the body cannot be used). `expect_body`: the endpoint answers
+    a JSON object, so an empty body or another JSON value is unreadable too."""
+    if not response.content:
+        return None, ("empty response body" if expect_body else None)
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None, "non-JSON response body"
+    if expect_body and not isinstance(data, Mapping):
+        return None, f"unexpected JSON response body ({type(data).__name__})"
+    return data, None
+
+
+def _parse(model: type[_Model], data: Any, *, method: str | None = None, path: str | None = None) -> _Model:
+    """`model.model_validate(data)`; a body of another shape is an `AmcInvalidResponseError` (pydantic's
+    message quotes the input, so it is not passed on)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise AmcInvalidResponseError(
+            200, "InvalidResponse", f"response body is not a {model.__name__}", method=method, path=path
+        ) from None
 
 
 def _seg(value: str) -> str:
@@ -117,7 +156,10 @@ class AmcClient:
         self.settings = settings if settings is not None else AmcSettings()
         self.base_url = self.settings.api_base_url.rstrip("/")
         self.retry = retry or RetryPolicy(
-            max_attempts=self.settings.max_attempts, max_total_seconds=self.settings.max_retry_seconds
+            max_attempts=self.settings.max_attempts,
+            max_total_seconds=self.settings.max_retry_seconds,
+            base_delay=self.settings.retry_base_delay,
+            max_delay=self.settings.retry_max_delay,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -210,7 +252,7 @@ class AmcClient:
     def list_accounts(self) -> list[AmcAccount]:
         """GET /amc/accounts: ClientId + Authorization only (spec B.1), all pages."""
         return [
-            AmcAccount.model_validate(item)
+            _parse(AmcAccount, item, method="GET", path="/amc/accounts")
             for item in self._paginate("GET", "/amc/accounts", "amcAccounts", context=None)
         ]
 
@@ -224,7 +266,7 @@ class AmcClient:
         """GET /amc/instances (spec B.2), all pages."""
         context = self._default_context(advertiser_id, marketplace_id, ads_account_id, what="list instances")
         return [
-            Instance.model_validate(item)
+            _parse(Instance, item, method="GET", path="/amc/instances")
             for item in self._paginate("GET", "/amc/instances", "instances", context=context)
         ]
 
@@ -239,10 +281,11 @@ class AmcClient:
         context = self._default_context(
             advertiser_id, marketplace_id, ads_account_id, what=f"instance {instance_id}"
         )
-        data = self.call("GET", f"/amc/instances/{_seg(instance_id)}", context=context)
-        if isinstance(data, Mapping) and isinstance(data.get("instance"), Mapping):
+        path = f"/amc/instances/{_seg(instance_id)}"
+        data = self.call("GET", path, context=context, expect_body=True)
+        if isinstance(data.get("instance"), Mapping):
             data = data["instance"]
-        return Instance.model_validate(data)
+        return _parse(Instance, data, method="GET", path=path)
 
     def call(
         self,
@@ -254,6 +297,7 @@ class AmcClient:
         body: Any = None,
         idempotent: bool | None = None,
         gone_ok: bool = False,
+        expect_body: bool = False,
     ) -> Any:
         """One API call with retries; returns the parsed JSON body (None when empty).
 
@@ -262,22 +306,19 @@ class AmcClient:
         429 (a throttled request is rejected before it is handled), or 401 once after a token refresh.
         `gone_ok`: a 404 on a retry after an ambiguous failure counts as success (a DELETE that went
         through although its answer was lost).
+        A success whose body is not JSON (or, with `expect_body`, not a JSON object) is an
+        `AmcInvalidResponseError`, retried like a 5xx: only when the call is idempotent.
         """
-        response = self._send(
-            method, path, context=context, params=params, body=body, idempotent=idempotent, gone_ok=gone_ok
+        return self._send(
+            method,
+            path,
+            context=context,
+            params=params,
+            body=body,
+            idempotent=idempotent,
+            gone_ok=gone_ok,
+            expect_body=expect_body,
         )
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise AmcApiError(
-                response.status_code,
-                "InvalidResponse",
-                f"non-JSON success body ({len(response.content)} bytes)",
-                method=method,
-                path=path,
-            ) from None
 
     def _headers(self, token: str, context: _Context | None) -> dict[str, str]:
         headers = {
@@ -300,7 +341,8 @@ class AmcClient:
         body: Any,
         idempotent: bool | None,
         gone_ok: bool = False,
-    ) -> httpx.Response:
+        expect_body: bool = False,
+    ) -> Any:
         method = method.upper()
         if idempotent is None:
             idempotent = method in ("GET", "HEAD", "PUT", "DELETE")
@@ -343,13 +385,25 @@ class AmcClient:
                     self.token_provider.invalidate(token)
                     logger.info("AMC %s %s -> 401; refreshing the access token once", method, path)
                     continue
-                if response.is_success or (status == 404 and gone_ok and ambiguous):
-                    logger.debug("AMC %s %s -> %d", method, path, status)
-                    return response
-                error = error_from_response(response, secrets=self.token_provider.secret_values(), path=path)
-                ambiguous = ambiguous or status >= 500
-                retryable = status in policy.retry_statuses and (idempotent or status == 429)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                if status == 404 and gone_ok and ambiguous:
+                    logger.debug("AMC %s %s -> 404 after an ambiguous failure: gone", method, path)
+                    return _read_body(response, expect_body=False)[0]
+                if response.is_success:
+                    data, problem = _read_body(response, expect_body=expect_body)
+                    if problem is None:
+                        logger.debug("AMC %s %s -> %d", method, path, status)
+                        return data
+                    # The request was handled (2xx) but its answer is lost: as ambiguous as a 5xx.
+                    error = invalid_response(response, problem, method=method, path=path)
+                    ambiguous = True
+                    retryable = idempotent
+                else:
+                    error = error_from_response(
+                        response, secrets=self.token_provider.secret_values(), path=path
+                    )
+                    ambiguous = ambiguous or status >= 500
+                    retryable = status in policy.retry_statuses and (idempotent or status == 429)
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
             if not retryable or attempt >= policy.max_attempts:
                 raise error
             delay = policy.delay(attempt, retry_after)
@@ -392,11 +446,17 @@ class AmcClient:
             query = dict(base)
             if next_token:
                 query["nextToken"] = next_token
-            data = self.call(method, path, context=context, params=query, idempotent=True) or {}
+            data = self.call(method, path, context=context, params=query, idempotent=True, expect_body=True)
             pages += 1
-            items = data.get(key) if isinstance(data, Mapping) else None
-            yield from (dict(item) for item in items or [] if isinstance(item, Mapping))
-            next_token = data.get("nextToken") if isinstance(data, Mapping) else None
+            items = data.get(key) or []
+            # A page that cannot be read in full fails the listing: callers decide "no such upload yet"
+            # from it, so a half-read page must not look like a short one.
+            if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+                raise AmcInvalidResponseError(
+                    200, "InvalidResponse", f"{key!r} is not a list of objects", method=method, path=path
+                )
+            yield from (dict(item) for item in items)
+            next_token = data.get("nextToken")
             if not next_token:
                 logger.debug("AMC %s %s: %d page(s)", method, path, pages)
                 return
@@ -451,6 +511,7 @@ class InstanceClient:
         body: Any = None,
         idempotent: bool | None = None,
         gone_ok: bool = False,
+        expect_body: bool = False,
     ) -> Any:
         return self.client.call(
             method,
@@ -460,6 +521,7 @@ class InstanceClient:
             body=body,
             idempotent=idempotent,
             gone_ok=gone_ok,
+            expect_body=expect_body,
         )
 
     def _pages(
@@ -472,20 +534,25 @@ class InstanceClient:
     # datasets (spec B.3-B.7)
     def iter_datasets(self, *, page_size: int | None = None) -> Iterator[DataSet]:
         for item in self._pages("/dataSets/list", "dataSets", None, page_size):
-            yield DataSet.model_validate(item)
+            yield _parse(DataSet, item, method="POST", path=self._root + "/dataSets/list")
 
     def list_datasets(self, *, page_size: int | None = None) -> list[DataSet]:
         return list(self.iter_datasets(page_size=page_size))
 
     def get_dataset(self, dataset_id: str) -> DataSet:
-        return _unwrap_dataset(self._call("GET", f"/dataSets/{_seg(dataset_id)}"))
+        path = f"/dataSets/{_seg(dataset_id)}"
+        data = self._call("GET", path, expect_body=True)
+        return _unwrap_dataset(data, method="GET", path=self._root + path)
 
     def create_dataset(self, dataset: DataSet) -> DataSetRef:
         """POST .../dataSets. Not retried after it may have reached the server: a repeat would only
         answer 409, so an ambiguous failure is raised and `get_dataset` tells the truth."""
         data = self._call("POST", "/dataSets", body={"dataSet": dataset.to_request()}, idempotent=False)
-        ref = DataSetRef.model_validate(
-            data or {"dataSetId": dataset.data_set_id, "instanceId": self.instance_id}
+        ref = _parse(
+            DataSetRef,
+            data or {"dataSetId": dataset.data_set_id, "instanceId": self.instance_id},
+            method="POST",
+            path=self._root + "/dataSets",
         )
         logger.info("dataset %s created in instance %s", dataset.data_set_id, self.instance_id)
         return ref
@@ -551,11 +618,13 @@ class InstanceClient:
     ) -> CreateUploadResponse:
         """POST .../uploads/{dataSetId}, never duplicated.
 
-        Throttling (429) and failed connects are retried like everywhere. A 5xx or a lost answer is
-        ambiguous: AMC may have created the upload. With `dedupe` (default) the uploads of this dataset
-        with the same data source are listed once before the first attempt; after an ambiguous failure
-        the list is read again and an upload that was not there before is returned instead of posting
-        again. Without `dedupe`, ambiguous failures are raised.
+        Throttling (429) and failed connects are retried like everywhere. A 5xx, a lost answer or a
+        success whose body cannot be read is ambiguous: AMC may have created the upload. With `dedupe`
+        (default) the uploads of this dataset with the same data source are listed once before the
+        first attempt; after an ambiguous failure the list is read again and an upload that was not
+        there before is returned instead of posting again. A list that cannot be read raises (fail
+        closed: posting without knowing could duplicate the upload). Without `dedupe`, ambiguous
+        failures are raised.
         """
         path = f"/uploads/{_seg(dataset_id)}"
         body = request.to_wire()
@@ -568,9 +637,10 @@ class InstanceClient:
         while True:
             attempt += 1
             try:
-                data = self._call("POST", path, body=body, idempotent=False)
-            except (AmcServerError, AmcTransportError) as exc:
-                ambiguous = isinstance(exc, AmcServerError) or exc.sent
+                data = self._call("POST", path, body=body, idempotent=False, expect_body=True)
+                response = _parse(CreateUploadResponse, data, method="POST", path=self._root + path)
+            except (AmcServerError, AmcInvalidResponseError, AmcTransportError) as exc:
+                ambiguous = not isinstance(exc, AmcTransportError) or exc.sent
                 if not (dedupe and ambiguous):
                     raise
                 if isinstance(exc, AmcServerError) and exc.status not in policy.retry_statuses:
@@ -594,7 +664,6 @@ class InstanceClient:
                     )
                     return CreateUploadResponse(upload_id=created.upload_id, status=created.status)
                 continue
-            response = CreateUploadResponse.model_validate(data)
             logger.info("upload %s created for dataset %s", response.upload_id, dataset_id)
             return response
 
@@ -606,10 +675,11 @@ class InstanceClient:
         return upload_for_source(self.iter_uploads(dataset_id), manifest_source(bucket, manifest_key))
 
     def get_upload(self, dataset_id: str, upload_id: str) -> Upload:
-        data = self._call("GET", f"/uploads/{_seg(dataset_id)}/{_seg(upload_id)}")
-        if isinstance(data, Mapping) and isinstance(data.get("upload"), Mapping):
+        path = f"/uploads/{_seg(dataset_id)}/{_seg(upload_id)}"
+        data = self._call("GET", path, expect_body=True)
+        if isinstance(data.get("upload"), Mapping):
             data = data["upload"]
-        return Upload.model_validate(data)
+        return _parse(Upload, data, method="GET", path=self._root + path)
 
     def iter_uploads(
         self, dataset_id: str | None = None, *, status: str | None = None, page_size: int | None = None
@@ -620,7 +690,7 @@ class InstanceClient:
         if status:
             params["status"] = status
         for item in self._pages("/uploads/list", "uploads", params, page_size):
-            yield Upload.model_validate(item)
+            yield _parse(Upload, item, method="POST", path=self._root + "/uploads/list")
 
     def list_uploads(
         self, dataset_id: str | None = None, *, status: str | None = None, page_size: int | None = None
@@ -644,6 +714,8 @@ class InstanceClient:
         Returns the upload (with `message` and `metrics`); a FAILED upload is returned too unless
         `raise_on_failure`. Raises `AmcUploadTimeoutError` after `timeout` seconds. A 404 during the
         first `not_found_grace` seconds counts as pending (AMC asks to wait before polling, spec B.9).
+        A poll that fails after its own retries (`TRANSIENT_ERRORS`: 5xx, 429, no answer, an unreadable
+        body) is polled again at the next interval; when the time is up its error is raised.
         """
         policy = self.client.retry
         start = policy.clock()
@@ -656,6 +728,14 @@ class InstanceClient:
                 if policy.clock() - start >= not_found_grace:
                     raise
                 upload = Upload(upload_id=upload_id, data_set_id=dataset_id, status=None)
+            except TRANSIENT_ERRORS as exc:
+                elapsed = policy.clock() - start
+                if elapsed >= timeout:
+                    raise
+                logger.warning("upload %s: status poll failed (%s); polling again", upload_id, _short(exc))
+                policy.sleep(min(interval, timeout - elapsed))
+                interval = min(max_poll, interval * 1.5)
+                continue
             if upload.status != last_status:
                 logger.info("upload %s: %s", upload_id, upload.status)
                 last_status = upload.status
@@ -687,21 +767,22 @@ class InstanceClient:
             "/userDeletionRequest",
             body={"targetIdentities": [dict(i) for i in identities]},
             idempotent=True,
+            expect_body=True,
         )
-        return UserDeletionRequestRef.model_validate(data)
+        return _parse(UserDeletionRequestRef, data, method="POST", path=self._root + "/userDeletionRequest")
 
     def get_user_deletion_request(self, request_id: str) -> UserDeletion:
-        data = self._call("GET", f"/userDeletionRequest/{_seg(request_id)}")
-        if isinstance(data, Mapping):
-            for key in ("identityDeletion", "userDeletion", "userDeletionRequest"):
-                if isinstance(data.get(key), Mapping):
-                    data = data[key]
-                    break
-        return UserDeletion.model_validate(data)
+        path = f"/userDeletionRequest/{_seg(request_id)}"
+        data = self._call("GET", path, expect_body=True)
+        for key in ("identityDeletion", "userDeletion", "userDeletionRequest"):
+            if isinstance(data.get(key), Mapping):
+                data = data[key]
+                break
+        return _parse(UserDeletion, data, method="GET", path=self._root + path)
 
     def iter_user_deletion_requests(self, *, page_size: int | None = None) -> Iterator[UserDeletion]:
         for item in self._pages("/userDeletionRequest/list", "userDeletions", None, page_size):
-            yield UserDeletion.model_validate(item)
+            yield _parse(UserDeletion, item, method="POST", path=self._root + "/userDeletionRequest/list")
 
     def list_user_deletion_requests(self, *, page_size: int | None = None) -> list[UserDeletion]:
         return list(self.iter_user_deletion_requests(page_size=page_size))
@@ -727,8 +808,8 @@ class InstanceClient:
             interval = min(max_poll, interval * 1.5)
 
 
-def _unwrap_dataset(data: Any) -> DataSet:
+def _unwrap_dataset(data: Any, *, method: str | None = None, path: str | None = None) -> DataSet:
     # Spec B.4: `{"dataSet": {...}}`; one reference mock returns the object unwrapped.
     if isinstance(data, Mapping) and isinstance(data.get("dataSet"), Mapping):
         data = data["dataSet"]
-    return DataSet.model_validate(data)
+    return _parse(DataSet, data, method=method, path=path)

@@ -192,6 +192,29 @@ class AmcServerError(AmcApiError):
     """5xx."""
 
 
+class AmcInvalidResponseError(AmcApiError):
+    """A success status (2xx) whose body cannot be read: empty where the call needs one, not JSON, or
+    not the shape the endpoint answers. The request may well have been processed."""
+
+
+def invalid_response(
+    response: httpx.Response, reason: str, *, method: str | None = None, path: str | None = None
+) -> AmcInvalidResponseError:
+    """Describe an unreadable success body by its content type and size, never by its text."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    size = len(response.content)
+    what = f"{reason} ({content_type or 'no content type'}, {size} bytes)" if size else reason
+    request_id = _header_request_id(response)
+    return AmcInvalidResponseError(
+        response.status_code,
+        "InvalidResponse",
+        what,
+        _clip(request_id, ())[:100] if request_id else None,
+        method=method,
+        path=path,
+    )
+
+
 def _error_class(status: int) -> type[AmcApiError]:
     if status in (401, 403):
         return AmcAuthError
@@ -206,6 +229,14 @@ def _error_class(status: int) -> type[AmcApiError]:
     if status >= 500:
         return AmcServerError
     return AmcApiError
+
+
+def _header_request_id(response: httpx.Response) -> str | None:
+    headers = response.headers
+    value: str | None = (
+        headers.get("x-amzn-requestid") or headers.get("x-amz-request-id") or headers.get("x-amzn-request-id")
+    )
+    return value
 
 
 def _clip(text: str, secrets: Iterable[str]) -> str:
@@ -256,11 +287,7 @@ def error_from_response(
     code: str | None = None
     details: str | None = None
     errors: list[str] = []
-    request_id = (
-        response.headers.get("x-amzn-requestid")
-        or response.headers.get("x-amz-request-id")
-        or response.headers.get("x-amzn-request-id")
-    )
+    request_id = _header_request_id(response)
     raw = response.content
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     body: Any = None

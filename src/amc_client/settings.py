@@ -62,6 +62,9 @@ class AmcSettings(BaseSettings):
     timeout_seconds: float = 30.0
     max_attempts: int = 6
     max_retry_seconds: float = 120.0
+    # Backoff before retry n: up to min(retry_max_delay, retry_base_delay * 2**(n-1)) (RetryPolicy).
+    retry_base_delay: float = 0.5
+    retry_max_delay: float = 20.0
 
     @model_validator(mode="before")
     @classmethod

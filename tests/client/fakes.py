@@ -61,6 +61,8 @@ class FakeAmc:
     expires_in: int = 3600
     token_status: int = 200
     token_body: dict[str, Any] | None = None
+    # Answers given to the first token requests, before the scripted LwA above takes over.
+    token_answers: list[httpx.Response] = field(default_factory=list)
     requests: list[httpx.Request] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
@@ -73,6 +75,8 @@ class FakeAmc:
                 self.token_requests.append(form)
                 token = f"Atza|access-{len(self.token_requests)}-secretvalue"
                 self.issued.append(token)
+                if self.token_answers:
+                    return self.token_answers.pop(0)
             if self.token_status != 200:
                 return httpx.Response(self.token_status, json=self.token_body or {})
             body = self.token_body or {
