@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,17 @@ def test_upload_without_amc_credentials_fails_before_staging(
     assert outcome.exit_code == 1
     assert "AMC_CLIENT_ID" in outcome.output
     assert s3.list_objects_v2(Bucket="cli-no-creds").get("KeyCount") == 0
+
+
+def test_an_error_is_one_line_even_when_stderr_is_no_terminal(tmp_path: Path) -> None:
+    missing = tmp_path / ("a-long-folder-name-" * 8) / "customers [2024].csv"
+    args = ["run", "--input", str(missing), "--country", "US", "--pii", "email=EMAIL", "--dataset-id", "d"]
+    result = subprocess.run(
+        [sys.executable, "-m", "amc_uploader", *args, "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {missing}: ")

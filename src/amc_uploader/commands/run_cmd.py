@@ -178,14 +178,14 @@ def register(app: typer.Typer) -> None:
             job = JobConfig.from_mapping(data)
             result = _run_with_progress(job, err, run_job)
         except JobError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            _error(err, exc)
             raise typer.Exit(2) from None
         except Exception as exc:
             from amc_client import AmcError
             from amc_normalize import NormalizationConfigError
 
             if isinstance(exc, AmcError | NormalizationConfigError):
-                err.print(f"[red]error:[/red] {exc}", highlight=False)
+                _error(err, exc)
                 raise typer.Exit(1) from None
             raise
         if report is not None:
@@ -201,6 +201,13 @@ def register(app: typer.Typer) -> None:
             out.print(f"{item.instance_id}: {item.manifest_uri} -> {status}{reused}", highlight=False)
         if job.dry_run:
             out.print("dry run: nothing staged, nothing uploaded")
+
+
+def _error(err: Any, exc: Exception) -> None:
+    """One error, one line, whatever the terminal width (the message is text, never markup)."""
+    from rich.text import Text
+
+    err.print(Text.assemble(("error:", "red"), f" {exc}"), soft_wrap=True, highlight=False)
 
 
 def _country_column_hint(given: str | None, columns: list[str], err: Any) -> None:
