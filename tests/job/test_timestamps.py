@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,27 @@ def test_typed_values() -> None:
 def test_edge_table(raw: object, timestamp: str | None, day: str | None) -> None:
     assert convert_timestamp(raw) == timestamp
     assert convert_date(raw) == day
+
+
+def test_job_counts_out_of_range_timestamps(tmp_path: Path) -> None:
+    from amc_uploader.job import DataQualityError, JobConfig, run_job
+
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "id,email,ts\n1,a@b.com,2020-01-01T00:00:00Z\n2,c@d.com,0001-01-01T00:00:00+05:00\n"
+        "3,e@f.com,9999-12-31T23:00:00-05:00\n4,g@h.com,2020-01-02 00:00:00\n"
+    )
+    base = {
+        "inputs": [str(src)],
+        "dataset_id": "ds",
+        "instances": ["amcsandbox01"],
+        "pii": {"email": "EMAIL"},
+        "country_code": "US",
+        "event_time": "ts",
+        "dry_run": True,
+    }
+    with pytest.raises(DataQualityError, match=r"'ts': 2 of 4 rows"):
+        run_job(JobConfig.from_mapping(base))
+    result = run_job(JobConfig.from_mapping({**base, "max_timestamp_failure_share": 0.5}))
+    assert result.report.timestamp_failures == {"ts": 2}
+    assert result.report.rows_out == 2
