@@ -2,7 +2,10 @@
 
 A raw cell becomes text (`coerce_text`); null stays null; an empty or blank string is null; a
 64-character lowercase hex value is already hashed and passes through (`is_prehashed`); **Correction**:
-a value that normalizes to "" is invalid (None), never sha256(""). `compile_hash_function` applies them
+a value that normalizes to "" is invalid (None), never sha256(""). A cell that is not text is invalid
+before any rule sees it (`value_reason`): a boolean (`value.boolean`), a nested value (`value.nested`:
+an object, a list, a Parquet struct, list or map), text that is not Unicode (`text.invalid_unicode`: a
+lone surrogate, as JSON's `"\ud800"` decodes). `compile_hash_function` applies them
 around a type's kernel; the Spark adapter uses the Spark forms at the end of this module. This module
 imports nothing from the type modules, so every one of them and every adapter can import it.
 """
@@ -10,7 +13,7 @@ imports nothing from the type modules, so every one of them and every adapter ca
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,11 @@ if TYPE_CHECKING:
 
 HEX = frozenset("0123456789abcdef")
 
+#: Reasons of the cells no PII rule can read (`value_reason`).
+VALUE_BOOLEAN = "value.boolean"
+VALUE_NESTED = "value.nested"
+TEXT_INVALID_UNICODE = "text.invalid_unicode"
+
 HashFunction = Callable[[object], "str | None"]
 BatchHashFunction = Callable[[Iterable[Any]], "list[str | None]"]
 
@@ -30,17 +38,51 @@ def is_prehashed(value: str) -> bool:
     return len(value) == 64 and HEX.issuperset(value)
 
 
+def is_unicode(text: str) -> bool:
+    """Whether `text` is encodable as UTF-8 (no lone surrogate). Hash functions test only non-ASCII
+    values, where it costs one encode next to a kernel that costs far more."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _non_text_reason(value: object) -> str | None:
+    if isinstance(value, bool):
+        return VALUE_BOOLEAN
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        return VALUE_NESTED
+    kind = value.__class__
+    if kind.__module__ == "numpy":  # pandas cells: numpy.bool_, and arrays from Parquet list columns
+        if kind.__name__ == "bool_":
+            return VALUE_BOOLEAN
+        if kind.__name__ == "ndarray":
+            return VALUE_NESTED
+    return None
+
+
+def value_reason(value: object) -> str | None:
+    """Why a raw cell is invalid whatever its PII type, or None: a boolean, a nested value, text with a
+    lone surrogate. Only called for values a hash function turned away (the rare path)."""
+    if isinstance(value, str):
+        return None if value.isascii() or is_unicode(value) else TEXT_INVALID_UNICODE
+    return None if value is None else _non_text_reason(value)
+
+
 def coerce_text(value: object) -> str | None:
-    """Non-string input (JSON numbers, pandas floats): integral floats lose their `.0`, NaN is null."""
+    """Non-string input (JSON numbers, pandas floats): integral floats lose their `.0`, NaN is null.
+    Booleans and nested values are no text (None; `value_reason` says why they are invalid)."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, float):
         if math.isnan(value):
             return None
         if value.is_integer():
             return str(int(value))
+        return str(value)
+    if _non_text_reason(value) is not None:
+        return None
     return str(value)
 
 
@@ -62,6 +104,8 @@ def kernel_hash_function(kernel: Callable[[str], str]) -> HashFunction:
             return None
         if len(raw) == 64 and hexset.issuperset(raw):
             return raw
+        if not raw.isascii() and not is_unicode(raw):
+            return None
         text = kernel(raw)
         if text:
             return sha256(text.encode()).hexdigest()
@@ -89,6 +133,8 @@ def compile_hash_function(rule: Rule) -> HashFunction:
         if raw.isascii():
             data = ascii_kernel(raw.encode())  # type: ignore[misc]
             return sha256(data).hexdigest() if data else None
+        if not is_unicode(raw):
+            return None
         text = kernel(raw)
         if text:
             return sha256(text.encode()).hexdigest()

@@ -18,6 +18,7 @@ from amc_normalize.common import (
     compile_batch_hash_function,
     compile_hash_function,
     is_prehashed,
+    value_reason,
 )
 from amc_normalize.registry import parse_pii_type, resolve
 from amc_normalize.rule import PiiRule, Rule
@@ -84,6 +85,9 @@ def _build_batch_hash_function(pii_type: PiiType, country_code: str) -> BatchHas
 
 def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:
     """Outcome of a value whose hash/normalization came out None: NULL or INVALID with a reason."""
+    reason = value_reason(value)
+    if reason is not None:
+        return Outcome.INVALID, reason
     text = blank_to_null(value)
     if text is None:
         return Outcome.NULL, None
@@ -91,6 +95,9 @@ def classify_missing(rule: Rule, value: object) -> tuple[Outcome, str | None]:
 
 
 def _detail(rule: Rule, value: object, hashed: bool) -> NormalizedValue:
+    reason = value_reason(value)
+    if reason is not None:
+        return NormalizedValue(Outcome.INVALID, None, reason)
     text = blank_to_null(value)
     if text is None:
         return _NULL

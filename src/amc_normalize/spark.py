@@ -13,7 +13,10 @@ How a column runs (byte-identical to the Python rules in this package):
 - pandas UDF for every value otherwise (PHONE: libphonenumber; ADDRESS: token tables).
 
 Outcome codes (optional ``<column>__outcome`` columns): ``OK``, ``NULL``, ``PREHASHED`` and
-``INVALID:<reason>`` with the same reasons as `hash_detailed`.
+``INVALID:<reason>`` with the same reasons as `hash_detailed`. A struct, array or map column is
+``INVALID:value.nested`` and a boolean column ``INVALID:value.boolean`` (non-null values), as in Python;
+``reason_columns`` carries the reasons a reader found before Spark's strings lost them (a lone surrogate,
+a JSON object read into a string column).
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from amc_normalize.extras import needs_extra, require
 with needs_extra("spark", "amc_normalize.spark"):
     import pandas as pd
 
-from amc_normalize.common import SPARK_ASCII_BLANKS, spark_is_blank, spark_is_prehashed
+from amc_normalize.common import (
+    SPARK_ASCII_BLANKS,
+    VALUE_BOOLEAN,
+    VALUE_NESTED,
+    spark_is_blank,
+    spark_is_prehashed,
+)
 from amc_normalize.core import get_rule, pii_rule
 from amc_normalize.country import COUNTRY_UNKNOWN, COUNTRY_UNSUPPORTED, country_lookup, resolve_country
 from amc_normalize.errors import SchemaError, UnsupportedCountryError
@@ -140,9 +149,13 @@ def hash_pii_columns(
     outcome_columns: bool = False,
     outcome_suffix: str = OUTCOME_SUFFIX,
     country_column: str | None = None,
+    reason_columns: Mapping[str, str] | None = None,
 ) -> Callable[[Any], Any]:
     """A transform replacing each spec column by its hash (null for null/invalid); other columns are
     untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code.
+
+    ``reason_columns`` maps a spec column to a string column of the DataFrame holding an invalid reason
+    already known for the row's value (null: none); such a value is invalid with that reason.
 
     With ``country_column``, each row follows its own country's rules (``country_code``, then optional,
     is the default of blank cells) and that column holds the resolved alpha-2 code (null when unknown),
@@ -161,6 +174,7 @@ def hash_pii_columns(
             country_code,
             outcome_columns=outcome_columns,
             outcome_suffix=outcome_suffix,
+            reason_columns=reason_columns or {},
         )
     if country_code is None:
         raise UnsupportedCountryError("None")
@@ -175,13 +189,58 @@ def hash_pii_columns(
         temporary: list[str] = []
         for i, (name, (t, cc)) in enumerate(rules.items()):
             raw = _functions().col(f"`{name}`").cast("string")
-            hashed, outcome = _column_exprs(raw, t, cc, i, first=first, temporary=temporary)
+            known = _known_reason(df, name, (reason_columns or {}).get(name))
+            if known is _WHOLE_COLUMN:
+                hashed, outcome = _invalid_column(df, name)
+            else:
+                hashed, outcome = _column_exprs(raw, t, cc, i, first=first, temporary=temporary)
+                hashed, outcome = _with_reason(known, hashed, outcome)
             second[name] = hashed
             if outcome_columns:
                 second[f"{name}{outcome_suffix}"] = outcome
         return df.withColumns(first).withColumns(second).drop(*temporary)
 
     return transform
+
+
+_WHOLE_COLUMN = object()
+
+
+def _type_reason(data_type: Any) -> str | None:
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.StructType | T.ArrayType | T.MapType):
+        return VALUE_NESTED
+    if isinstance(data_type, T.BooleanType):
+        return VALUE_BOOLEAN
+    return None
+
+
+def _known_reason(df: Any, name: str, reason_column: str | None) -> Any:
+    """`_WHOLE_COLUMN` when the column's type is no text (every value invalid), else the reason column
+    (or None)."""
+    if _type_reason(df.schema[name].dataType) is not None:
+        return _WHOLE_COLUMN
+    return None if reason_column is None else _functions().col(f"`{reason_column}`")
+
+
+def _invalid_column(df: Any, name: str) -> tuple[Any, Any]:
+    """A struct/array/map or boolean column: no rule runs; non-null values are invalid."""
+    F = _functions()
+    reason = _type_reason(df.schema[name].dataType)
+    col = F.col(f"`{name}`")
+    outcome = F.when(col.isNull(), F.lit(Outcome.NULL.value)).otherwise(F.lit(f"INVALID:{reason}"))
+    return F.lit(None).cast("string"), outcome
+
+
+def _with_reason(reason: Any, hashed: Any, outcome: Any) -> tuple[Any, Any]:
+    if reason is None:
+        return hashed, outcome
+    F = _functions()
+    return (
+        F.when(reason.isNull(), hashed),
+        F.when(reason.isNull(), outcome).otherwise(F.concat(F.lit("INVALID:"), reason)),
+    )
 
 
 def _check_columns(df: Any, columns: Iterable[str]) -> None:
@@ -250,6 +309,7 @@ def _hash_by_row_country(
     *,
     outcome_columns: bool,
     outcome_suffix: str,
+    reason_columns: Mapping[str, str],
 ) -> Callable[[Any], Any]:
     """`hash_pii_columns` with a country column. The country is resolved natively (a literal map of every
     spelling, keyed like `country_key`; non-ASCII cells through Python); each column is then the
@@ -293,7 +353,10 @@ def _hash_by_row_country(
         for i, (name, t) in enumerate(columns.items()):
             raw = F.col(f"`{name}`").cast("string")
             native = pii_rule(t).spark_native
-            if t in COUNTRY_INDEPENDENT_TYPES:
+            known = _known_reason(df, name, reason_columns.get(name))
+            if known is _WHOLE_COLUMN:
+                hashed, outcome = _invalid_column(df, name)
+            elif t in COUNTRY_INDEPENDENT_TYPES:
                 hashed, outcome = _column_exprs(raw, t, COUNTRY_UNKNOWN, i, first=first, temporary=temporary)
             elif native is None:
                 udf = f"__amc_udf_{i}"
@@ -304,6 +367,8 @@ def _hash_by_row_country(
                 hashed, outcome = _per_country_exprs(
                     raw, t, i, rk, countries=countries, first=first, temporary=temporary
                 )
+            if known is not _WHOLE_COLUMN:
+                hashed, outcome = _with_reason(known, hashed, outcome)
             second[name] = hashed
             if outcome_columns:
                 second[f"{name}{outcome_suffix}"] = outcome

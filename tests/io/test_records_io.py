@@ -125,3 +125,14 @@ def test_writer_any_width(tmp_path: Path, columns: list[str]) -> None:
     # A lone empty field is quoted so the row is not mistaken for a blank line.
     empty = '""' if len(columns) == 1 else ",".join("" for _ in columns)
     assert lines[1:] == [",".join("1" for _ in columns), empty]
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.jsonl", "out.csv.gz"])
+def test_writer_plain_lone_surrogate_is_replacement_character(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with RecordWriter(path, ["a", "b"]) as writer:
+        writer.write({"a": "x\ud800y", "b": {"k": "\udfff"}})
+        writer.commit()
+    data = path.read_bytes()
+    text = (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8")
+    assert "x\ufffdy" in text and "\ufffd" in text.split("x\ufffdy", 1)[1]

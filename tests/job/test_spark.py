@@ -232,3 +232,100 @@ def test_spark_engine_failures_stage_nothing(spark: Any, tmp_path: Path) -> None
         run_job(config, spark=spark)
     assert "@" not in str(info.value)
     assert not [p for p in (tmp_path / "out2").rglob("*") if p.is_file()]
+
+
+def _hostile_jsonl(path: Path) -> Path:
+    """JSON lines with the values of issue 12: nested values, booleans and lone surrogates in PII and
+    plain columns, out-of-range and odd timestamps, strings that only look like JSON."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": "ok",
+            "email": "jane@example.com",
+            "name": "Jane",
+            "note": "plain",
+            "ts": "2020-01-01T00:00:00Z",
+        },
+        {"id": "obj", "email": {"primary": "jane@example.com"}, "name": True, "note": {"k": [1, "x", None]}},
+        {"id": "list", "email": ["jane@example.com"], "name": False, "note": [1, 2.5, {"a": "b"}]},
+        {"id": "sur", "email": "jane\ud800@example.com", "name": "Jane\udfff", "note": "a\ud800b\udc00"},
+        {"id": "sur2", "email": "x@example.com", "name": "Zoë", "note": {"deep": "q\ud800"}},
+        {"id": "looks", "email": "[x]@example.com", "name": "true", "note": "[not json"},
+        {"id": "num", "email": 5, "name": "\u00e9mile", "note": True, "ts": "0001-01-01T05:00:00+05:00"},
+        {"id": "low", "email": "a@b.com", "name": "Al", "note": "x", "ts": "0001-01-01T00:00:00+05:00"},
+        {"id": "high", "email": "a@b.com", "name": "Al", "note": "x", "ts": "9999-12-31T23:00:00-05:00"},
+        {"id": "odd", "email": "a@b.com", "name": "Al", "note": "x", "ts": "+2020-01-01"},
+        {"id": "tsobj", "email": "a@b.com", "name": "Al", "note": "x", "ts": {"t": 1}},
+    ]
+    rows += [{"id": f"g{i}", "email": f"u{i}@example.com", "name": f"N{i}", "note": "n"} for i in range(40)]
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps({"ts": None, **row}) + "\n")  # json.dumps writes "\ud800" as an escape
+    return path
+
+
+def _hostile_parquet(path: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 30
+    table = pa.table(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "email": pa.array([{"primary": f"u{i}@example.com"} if i % 3 else None for i in range(n)]),
+            "name": [i % 2 == 0 for i in range(n)],
+            "tags": [["a", "b\u00e9"] if i % 2 else [] for i in range(n)],
+            "attrs": pa.array([[("k", f"v{i}")] for i in range(n)], type=pa.map_(pa.string(), pa.string())),
+            "city": pa.array([["Paris"] for _ in range(n)]),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def test_spark_engine_hostile_values_equal_local_engine(spark: Any, tmp_path: Path) -> None:
+    from amc_normalize.common import TEXT_INVALID_UNICODE, VALUE_BOOLEAN, VALUE_NESTED
+
+    jsonl = _hostile_jsonl(tmp_path / "hostile.jsonl")
+    parquet = _hostile_parquet(tmp_path / "hostile.parquet")
+    cases = [
+        (
+            jsonl,
+            {"email": "EMAIL", "name": "FIRST_NAME"},
+            {"ts": "TIMESTAMP", "note": "STRING"},
+            "CSV",
+        ),
+        (parquet, {"email": "EMAIL", "name": "FIRST_NAME", "city": "CITY"}, {}, "CSV"),
+    ]
+    for source, pii, types, file_format in cases:
+        common: dict[str, Any] = {
+            "pii": pii,
+            "country_code": "US",
+            "missing_consent": "keep",
+            "column_types": types,
+            "max_timestamp_failure_share": 0.5,
+            "file_format": file_format,
+        }
+        name = source.suffix[1:]
+        local = run_job(_job(tmp_path, f"local_{name}", [str(source)], **common))
+        on_spark = run_job(
+            _job(tmp_path, f"spark_{name}", [str(source)], **common, engine="spark"), spark=spark
+        )
+        local_header, local_lines, _ = _staged_lines(tmp_path / f"local_{name}")
+        spark_header, spark_lines, _ = _staged_lines(tmp_path / f"spark_{name}")
+        assert spark_header == local_header
+        assert sorted(spark_lines) == sorted(local_lines)
+        assert on_spark.report.normalization == local.report.normalization
+        assert on_spark.report.timestamp_failures == local.report.timestamp_failures
+        assert on_spark.report.rows_out == local.report.rows_out
+        columns = {c: v["invalid_by_reason"] for c, v in local.report.normalization["columns"].items()}
+        if source is jsonl:
+            assert local.report.timestamp_failures == {"ts": 4}  # low, high, odd, tsobj: counted, dropped
+            assert columns["email"] == {VALUE_NESTED: 2, TEXT_INVALID_UNICODE: 1, "email.no_at": 1}
+            assert columns["name"] == {VALUE_BOOLEAN: 2, TEXT_INVALID_UNICODE: 1}
+            text = b"".join(local_lines).decode()
+            assert "a\ufffdb\ufffd" in text and "q\ufffd" in text  # plain columns: U+FFFD, row kept
+            assert "?" not in text
+        else:
+            assert columns["email"] == {VALUE_NESTED: 20}
+            assert columns["name"] == {VALUE_BOOLEAN: 30}
+            assert columns["city"] == {VALUE_NESTED: 30}

@@ -33,8 +33,10 @@ DIGEST = "0123456789abcdef" * 4
         (75236.5, "75236.5"),
         (math.nan, None),
         (75236, "75236"),
-        (True, "true"),
-        (False, "false"),
+        (True, None),  # a boolean is no text: invalid, value.boolean (test_hostile_values.py)
+        (False, None),
+        ({"primary": "a@b.com"}, None),
+        (["a@b.com"], None),
     ],
 )
 def test_coerce_text(value: object, text: str | None) -> None:

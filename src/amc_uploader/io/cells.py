@@ -1,9 +1,45 @@
-"""A cell value as text, the same way everywhere (CSV output, previews, PII suggestions)."""
+"""A cell value as text, the same way everywhere (CSV output, previews, PII suggestions), and the one rule
+for text that is not Unicode in plain (non-PII) columns.
+
+Plain columns: a lone surrogate (JSON lines can spell one, ``"\ud800"``; no UTF-8 file can) is written
+as U+FFFD, the replacement character, in every writer and both job engines; the row is kept. (In a PII
+column it is invalid instead: ``text.invalid_unicode``, `amc_normalize.common.value_reason`.)
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any
+
+#: Codec error handler of every writer: each unencodable code point (a lone surrogate) becomes U+FFFD.
+REPLACE_SURROGATES = "amc.replace_surrogates"
+
+
+_FFFD = "\ufffd".encode()
+
+
+def _replacement(error: UnicodeError) -> tuple[bytes, int]:
+    # Bytes: the UTF-8 encoder takes only ASCII text back from an error handler.
+    if isinstance(error, UnicodeEncodeError):
+        return _FFFD * (error.end - error.start), error.end
+    raise error
+
+
+codecs.register_error(REPLACE_SURROGATES, _replacement)
+
+
+def encode_utf8(text: str) -> bytes:
+    """`text` as UTF-8, lone surrogates as U+FFFD (tried strict first: the error path only)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", REPLACE_SURROGATES)
+
+
+def replace_surrogates(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD (the plain-column rule)."""
+    return encode_utf8(text).decode()
 
 
 def cell_text(value: Any) -> str | None:

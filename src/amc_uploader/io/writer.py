@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from amc_uploader.io.cells import cell_text
+from amc_uploader.io.cells import REPLACE_SURROGATES, cell_text
 from amc_uploader.io.errors import RecordFileError
 from amc_uploader.io.formats import FileKind, InputFormat, detect_kind
 
@@ -70,7 +70,9 @@ class RecordWriter:
             # Level 1: hex digests compress to ~51% at level 1 and ~49% at 6-9, at a third of the CPU.
             self._gz = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1)
             binary = self._gz
-        self._text = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=False)
+        self._text = io.TextIOWrapper(
+            binary, encoding="utf-8", errors=REPLACE_SURROGATES, newline="", write_through=False
+        )
         self._done = False
         if self.kind.format is InputFormat.CSV:
             self._csv = csv.writer(self._text, delimiter=self.kind.delimiter or ",", lineterminator="\n")

@@ -1,5 +1,8 @@
 """Output rows for AMC: CSV (header, comma, standard quoting, ``\\n``) or JSON lines; one function per format
-used by every engine, so the local and Spark outputs are byte-identical for the same rows."""
+used by every engine, so the local and Spark outputs are byte-identical for the same rows.
+
+Plain columns: nested values (objects, lists, Parquet structs/lists/maps) are written as compact JSON;
+a lone surrogate becomes U+FFFD (`amc_uploader.io.cells`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from amc_uploader.io.cells import encode_utf8
 from amc_uploader.job.config import OutputFormat
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
@@ -48,8 +52,13 @@ def _csv_line(values: Sequence[Any]) -> bytes:
     line = ",".join(texts)
     # Fast path: no field holds a comma, quote or line break (the comma count proves the first).
     if line.count(",") == len(texts) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
-        return (line + "\n").encode("utf-8")
-    return (",".join([_csv_field(v) for v in values]) + "\n").encode("utf-8")
+        line += "\n"
+    else:
+        line = ",".join([_csv_field(v) for v in values]) + "\n"
+    try:
+        return line.encode()
+    except UnicodeEncodeError:  # a lone surrogate: the error path only
+        return encode_utf8(line)
 
 
 def _json_default(value: Any) -> Any:
@@ -72,7 +81,11 @@ def make_serializer(file_format: OutputFormat, columns: Sequence[str]) -> Callab
         # Nulls are written explicitly (Spark's JSON writer would drop them; we do not use it).
         record = dict(zip(names, values, strict=True))
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-        return (line + "\n").encode("utf-8")
+        line += "\n"
+        try:
+            return line.encode()
+        except UnicodeEncodeError:
+            return encode_utf8(line)
 
     return jsonl_line
 

@@ -16,20 +16,22 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from amc_client.s3_contract import instance_tags
 from amc_normalize import NormalizationReport
+from amc_normalize.common import SPARK_ASCII_BLANKS, coerce_text, value_reason
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
+from amc_uploader.io.cells import replace_surrogates
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
-from amc_uploader.job.output import header_bytes, make_serializer
+from amc_uploader.job.output import header_bytes, make_serializer, to_text
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
@@ -47,6 +49,8 @@ _TS_FAIL = "__amc_ts_fail__"
 _CONSENT = "__amc_consent__"
 _CONSENT_VIOLATION = "__amc_consent_violation__"
 _CONSENT_INVALID = "__amc_consent_invalid__"
+_REASON = "__amc_reason__"
+_LINE, _JSON, _SUSPECT, _FIXED = "__amc_line__", "__amc_json__", "__amc_suspect__", "__amc_fixed__"
 _META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
 
 
@@ -82,7 +86,7 @@ def _read(spark: Any, plan: JobPlan) -> Any:
         return spark.read.parquet(*paths)
     schema = StructType([StructField(c, StringType(), True) for c in plan.header])
     if plan.input_format is InputFormat.JSONL:
-        return spark.read.schema(schema).option("mode", "FAILFAST").json(paths)
+        return _read_json_lines(spark, paths, schema, plan)
     encoding = "UTF-8" if options.encoding.lower() in ("utf-8-sig", "utf-8", "utf8") else options.encoding
     reader = (
         spark.read.schema(schema)
@@ -96,6 +100,86 @@ def _read(spark: Any, plan: JobPlan) -> Any:
         .option("maxColumns", MAX_COLUMNS)
     )
     return reader.csv(paths)
+
+
+# A JSON `\\uD800`-`\\uDFFF` escape: the only way a lone surrogate reaches a job (no UTF-8 file holds one).
+_SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
+
+
+def _reason_column(name: str) -> str:
+    return f"{_REASON}{name}"
+
+
+def _read_json_lines(spark: Any, paths: list[str], schema: Any, plan: JobPlan) -> Any:
+    """JSON lines as the local reader sees them. Spark's JSON reader turns a lone surrogate into `?` and
+    an object, a list or a boolean into text, and nothing tells them from text afterwards. So each line
+    is parsed natively (`from_json`) and kept as text; the few lines that may hold such a value (a
+    surrogate escape, a PII value that reads as `true`/`false`, any value that starts with `{` or `[`)
+    are parsed again by the local engine's rules in Python (`_json_line_values`), which decide exactly;
+    each PII column gets its invalid reason column (`hash_pii_columns(reason_columns=...)`)."""
+    from pyspark.sql import functions as F
+
+    line = F.col("value")
+    lines = spark.read.text(paths).select(
+        F.when(line.startswith("\ufeff"), F.expr("substring(value, 2)")).otherwise(line).alias(_LINE)
+    )
+    lines = lines.where(F.btrim(F.col(_LINE), F.lit(SPARK_ASCII_BLANKS)) != "")
+    parsed = lines.select(_LINE, F.from_json(F.col(_LINE), schema, {"mode": "FAILFAST"}).alias(_JSON))
+    df = parsed.select(_LINE, *[F.col(_JSON)[c].alias(c) for c in plan.header])
+    pii = [c for c in plan.header if c in plan.pii]
+    raw = F.col(_LINE)
+    suspect = (F.instr(raw, "\\u") > 0) & raw.rlike(_SURROGATE_ESCAPE)
+    for c in plan.header:
+        col = F.col(f"`{c}`")
+        suspect = suspect | col.startswith("{") | col.startswith("[")
+        if c in pii:
+            suspect = suspect | col.isin("true", "false")
+    df = df.withColumn(_SUSPECT, suspect)
+    fixed = F.col(_FIXED)
+    df = df.withColumn(_FIXED, F.when(F.col(_SUSPECT), _json_line_udf(plan.header, pii)(raw)))
+    replaced = {
+        c: F.when(F.col(_SUSPECT), fixed[f"v{i}"]).otherwise(F.col(f"`{c}`"))
+        for i, c in enumerate(plan.header)
+    }
+    replaced.update({_reason_column(c): fixed[f"r{j}"] for j, c in enumerate(pii)})
+    return df.withColumns(replaced).drop(_FIXED, _SUSPECT, _LINE)
+
+
+def _json_line_values(text: str, header: Sequence[str], pii: Sequence[str]) -> list[str | None]:
+    """One JSON line -> each column's text as the local engine reads and writes it, then each PII
+    column's invalid reason (`value_reason`): plain values as written (`to_text`, U+FFFD for a lone
+    surrogate), PII values as hashed (`coerce_text`; None with a reason when they are no text)."""
+    record = json.loads(text)
+    values: list[str | None] = []
+    reasons: list[str | None] = []
+    pii_set = set(pii)
+    for name in header:
+        value = record.get(name)
+        if name in pii_set:
+            reason = value_reason(value)
+            reasons.append(reason)
+            values.append(None if reason is not None else coerce_text(value))
+        else:
+            text_value = to_text(value)
+            values.append(None if text_value is None else replace_surrogates(text_value))
+    return values + reasons
+
+
+def _json_line_udf(header: Sequence[str], pii: Sequence[str]) -> Any:
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    names = [f"v{i}" for i in range(len(header))] + [f"r{j}" for j in range(len(pii))]
+    columns = list(header)
+    pii_columns = list(pii)
+
+    def parse(lines: pd.Series) -> pd.DataFrame:
+        rows = [
+            [None] * len(names) if line is None else _json_line_values(line, columns, pii_columns)
+            for line in lines
+        ]
+        return pd.DataFrame(rows, columns=names, dtype=object)
+
+    return cast(Any, pandas_udf)(parse, ", ".join(f"{n} string" for n in names))
 
 
 def _timestamp_udf(kind: ColumnDataType) -> Any:
@@ -142,6 +226,11 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
                 outcome_columns=True,
                 outcome_suffix=_OUTCOME,
                 country_column=plan.country_column,
+                reason_columns=(
+                    {c: _reason_column(c) for c in pii_columns}
+                    if plan.input_format is InputFormat.JSONL
+                    else None
+                ),
             )
         )
     selected: list[Any] = []

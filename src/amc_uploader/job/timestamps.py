@@ -2,8 +2,10 @@
 
 TIMESTAMP -> ``yyyy-MM-ddTHH:mm:ssZ`` in UTC; DATE -> ``yyyy-MM-dd``. Accepted input: ISO 8601 with or
 without an offset (``Z``, ``+02:00``), space or ``T`` separator, fractional seconds, basic format, and the
-spreadsheet style ``M/d/yy H:mm`` (US month-first). Naive values are UTC. Both engines call these
-functions (the Spark engine through a pandas UDF), so their output is identical.
+spreadsheet style ``M/d/yy H:mm`` (US month-first). Naive values are UTC. A value whose UTC instant
+falls outside years 1-9999 (``0001-01-01T00:00:00+05:00``) is unparseable like any other bad value (the
+caller counts it), never an ``OverflowError``. Years are always written with four digits. Both engines
+call these functions (the Spark engine through a pandas UDF), so their output is identical.
 """
 
 from __future__ import annotations
@@ -68,14 +70,22 @@ def parse_datetime(text: str) -> datetime | date | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return _utc(parsed)
+
+
+def _utc(parsed: datetime) -> datetime | None:
+    """The aware UTC datetime, None when the offset moves it outside years 1-9999."""
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _as_datetime(value: Any) -> datetime | date | None:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _utc(value)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -94,9 +104,10 @@ def convert_timestamp(value: Any) -> str | None:
     parsed = _as_datetime(value)
     if parsed is None:
         return None
+    # Not strftime: its %Y writes year 1 as "1" on glibc.
     if not isinstance(parsed, datetime):
-        return f"{parsed:%Y-%m-%d}T00:00:00Z"
-    return f"{parsed:%Y-%m-%dT%H:%M:%S}Z"
+        return f"{parsed.isoformat()}T00:00:00Z"
+    return f"{parsed.isoformat(timespec='seconds')[:19]}Z"
 
 
 def convert_date(value: Any) -> str | None:
@@ -104,4 +115,4 @@ def convert_date(value: Any) -> str | None:
     parsed = _as_datetime(value)
     if parsed is None:
         return None
-    return f"{parsed:%Y-%m-%d}"
+    return (parsed.date() if isinstance(parsed, datetime) else parsed).isoformat()
