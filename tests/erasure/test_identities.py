@@ -147,3 +147,15 @@ def test_missing_columns_and_unsupported_country_are_one_line(tmp_path: Path) ->
     header_only.write_text("email\n")
     with pytest.raises(RecordFileError, match="no data rows"):
         read_identities(header_only, parse_pii(["email=EMAIL"]), country="US")
+
+
+def test_nested_and_boolean_identifiers_are_invalid_not_text(tmp_path: Path) -> None:
+    src = write_jsonl(
+        tmp_path / "people.jsonl",
+        [{"email": {"primary": "a@example.com"}, "phone": True}, {"email": "c@example.com", "phone": None}],
+    )
+    result = read_identities(src, parse_pii(["email=EMAIL", "phone=PHONE"]), country="US")
+    assert result.identities == [{"EMAIL": hash_value("c@example.com", "EMAIL", "US")}]
+    assert result.report.without_identifiers == 1
+    assert dict(result.report.columns["email"].invalid) == {"value.nested": 1}
+    assert dict(result.report.columns["phone"].invalid) == {"value.boolean": 1}

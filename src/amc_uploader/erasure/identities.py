@@ -196,7 +196,8 @@ def _identity(
 ) -> Identity:
     identity: Identity = {}
     for name, index, pii_type in positions:
-        result = row_hasher(pii_type, rules)(cell_text(values[index]))
+        # The raw cell: a nested or boolean value is invalid (value.nested / value.boolean), never text.
+        result = row_hasher(pii_type, rules)(values[index])
         counts = report.columns[name]
         if result.outcome is Outcome.OK:
             counts.ok += 1
