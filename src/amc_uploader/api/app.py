@@ -75,5 +75,5 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
     for module in (settings_routes, instances, files, datasets, jobs, triggers, erasure):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     if settings.local_mode:
-        app.include_router(auth_local.router, prefix=API_PREFIX, responses=_errors(400, 401, 422))
+        app.include_router(auth_local.router, prefix=API_PREFIX, responses=_errors(400, 401, 422, 429))
     return app
