@@ -13,29 +13,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from amc_uploader.api import security_headers as sh
+from amc_uploader.api.security_headers import content_security_policy
+
+__all__ = ["RUNTIME_CONFIG", "Web", "content_security_policy"]
+
 RUNTIME_CONFIG = "runtime-config.json"
-HSTS_MAX_AGE = Duration.days(730)
-
-
-def content_security_policy(connect_sources: list[str]) -> str:
-    """Scripts, styles and fonts only from the site itself (which also serves the API under /api; inline
-    styles allowed); XHR/fetch to the site and Cognito (`connect_sources`); no plugins, no framing."""
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            # Vue inserts hoisted static markup (style="..." attributes included) through innerHTML,
-            # which a strict style-src blocks; scripts stay strictly 'self'.
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
-            "font-src 'self'",
-            "connect-src " + " ".join(["'self'", *connect_sources]),
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+HSTS_MAX_AGE = Duration.seconds(sh.HSTS_MAX_AGE_SECONDS)
 
 
 class Web(Construct):
@@ -79,14 +63,20 @@ class Web(Construct):
                     content_security_policy=self.csp, override=True
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, preload=True, override=True
+                    access_control_max_age=HSTS_MAX_AGE,
+                    include_subdomains=sh.HSTS_INCLUDE_SUBDOMAINS,
+                    preload=sh.HSTS_PRELOAD,
+                    override=True,
                 ),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                    frame_option=getattr(cloudfront.HeadersFrameOption, sh.FRAME_OPTIONS), override=True
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True
+                    referrer_policy=getattr(
+                        cloudfront.HeadersReferrerPolicy, sh.REFERRER_POLICY.upper().replace("-", "_")
+                    ),
+                    override=True,
                 ),
             ),
         )

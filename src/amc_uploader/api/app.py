@@ -7,10 +7,10 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 from amc_uploader.api.config import ApiSettings
-from amc_uploader.api.deps import Backend, build_backend
+from amc_uploader.api.deps import Backend, authorize, build_backend
 from amc_uploader.api.errors import install_error_handlers
 from amc_uploader.api.logs import correlation_id
 from amc_uploader.api.models import ErrorBody
@@ -42,6 +42,8 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
         openapi_url=f"{API_PREFIX}/openapi.json" if settings.local_mode else None,
         docs_url=f"{API_PREFIX}/docs" if settings.local_mode else None,
         redoc_url=None,
+        # Every route's role comes from `auth.ROUTE_ROLES`, checked here for all of them.
+        dependencies=[Depends(authorize)],
     )
     app.state.backend = backend or build_backend(settings)
     install_error_handlers(app)
@@ -73,5 +75,5 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
     for module in (settings_routes, instances, files, datasets, jobs, triggers, erasure):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     if settings.local_mode:
-        app.include_router(auth_local.router, prefix=API_PREFIX, responses=_errors(400, 401, 422))
+        app.include_router(auth_local.router, prefix=API_PREFIX, responses=_errors(400, 401, 422, 429))
     return app

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -118,7 +119,80 @@ class CognitoVerifier:
         )
 
 
-def require_admin(principal: Principal) -> Principal:
-    if not principal.is_admin:
+class Role(StrEnum):
+    """Who may call a route: anyone, any signed-in user, or a member of the administrator group."""
+
+    PUBLIC = "public"
+    USER = "user"
+    ADMIN = "admin"
+
+
+_P, _U, _A = Role.PUBLIC, Role.USER, Role.ADMIN
+
+#: Every route of the app (API, local sign-in, local web app) -> the role it needs. The one place where
+#: access is decided: `deps.authorize` enforces it for every route, a route missing here is refused.
+#: Destructive or account-wide actions (settings, credentials, instances, dataset deletion, erasure)
+#: need an administrator; day-to-day work (files, jobs, triggers, dataset creation) a signed-in user.
+ROUTE_ROLES: dict[tuple[str, str], Role] = {
+    ("GET", "/api/health"): _P,
+    ("GET", "/api/version"): _U,
+    ("GET", "/api/me"): _U,
+    ("GET", "/api/settings"): _A,
+    ("PATCH", "/api/settings"): _A,
+    ("GET", "/api/settings/credentials"): _A,
+    ("PUT", "/api/settings/credentials"): _A,
+    ("DELETE", "/api/settings/credentials"): _A,
+    ("POST", "/api/settings/oauth/consent-url"): _A,
+    ("POST", "/api/settings/oauth/callback"): _A,
+    ("GET", "/api/instances"): _U,
+    ("PUT", "/api/instances"): _A,
+    ("POST", "/api/instances"): _A,
+    ("GET", "/api/instances/discover"): _A,
+    ("GET", "/api/instances/{instance_id}"): _U,
+    ("PUT", "/api/instances/{instance_id}"): _A,
+    ("DELETE", "/api/instances/{instance_id}"): _A,
+    ("GET", "/api/files"): _U,
+    ("PUT", "/api/files/content"): _U,
+    ("POST", "/api/files/preview"): _U,
+    ("GET", "/api/instances/{instance_id}/datasets"): _U,
+    ("POST", "/api/instances/{instance_id}/datasets"): _U,
+    ("GET", "/api/instances/{instance_id}/datasets/{dataset_id}"): _U,
+    ("DELETE", "/api/instances/{instance_id}/datasets/{dataset_id}"): _A,
+    ("POST", "/api/instances/{instance_id}/datasets/{dataset_id}/compatibility"): _U,
+    ("GET", "/api/instances/{instance_id}/datasets/{dataset_id}/uploads"): _U,
+    ("POST", "/api/jobs/dry-run"): _U,
+    ("POST", "/api/jobs"): _U,
+    ("GET", "/api/jobs"): _U,
+    ("GET", "/api/jobs/{job_id}"): _U,
+    ("POST", "/api/jobs/{job_id}/instances/{instance_id}/retry"): _U,
+    ("POST", "/api/jobs/{job_id}/cancel"): _U,
+    ("GET", "/api/triggers"): _U,
+    ("POST", "/api/triggers"): _U,
+    ("GET", "/api/triggers/{rule_id}"): _U,
+    ("DELETE", "/api/triggers/{rule_id}"): _U,
+    ("POST", "/api/erasures"): _A,
+    ("GET", "/api/erasures"): _U,
+    ("GET", "/api/erasures/{erasure_id}"): _U,
+    ("POST", "/api/auth/local-login"): _P,
+    ("POST", "/api/auth/local-refresh"): _P,
+    # The schema and its docs page (local stack only), and the local web app (`local.web`).
+    ("GET", "/api/openapi.json"): _P,
+    ("GET", "/api/docs"): _P,
+    ("GET", "/docs/oauth2-redirect"): _P,
+    ("GET", "/runtime-config.json"): _P,
+    ("GET", "/{path}"): _P,
+}
+
+
+def route_role(method: str, path: str) -> Role | None:
+    """The role a route needs (HEAD as GET); None for a route the table does not know."""
+    return ROUTE_ROLES.get(("GET" if method == "HEAD" else method, path))
+
+
+def check_role(role: Role | None, principal: Principal) -> Principal:
+    """`principal` when it may call a route needing `role`; an unknown route is refused (fail closed)."""
+    if role is None:
+        raise ForbiddenError("This route has no access rule.")
+    if role is Role.ADMIN and not principal.is_admin:
         raise ForbiddenError("This action needs the administrator group.")
     return principal

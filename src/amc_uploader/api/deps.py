@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from amc_uploader.api.auth import CognitoVerifier, JwksCache, Principal, require_admin
+from amc_uploader.api.auth import CognitoVerifier, JwksCache, Principal, Role, check_role, route_role
 from amc_uploader.api.aws import AwsClients
 from amc_uploader.api.config import ApiSettings
 from amc_uploader.api.errors import UnauthorizedError
@@ -101,17 +102,46 @@ BackendDep = Annotated[Backend, Depends(get_backend)]
 
 
 def current_user(
+    request: Request,
     backend: BackendDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise UnauthorizedError()
-    return backend.verifier.verify(credentials.credentials)
+    principal = backend.verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
 
 
-def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
-    return require_admin(user)
+def _route_paths(app: FastAPI) -> dict[int, str]:
+    """Each route object's full path template (router prefixes included), by identity."""
+    paths: dict[int, str] = getattr(app.state, "route_paths", {})
+    if len(paths) < len(app.routes):
+        paths = {id(c.original_route): c.path_format or "" for c in iter_route_contexts(app.routes)}
+        app.state.route_paths = paths
+    return paths
+
+
+def authorize(
+    request: Request,
+    backend: BackendDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """The app-wide guard: the route's role from `auth.ROUTE_ROLES`, checked before the handler runs."""
+    route = request.scope.get("route")
+    path = _route_paths(request.app).get(id(route)) if route is not None else None
+    if path is None:
+        # Routes added after the map was built (the local web app is mounted after create_app).
+        request.app.state.route_paths = {}
+        path = _route_paths(request.app).get(id(route))
+    role = route_role(request.method, path) if path is not None else None
+    if role is Role.PUBLIC:
+        return
+    principal = current_user(request, backend, credentials)
+    check_role(role, principal)
 
 
 UserDep = Annotated[Principal, Depends(current_user)]
-AdminDep = Annotated[Principal, Depends(admin_user)]

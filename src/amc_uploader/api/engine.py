@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -33,7 +34,8 @@ def build_job_config(
     column_types = {c.name: c.data_type.value for c in columns if c.name not in pii}
     raw: dict[str, Any] = {
         "job_id": job_id,
-        "inputs": [f"s3://{settings.data_bucket}/{k}" for k in request.source_keys],
+        # API keys are literal keys: escaped, the engine's input discovery never reads `*?[` as a glob.
+        "inputs": [f"s3://{settings.data_bucket}/{glob.escape(k)}" for k in request.source_keys],
         "input_format": request.file_format.value if request.file_format else None,
         "pii": pii,
         "consent": consent,

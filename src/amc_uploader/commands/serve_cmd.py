@@ -83,7 +83,11 @@ def register(app: typer.Typer) -> None:
 
         configure_logging()
         console = Console(file=sys.stdout)
-        stack = LocalStack(state_dir, host=host, port=port, web_dist=web_dist)
+        try:
+            stack = LocalStack(state_dir, host=host, port=port, web_dist=web_dist)
+        except LocalStackError as exc:
+            console.print(f"[red]local stack failed to start: {exc}[/red]")
+            raise typer.Exit(1) from None
         try:
             stack.start()
         except Exception as exc:

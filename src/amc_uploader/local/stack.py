@@ -3,6 +3,7 @@ the API and the built web app, bootstrapped like the CDK stack, with state in a 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from amc_uploader.api.policy import apply_bucket_policy
 from amc_uploader.api.runners import LocalJobRunner
 from amc_uploader.local import persist
 from amc_uploader.local.bootstrap import StackNames, bootstrap, ensure_user, generate_password
-from amc_uploader.local.web import find_web_dist, mount_web
+from amc_uploader.local.web import add_security_headers, find_web_dist, mount_web
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,18 @@ def _free_port(host: str) -> int:
 
 class LocalStackError(RuntimeError):
     """The local stack cannot start (the message says why)."""
+
+
+def check_loopback(host: str) -> str:
+    """`host` when it is a loopback address: the local stack trusts everyone who can reach its ports
+    (the local Cognito endpoint is not authenticated), so it never listens beyond this machine."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise LocalStackError(f"the local stack listens on loopback only, not on {host}")
+    return host
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ class LocalStack:
         names: StackNames | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
-        self.host = host
+        self.host = check_loopback(host)
         self._port = port
         self.web_dist = find_web_dist(web_dist)
         self.refresh_interval = refresh_interval
@@ -191,6 +204,7 @@ class LocalStack:
             apply_bucket_policy(aws.s3, names.artifact_bucket, [SANDBOX_DATA_UPLOAD_ACCOUNT_ID])
 
         app = create_app(settings, backend=backend)
+        add_security_headers(app)
         mount_web(app, self.web_dist, self.runtime_config())
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from amc_uploader.api.security_headers import security_headers
+
 REPO_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
@@ -17,6 +19,25 @@ def find_web_dist(explicit: Path | None = None) -> Path | None:
         if candidate is not None and (candidate / "index.html").is_file():
             return candidate
     return None
+
+
+#: FastAPI's docs page (local stack only) loads Swagger UI from a CDN, which the CSP forbids.
+_DOCS_PATH = "/api/docs"
+
+
+def add_security_headers(app: FastAPI) -> None:
+    """Every response carries the CloudFront policy's headers (`api.security_headers`); the web app talks
+    only to its own origin locally (sign-in through /api/auth), so the CSP names no other source."""
+
+    @app.middleware("http")
+    async def secure(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        headers = security_headers(https=request.url.scheme == "https")
+        if request.url.path == _DOCS_PATH:
+            headers.pop("Content-Security-Policy")
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def mount_web(app: FastAPI, dist: Path | None, runtime_config: dict[str, Any]) -> None:

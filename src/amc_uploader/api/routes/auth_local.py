@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from botocore.exceptions import ClientError
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from amc_uploader.api.deps import Backend, BackendDep
-from amc_uploader.api.errors import UnauthorizedError
+from amc_uploader.api.errors import ApiError, UnauthorizedError
 from amc_uploader.api.models import LocalLoginRequest, LocalRefreshRequest, TokenResponse
+from amc_uploader.api.throttle import LoginThrottle
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -41,18 +42,45 @@ def _authenticate(
     )
 
 
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's sign-in throttle (one per app, made on first use)."""
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if not isinstance(throttle, LoginThrottle):
+        throttle = LoginThrottle()
+        request.app.state.login_throttle = throttle
+    return throttle
+
+
 @router.post("/local-login", response_model=TokenResponse, operation_id="localLogin")
-def local_login(body: LocalLoginRequest, backend: BackendDep) -> TokenResponse:
-    """Sign in with username and password (local stack only)."""
-    return _authenticate(
-        backend,
-        "USER_PASSWORD_AUTH",
-        {"USERNAME": body.username, "PASSWORD": body.password},
-        refused=UnauthorizedError("Wrong username or password.", code="invalid_credentials"),
-        challenge=UnauthorizedError(
-            "Sign-in needs a step this local stack does not support.", code="challenge"
-        ),
-    )
+def local_login(body: LocalLoginRequest, backend: BackendDep, request: Request) -> TokenResponse:
+    """Sign in with username and password (local stack only). Repeated wrong passwords for a user or from
+    a source are throttled: 429 with Retry-After, the wait doubling with each further failure."""
+    throttle = login_throttle(request)
+    keys = LoginThrottle.keys(body.username, request.client.host if request.client else "unknown")
+    wait = throttle.retry_after(keys)
+    if wait:
+        raise ApiError(
+            "Too many failed sign-ins: wait before trying again.",
+            status=429,
+            code="too_many_attempts",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        tokens = _authenticate(
+            backend,
+            "USER_PASSWORD_AUTH",
+            {"USERNAME": body.username, "PASSWORD": body.password},
+            refused=UnauthorizedError("Wrong username or password.", code="invalid_credentials"),
+            challenge=UnauthorizedError(
+                "Sign-in needs a step this local stack does not support.", code="challenge"
+            ),
+        )
+    except UnauthorizedError as exc:
+        if exc.code == "invalid_credentials":
+            throttle.failed(keys)
+        raise
+    throttle.succeeded(keys)
+    return tokens
 
 
 @router.post("/local-refresh", response_model=TokenResponse, operation_id="localRefresh")

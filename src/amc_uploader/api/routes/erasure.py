@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from amc_uploader.api.deps import AdminDep, BackendDep, UserDep
+from amc_uploader.api.deps import BackendDep, UserDep
 from amc_uploader.api.erasure_service import ErasureService
 from amc_uploader.api.models import Erasure, ErasureCreate, ErasureList
 
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/erasures", tags=["erasures"])
 
 
 @router.post("", response_model=Erasure, status_code=201, operation_id="createErasure")
-def create_erasure(body: ErasureCreate, backend: BackendDep, user: AdminDep) -> Erasure:
+def create_erasure(body: ErasureCreate, backend: BackendDep, user: UserDep) -> Erasure:
     """Hash the file's identifiers (each person by their country's rules) and create the deletion requests
     in the given instances (default: every registered one). Failed requests are in the answer."""
     return ErasureService(backend).create(body, created_by=user.subject)

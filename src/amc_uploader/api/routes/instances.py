@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from amc_uploader.api.deps import AdminDep, Backend, BackendDep, UserDep
+from amc_uploader.api.deps import Backend, BackendDep, UserDep
 from amc_uploader.api.errors import BadRequestError
 from amc_uploader.api.models import (
     AmcAccount,
@@ -38,7 +38,7 @@ def list_instances(backend: BackendDep, user: UserDep) -> InstanceList:
 
 
 @router.put("", response_model=InstanceList, operation_id="replaceInstances")
-def replace_instances(body: InstanceBulkUpdate, backend: BackendDep, user: AdminDep) -> InstanceList:
+def replace_instances(body: InstanceBulkUpdate, backend: BackendDep, user: UserDep) -> InstanceList:
     """Replace the whole list (import)."""
     ids = [i.instance_id for i in body.items]
     if len(set(ids)) != len(ids):
@@ -58,7 +58,7 @@ def replace_instances(body: InstanceBulkUpdate, backend: BackendDep, user: Admin
 
 
 @router.post("", response_model=AmcInstance, status_code=201, operation_id="createInstance")
-def create_instance(body: AmcInstance, backend: BackendDep, user: AdminDep) -> AmcInstance:
+def create_instance(body: AmcInstance, backend: BackendDep, user: UserDep) -> AmcInstance:
     repo = backend.settings_repo
     others = repo.list_instances()
     _save(backend, [*others, body], lambda: repo.put_instance(body, new_only=True))
@@ -67,7 +67,7 @@ def create_instance(body: AmcInstance, backend: BackendDep, user: AdminDep) -> A
 
 
 @router.get("/discover", response_model=Discovery, operation_id="discoverInstances")
-def discover(backend: BackendDep, user: AdminDep) -> Discovery:
+def discover(backend: BackendDep, user: UserDep) -> Discovery:
     """Accounts and instances of the connected Amazon Ads login, prefilled for registration."""
     registered = {i.instance_id for i in backend.settings_repo.list_instances()}
     accounts_raw = backend.amc.list_accounts()
@@ -106,7 +106,7 @@ def get_instance(instance_id: str, backend: BackendDep, user: UserDep) -> AmcIns
 
 
 @router.put("/{instance_id}", response_model=AmcInstance, operation_id="updateInstance")
-def update_instance(instance_id: str, body: AmcInstance, backend: BackendDep, user: AdminDep) -> AmcInstance:
+def update_instance(instance_id: str, body: AmcInstance, backend: BackendDep, user: UserDep) -> AmcInstance:
     if body.instance_id != instance_id:
         raise BadRequestError("The instance id in the path and the body differ.", code="id_mismatch")
     repo = backend.settings_repo
@@ -118,7 +118,7 @@ def update_instance(instance_id: str, body: AmcInstance, backend: BackendDep, us
 
 
 @router.delete("/{instance_id}", status_code=204, response_class=Response, operation_id="deleteInstance")
-def delete_instance(instance_id: str, backend: BackendDep, user: AdminDep) -> Response:
+def delete_instance(instance_id: str, backend: BackendDep, user: UserDep) -> Response:
     repo = backend.settings_repo
     repo.get_instance(instance_id)
     others = [i for i in repo.list_instances() if i.instance_id != instance_id]

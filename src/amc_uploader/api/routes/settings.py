@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
 
-from amc_uploader.api.deps import AdminDep, BackendDep
+from amc_uploader.api.deps import BackendDep, UserDep
 from amc_uploader.api.domain_errors import NotConfigured
 from amc_uploader.api.errors import BadRequestError
 from amc_uploader.api.models import (
@@ -45,12 +45,12 @@ def _view(backend: BackendDep) -> SettingsView:
 
 
 @router.get("", response_model=SettingsView, operation_id="getSettings")
-def get_settings(backend: BackendDep, user: AdminDep) -> SettingsView:
+def get_settings(backend: BackendDep, user: UserDep) -> SettingsView:
     return _view(backend)
 
 
 @router.patch("", response_model=SettingsView, operation_id="updateSettings")
-def update_settings(body: SettingsUpdate, backend: BackendDep, user: AdminDep) -> SettingsView:
+def update_settings(body: SettingsUpdate, backend: BackendDep, user: UserDep) -> SettingsView:
     prefs = backend.settings_repo.preferences()
     if body.allow_sample_values is not None:
         prefs.allow_sample_values = body.allow_sample_values
@@ -62,12 +62,12 @@ def update_settings(body: SettingsUpdate, backend: BackendDep, user: AdminDep) -
 
 
 @router.get("/credentials", response_model=CredentialStatus, operation_id="getCredentialStatus")
-def credential_status(backend: BackendDep, user: AdminDep) -> CredentialStatus:
+def credential_status(backend: BackendDep, user: UserDep) -> CredentialStatus:
     return backend.credentials.status()
 
 
 @router.put("/credentials", response_model=CredentialStatus, operation_id="saveCredentials")
-def save_credentials(body: CredentialsUpdate, backend: BackendDep, user: AdminDep) -> CredentialStatus:
+def save_credentials(body: CredentialsUpdate, backend: BackendDep, user: UserDep) -> CredentialStatus:
     """Store the LWA client id and secret (write-only). Clears the refresh token: connect again after."""
     backend.credentials.save_client(body.client_id, body.client_secret)
     backend.amc.reset()
@@ -76,7 +76,7 @@ def save_credentials(body: CredentialsUpdate, backend: BackendDep, user: AdminDe
 
 
 @router.delete("/credentials", response_model=CredentialStatus, operation_id="deleteCredentials")
-def delete_credentials(backend: BackendDep, user: AdminDep) -> CredentialStatus:
+def delete_credentials(backend: BackendDep, user: UserDep) -> CredentialStatus:
     backend.credentials.clear()
     backend.amc.reset()
     logger.info("lwa credentials cleared", extra={"user": user.subject})
@@ -84,7 +84,7 @@ def delete_credentials(backend: BackendDep, user: AdminDep) -> CredentialStatus:
 
 
 @router.post("/oauth/consent-url", response_model=ConsentUrl, operation_id="createConsentUrl")
-def consent_url(body: ConsentUrlRequest, backend: BackendDep, user: AdminDep) -> ConsentUrl:
+def consent_url(body: ConsentUrlRequest, backend: BackendDep, user: UserDep) -> ConsentUrl:
     """A Login-with-Amazon consent URL with a fresh `state` the callback checks server-side."""
     status = backend.credentials.status()
     if not (status.client_id_set and status.client_secret_set):
@@ -108,7 +108,7 @@ def consent_url(body: ConsentUrlRequest, backend: BackendDep, user: AdminDep) ->
 
 
 @router.post("/oauth/callback", response_model=CredentialStatus, operation_id="completeOAuth")
-def oauth_callback(body: OAuthCallback, backend: BackendDep, user: AdminDep) -> CredentialStatus:
+def oauth_callback(body: OAuthCallback, backend: BackendDep, user: UserDep) -> CredentialStatus:
     """Exchange the authorization code and keep the refresh token server-side (never returned)."""
     pending = backend.settings_repo.consume_oauth_state(body.state)
     if pending is None or pending.get("subject") != user.subject:
