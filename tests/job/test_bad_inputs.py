@@ -605,3 +605,44 @@ def test_not_found_and_empty_glob(tmp_path: Path) -> None:
         )
         with pytest.raises(JobError, match=cause):
             run_job(config)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.xfail(
+    strict=False,
+    reason="8 cases still differ on Spark (first: bad UTF-8 on line 5000 is accepted, decoded as U+FFFD)",
+)
+def test_spark_engine_on_the_corpus(spark: Any, tmp_path: Path) -> None:
+    """Every case on one Spark session: a rejection is a one-line error naming the file, no Java trace, no
+    value, nothing staged; an accepted file stages the rows the local engine stages."""
+    failures: list[str] = []
+    for name in sorted(CASES):
+        if name in OVERFLOW:
+            continue
+        case, where = CASES[name](), tmp_path / name
+        where.mkdir()
+        try:
+            run_job(_config(case, where, engine="spark"), spark=spark)
+        except JobError as exc:
+            message = str(exc)
+            if case.bad_file not in message or "\n" in message.strip() or "at org." in message:
+                failures.append(f"{name}: {message[:200]}")
+            elif _values(case.files) & set(_VALUE.findall(message)) or "@" in message:
+                failures.append(f"{name}: value in message")
+            elif _staged(where / "out"):
+                failures.append(f"{name}: staged")
+        else:
+            failures.append(f"{name}: accepted")
+    for name in sorted(ACCEPTED):
+        case, where = ACCEPTED[name](), tmp_path / name
+        where.mkdir()
+        try:
+            rows = run_job(_config(case, where, engine="spark"), spark=spark).report.rows_in
+        except JobError as exc:
+            failures.append(f"{name}: rejected: {str(exc)[:200]}")
+            continue
+        if rows != case.extra["rows"]:
+            failures.append(f"{name}: {rows} rows")
+    assert failures == []
