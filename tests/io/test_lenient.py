@@ -105,7 +105,7 @@ def test_the_default_scan_is_records_with_their_lines() -> None:
         open_table(_source(b'{"a": 1}\n{"b": 2}\n'), JSONL) as reader,
     ):
         list(reader.scan())
-    assert (info.value.code, info.value.line, info.value.column) == ("unexpected_key", 2, "b")
+    assert (info.value.code, info.value.line, info.value.column) == ("unexpected_key", 2, None)
 
 
 def test_escape_and_comment_characters_keep_the_file_lines() -> None:

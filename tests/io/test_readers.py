@@ -98,7 +98,7 @@ def test_errors_never_quote_a_value(tmp_path: Path) -> None:
     path.write_text('{"email": "a@x.com"}\n{"email": "secret@x.com", "x": 1}\n', encoding="utf-8")
     with pytest.raises(RecordFileError) as info:
         _rows(path)
-    assert str(info.value).endswith("a.jsonl:2: column 'x': key not present in the first record")
+    assert str(info.value).endswith("a.jsonl:2: a key not present in the first record")
 
 
 def test_s3_source_and_missing_object(s3: Any) -> None:
@@ -111,3 +111,23 @@ def test_s3_source_and_missing_object(s3: Any) -> None:
     with pytest.raises(RecordFileError, match="NoSuchKey") as info:
         open_table(Source(f"s3://{bucket}/none.csv"), s3_client=s3)
     assert info.value.code == "file_not_found"
+
+
+@pytest.mark.parametrize(
+    ("name", "position", "described"),
+    [
+        ("email", 2, "column 'email'"),
+        ("address_line2", 3, "column 'address_line2'"),
+        ("jane.doe@example.com", 4, "column 4"),
+        ("+1 555 867 5309", 5, "column 5"),
+        ("2020-04-01", 1, "column 1"),
+        ("42", 2, "column 2"),
+        ("x" * 65, 1, "column 1"),
+        ("bob@example.com", None, "a column whose name looks like a value"),
+    ],
+)
+def test_a_header_that_looks_like_a_value_is_described_not_quoted(
+    name: str, position: int | None, described: str
+) -> None:
+    error = RecordFileError("a.csv", "extra column", line=1, column=name, position=position)
+    assert str(error) == f"a.csv:1: {described}: extra column"

@@ -135,7 +135,12 @@ def register(app: typer.Typer) -> None:
         with ExitStack() as stack:
             try:
                 reader = stack.enter_context(open_table(input_path, in_kind, dialect=CsvDialect(delimiter)))
-                spec.check_columns(reader.columns, source=str(input_path))
+                # Not spec.check_columns: its message lists the header, which may be a row of data.
+                absent = spec.missing(reader.columns)
+                if absent:
+                    raise RecordFileError(
+                        input_path, "column named in --pii is not in the file", column=absent[0]
+                    )
                 if country_column is not None and country_column not in reader.columns:
                     raise RecordFileError(input_path, "country column not found", column=country_column)
                 missing = [c for c in consent_columns if c not in reader.columns]

@@ -104,10 +104,8 @@ class JsonLinesReader(TableReader):
             if isinstance(record, Rejected):
                 continue
             if record.keys() - keys:
-                extra = sorted(str(k) for k in record.keys() - keys)[0]
-                raise self.fail(
-                    "key not present in the first record", line=line, column=extra, code="unexpected_key"
-                )
+                # The key is not a declared header (it may be a value, e.g. an e-mail address): never quoted.
+                raise self.fail("a key not present in the first record", line=line, code="unexpected_key")
             yield line, [record.get(k) for k in header]
 
     def scan(self) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:

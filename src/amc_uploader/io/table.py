@@ -52,9 +52,17 @@ class TableReader:
         return self._raw.count if self._raw is not None else 0
 
     def fail(
-        self, reason: str, *, line: int | None = None, column: str | None = None, code: str = "bad_file"
+        self,
+        reason: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        position: int | None = None,
+        code: str = "bad_file",
     ) -> RecordFileError:
-        return RecordFileError(self.source.name, reason, line=line, column=column, code=code)
+        return RecordFileError(
+            self.source.name, reason, line=line, column=column, position=position, code=code
+        )
 
     def reject(self, reason: str, *, line: int, code: str) -> Rejected:
         """A row-level problem: a ``Rejected`` when lenient, else raised as the file's error."""
@@ -75,7 +83,11 @@ class TableReader:
                 raise self.fail(f"empty column name at position {position}", line=line, code="empty_header")
             if name in seen:
                 raise self.fail(
-                    "duplicate column name in the header", line=line, column=name, code="duplicate_columns"
+                    "duplicate column name in the header",
+                    line=line,
+                    column=name,
+                    position=position,
+                    code="duplicate_columns",
                 )
             seen.add(name)
         return header

@@ -18,7 +18,14 @@ class InputError(JobError, RecordFileError):
 
     @classmethod
     def of(cls, error: RecordFileError) -> InputError:
-        return cls(error.path, error.reason, line=error.line, column=error.column, code=error.code)
+        return cls(
+            error.path,
+            error.reason,
+            line=error.line,
+            column=error.column,
+            position=error.position,
+            code=error.code,
+        )
 
 
 class DataQualityError(JobError):

@@ -105,14 +105,30 @@ def build_plan(config: JobConfig, job_id: str, *, s3_client: Any = None) -> JobP
 
 
 def _compare_headers(first: InputFile, expected: list[str], other: InputFile, actual: list[str]) -> None:
-    missing = [c for c in expected if c not in actual]
+    missing = [i for i, c in enumerate(expected) if c not in actual]
     if missing:
-        raise InputError(other.name, f"column missing (present in {first.name})", line=1, column=missing[0])
-    extra = [c for c in actual if c not in expected]
-    if extra:
-        raise InputError(other.name, f"extra column (not in {first.name})", line=1, column=extra[0])
-    if actual != expected:
-        moved = next(a for a, e in zip(actual, expected, strict=True) if a != e)
         raise InputError(
-            other.name, f"columns in a different order than in {first.name}", line=1, column=moved
+            other.name,
+            f"column missing (present in {first.name})",
+            line=1,
+            column=expected[missing[0]],
+            position=missing[0] + 1,
+        )
+    extra = [i for i, c in enumerate(actual) if c not in expected]
+    if extra:
+        raise InputError(
+            other.name,
+            f"extra column (not in {first.name})",
+            line=1,
+            column=actual[extra[0]],
+            position=extra[0] + 1,
+        )
+    if actual != expected:
+        moved = next(i for i, (a, e) in enumerate(zip(actual, expected, strict=True)) if a != e)
+        raise InputError(
+            other.name,
+            f"columns in a different order than in {first.name}",
+            line=1,
+            column=actual[moved],
+            position=moved + 1,
         )

@@ -96,7 +96,8 @@ def _read(spark: Any, plan: JobPlan) -> Any:
         .option("escape", options.quote)  # RFC 4180 doubled quotes, as Python's csv module reads them
         .option("encoding", encoding)
         .option("mode", "FAILFAST")
-        .option("multiLine", str(options.multiline).lower())
+        # Quoted fields may span lines, as the local engine reads them (both engines accept the same files).
+        .option("multiLine", "true")
         .option("maxColumns", MAX_COLUMNS)
     )
     return reader.csv(paths)
@@ -427,13 +428,33 @@ def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
     names = ", ".join(f.name for f in plan.inputs)
     logger.error("spark job failed: %s", type(exc).__name__)
     if "MALFORMED_RECORD" in text or "Malformed" in text:
-        return InputError(names, "malformed record (ragged row, bad quoting or invalid JSON line)")
+        return _locate_malformed(plan) or InputError(
+            names, "malformed record (ragged row, bad quoting or invalid JSON line)"
+        )
     if "PATH_NOT_FOUND" in text or "Path does not exist" in text:
         return InputError(names, "input path not found by Spark")
     for marker in ("EOFException", "Unexpected end of input stream", "ZipException", "Not in GZIP format"):
         if marker in text:
             return InputError(names, "truncated or corrupt gzip data")
     return JobConfigError(f"the Spark job failed ({type(exc).__name__}); see the driver log for details")
+
+
+def _locate_malformed(plan: JobPlan) -> InputError | None:
+    """The local readers' error (file and line, never the row) for a record Spark found malformed:
+    read again only on this failure path."""
+    from amc_uploader.job.inputs import open_reader
+
+    for f in plan.inputs:
+        try:
+            with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
+                for _ in reader.rows():
+                    pass
+        except InputError as exc:
+            return exc
+        except Exception:
+            logger.warning("could not locate the malformed record locally", exc_info=False)
+            return None
+    return None
 
 
 def _collect(
