@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 from typing import Any
@@ -22,6 +23,13 @@ pytestmark = [pytest.mark.browser]
 
 HOSTED_UI = "https://example.auth.us-east-1.amazoncognito.com"
 CLIENT_ID = "web-client-under-test"
+
+
+def _redirect(route: Any, target: str) -> None:
+    """The simulated hosted UI sends the browser back as a new navigation: Playwright does not route a
+    request that follows a 302, so the app's document would miss the production CSP of the `page` fixture."""
+    body = f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(target, quote=True)}">'
+    route.fulfill(status=200, content_type="text/html", body=body)
 
 
 def test_hosted_ui_sign_in_with_pkce_and_sign_out(page: Any, local_server: LocalServer) -> None:
@@ -52,7 +60,7 @@ def test_hosted_ui_sign_in_with_pkce_and_sign_out(page: Any, local_server: Local
         query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
         seen["authorize"] = query
         target = f"{query['redirect_uri']}?{urlencode({'code': 'code-123', 'state': query['state']})}"
-        route.fulfill(status=302, headers={"Location": target})
+        _redirect(route, target)
 
     def token(route: Any) -> None:
         form = {k: v[0] for k, v in parse_qs(route.request.post_data or "").items()}
@@ -92,7 +100,7 @@ def test_hosted_ui_sign_in_with_pkce_and_sign_out(page: Any, local_server: Local
     def logout(route: Any) -> None:
         query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
         seen["logout"] = query
-        route.fulfill(status=302, headers={"Location": query["logout_uri"]})
+        _redirect(route, query["logout_uri"])
 
     page.route(f"{base}/runtime-config.json", runtime_config)
     page.route(f"{HOSTED_UI}/oauth2/authorize?*", authorize)
