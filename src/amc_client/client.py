@@ -42,6 +42,10 @@ from amc_client.errors import (
     redact,
 )
 from amc_client.models import (
+    HEADER_ADS_ACCOUNT_ID,
+    HEADER_ADVERTISER_ID,
+    HEADER_CLIENT_ID,
+    HEADER_MARKETPLACE_ID,
     MAX_DELETION_IDENTITIES,
     AmcAccount,
     Column,
@@ -115,12 +119,12 @@ class _Context:
     def headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}
         if self.advertiser_id:
-            headers["Amazon-Advertising-API-AdvertiserId"] = self.advertiser_id
+            headers[HEADER_ADVERTISER_ID] = self.advertiser_id
         if self.marketplace_id:
-            headers["Amazon-Advertising-API-MarketplaceId"] = self.marketplace_id
+            headers[HEADER_MARKETPLACE_ID] = self.marketplace_id
         if self.ads_account_id:
             # Issue #278: production instances may need it; sent only when configured.
-            headers["Amazon-Ads-AccountId"] = self.ads_account_id
+            headers[HEADER_ADS_ACCOUNT_ID] = self.ads_account_id
         return headers
 
 
@@ -323,7 +327,7 @@ class AmcClient:
     def _headers(self, token: str, context: _Context | None) -> dict[str, str]:
         headers = {
             "Authorization": f"Bearer {token}",
-            "Amazon-Advertising-API-ClientId": self.token_provider.client_id,
+            HEADER_CLIENT_ID: self.token_provider.client_id,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }

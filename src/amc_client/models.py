@@ -95,6 +95,12 @@ class UploadStatus(StrEnum):
     FAILED = "FAILED"
 
 
+#: Request headers every AMC call carries (spec A.4): the LwA client id, and the advertiser context.
+HEADER_CLIENT_ID = "Amazon-Advertising-API-ClientId"
+HEADER_ADVERTISER_ID = "Amazon-Advertising-API-AdvertiserId"
+HEADER_MARKETPLACE_ID = "Amazon-Advertising-API-MarketplaceId"
+HEADER_ADS_ACCOUNT_ID = "Amazon-Ads-AccountId"
+
 SUCCESS_STATUSES = frozenset({"SUCCESS", "COMPLETED"})
 FAILURE_STATUSES = frozenset({"FAILED"})
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from amc_client.settings import DEFAULT_SCOPE
+
 SANDBOX_CLIENT_ID: Final = "amzn1.application-oa2-client.sandbox"
 SANDBOX_CLIENT_SECRET: Final = "sandbox-secret"  # noqa: S105 - public dummy credential of the sandbox
 SANDBOX_REFRESH_TOKEN: Final = "Atzr|sandbox-refresh-token"  # noqa: S105 - public dummy credential
@@ -21,7 +23,7 @@ SANDBOX_EU_MARKETPLACE_ID: Final = "A1F83G8C2ARO7P"
 SANDBOX_EU_INSTANCE_ID: Final = "amcsandboxeu1"
 SANDBOX_EU_DATA_UPLOAD_ACCOUNT_ID: Final = "345678901234"
 
-SANDBOX_SCOPE: Final = "profile advertising::campaign_management"
+SANDBOX_SCOPE: Final = DEFAULT_SCOPE  # the scope the client asks for by default
 
 DEFAULT_TOKEN_LIFETIME: Final = 3600
 AUTH_CODE_LIFETIME: Final = 300  # LWA codes expire after 5 minutes (spec A.1)

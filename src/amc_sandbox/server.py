@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from amc_client.models import HEADER_ADVERTISER_ID, HEADER_CLIENT_ID, HEADER_MARKETPLACE_ID
 from amc_sandbox import datastore
 from amc_sandbox.app import InjectedDisconnect, create_app
 from amc_sandbox.constants import (
@@ -228,11 +229,11 @@ class SandboxServer:
         """Valid AMC headers for the seeded advertiser (fresh token)."""
         headers = {
             "Authorization": f"Bearer {self.access_token()}",
-            "Amazon-Advertising-API-ClientId": SANDBOX_CLIENT_ID,
+            HEADER_CLIENT_ID: SANDBOX_CLIENT_ID,
         }
         if advertiser:
-            headers["Amazon-Advertising-API-AdvertiserId"] = SANDBOX_ADVERTISER_ID
-            headers["Amazon-Advertising-API-MarketplaceId"] = SANDBOX_MARKETPLACE_ID
+            headers[HEADER_ADVERTISER_ID] = SANDBOX_ADVERTISER_ID
+            headers[HEADER_MARKETPLACE_ID] = SANDBOX_MARKETPLACE_ID
         return headers
 
     def wait_for_uploads(self, timeout: float = 30.0) -> bool:

@@ -14,15 +14,21 @@ from typing import Annotated, Any, Final
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
+from amc_client.models import (
+    HEADER_ADS_ACCOUNT_ID,
+    HEADER_ADVERTISER_ID,
+    HEADER_CLIENT_ID,
+    HEADER_MARKETPLACE_ID,
+)
 from amc_sandbox.errors import SandboxApiError, bad_request, forbidden, not_found, unauthorized
 from amc_sandbox.faults import FaultRegistry, RequestLog
 from amc_sandbox.state import SandboxState, public
 from amc_sandbox.worker import UploadProcessor
 
-H_CLIENT_ID: Final = "Amazon-Advertising-API-ClientId"
-H_ADVERTISER: Final = "Amazon-Advertising-API-AdvertiserId"
-H_MARKETPLACE: Final = "Amazon-Advertising-API-MarketplaceId"
-H_ADS_ACCOUNT: Final = "Amazon-Ads-AccountId"
+H_CLIENT_ID: Final = HEADER_CLIENT_ID
+H_ADVERTISER: Final = HEADER_ADVERTISER_ID
+H_MARKETPLACE: Final = HEADER_MARKETPLACE_ID
+H_ADS_ACCOUNT: Final = HEADER_ADS_ACCOUNT_ID
 REQUEST_ID_HEADER: Final = "x-amzn-RequestId"
 INSTANCE_BASE: Final = "/amc/advertiserData/{instance_id}"
 
