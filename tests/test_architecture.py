@@ -82,8 +82,6 @@ def test_imports_point_one_way() -> None:
 
 def test_only_the_cli_and_the_local_stack_start_the_sandbox() -> None:
     users = sorted(
-        module
-        for module, imports in _imported_packages("amc_uploader").items()
-        if "amc_sandbox" in imports
+        module for module, imports in _imported_packages("amc_uploader").items() if "amc_sandbox" in imports
     )
     assert users == ["src/amc_uploader/commands/sandbox_cmd.py", "src/amc_uploader/local/stack.py"]

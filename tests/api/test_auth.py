@@ -132,3 +132,14 @@ def test_unknown_route_is_json_404(api_env: ApiEnv) -> None:
         r = c.get("/api/nope")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
+
+
+def test_reasons_are_served_to_signed_in_users(api_env: ApiEnv) -> None:
+    from amc_normalize.reasons import REASONS
+
+    with api_env.client(None) as c:
+        assert c.get("/api/reasons").status_code == 401
+    with api_env.client("user") as c:
+        r = c.get("/api/reasons")
+    assert r.status_code == 200
+    assert {item["code"]: item["text"] for item in r.json()["reasons"]} == dict(REASONS)

@@ -201,9 +201,7 @@ def test_single_country_report_flags_columns_that_look_like_another_country(tmp_
     rows = de + us
     src = write_jsonl(tmp_path / "mixed.jsonl", rows)
     pii = {"email": "EMAIL", "phone": "PHONE"}
-    single = run_job(
-        JobConfig(inputs=[str(src)], pii=pii, country_code="US", dataset_id="d", dry_run=True)
-    )
+    single = run_job(JobConfig(inputs=[str(src)], pii=pii, country_code="US", dataset_id="d", dry_run=True))
     assert single.report.country_mismatch == [
         {"column": "phone", "country": "DE", "share": 0.75, "sampled_rows": 40}
     ]

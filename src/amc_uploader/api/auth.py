@@ -137,6 +137,7 @@ ROUTE_ROLES: dict[tuple[str, str], Role] = {
     ("GET", "/api/health"): _P,
     ("GET", "/api/version"): _U,
     ("GET", "/api/me"): _U,
+    ("GET", "/api/reasons"): _U,
     ("GET", "/api/settings"): _A,
     ("PATCH", "/api/settings"): _A,
     ("GET", "/api/settings/credentials"): _A,

@@ -66,6 +66,17 @@ class Version(ApiModel):
     version: str
 
 
+class Reason(ApiModel):
+    """A row outcome's reason code and the sentence that explains it (amc_normalize.reasons)."""
+
+    code: str
+    text: str
+
+
+class Reasons(ApiModel):
+    reasons: list[Reason]
+
+
 class LocalLoginRequest(ApiModel):
     username: NonEmpty
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]

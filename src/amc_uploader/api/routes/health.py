@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from amc_normalize.reasons import REASONS
 from amc_uploader.api.deps import BackendDep, UserDep
-from amc_uploader.api.models import Health, Me, Version
+from amc_uploader.api.models import Health, Me, Reason, Reasons, Version
 
 router = APIRouter(tags=["health"])
 
@@ -23,3 +24,9 @@ def version(backend: BackendDep, user: UserDep) -> Version:
 def me(user: UserDep) -> Me:
     """The signed-in user and whether they administer settings."""
     return Me(username=user.username, subject=user.subject, groups=list(user.groups), is_admin=user.is_admin)
+
+
+@router.get("/reasons", response_model=Reasons, operation_id="getReasons")
+def reasons(user: UserDep) -> Reasons:
+    """Every reason code a report can carry, with the sentence the web app shows for it."""
+    return Reasons(reasons=[Reason(code=code, text=text) for code, text in REASONS.items()])
