@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
+import pytest
 
 from amc_normalize import NormalizationReport
+from amc_normalize.extras import MissingExtraError
 from amc_normalize.pandas import ZIP_ZERO_PADDED
 
 
@@ -81,3 +85,10 @@ def test_empty_report() -> None:
     assert report.to_pandas().empty
     assert report.to_pandas(reasons=True).empty
     assert isinstance(report.to_pandas(reasons=True), pd.DataFrame)
+
+
+def test_to_pandas_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now fails as if not installed
+    with pytest.raises(MissingExtraError, match=r"amc-uploader\[pandas\]"):
+        _report().to_pandas()
+    assert "<table>" in _report()._repr_html_()  # the HTML view needs no pandas
