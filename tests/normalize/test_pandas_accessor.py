@@ -185,3 +185,11 @@ def test_suggest_names_the_pii_columns() -> None:
     assert suggestions["email"].pii_type == "EMAIL"
     assert suggestions["zip"].pii_type == "ZIP"
     assert suggestions["total"].pii_type is None
+
+
+@pytest.mark.parametrize("dtype", ["string[python]", "string[pyarrow]", "object"])
+def test_a_hashed_column_keeps_a_string_dtype(dtype: str) -> None:
+    df = pd.DataFrame({"email": pd.Series(["a@b.co", None], dtype=dtype)})
+    out = df.amc.hash({"email": "EMAIL"}, "US")
+    assert out["email"].dtype == df["email"].dtype
+    assert out["email"].isna().tolist() == [False, True]
