@@ -1,8 +1,8 @@
 """Normalization and SHA-256 hashing of PII exactly as Amazon Marketing Cloud matches it.
 
 The rules are `docs/normalization.md`; every module names the section it implements.
-Pure: stdlib + phonenumbers. pandas is imported only by `amc_normalize.pandas` and
-`amc_normalize.spark`; pyspark only while `amc_normalize.spark` builds a transform.
+Pure: stdlib + phonenumbers. pandas is imported only by `amc_normalize.pandas`, `amc_normalize.spark` and
+`NormalizationReport.to_pandas()`; pyspark only while `amc_normalize.spark` builds a transform.
 """
 
 from __future__ import annotations

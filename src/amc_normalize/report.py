@@ -1,8 +1,9 @@
 """Per-column outcome counts of a normalization run (and, with a country column, per country); JSON round
-trip and rich tables."""
+trip, rich tables, an HTML table for notebooks and a pandas DataFrame."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from collections.abc import Mapping
@@ -14,15 +15,24 @@ from amc_normalize.registry import SUPPORTED_COUNTRIES
 from amc_normalize.types import Outcome, PiiType
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.table import Table
 
 #: The per-country key of rows whose country column resolved to no country.
 UNKNOWN_COUNTRY = "unknown"
 
 
+#: How many invalid reasons the HTML table lists per column (the rest are summed up as "more").
+TOP_REASONS = 3
+
+
 @dataclass
 class ColumnReport:
-    """Counts of one column. `rows == ok + null + prehashed + invalid`."""
+    """Counts of one column. `rows == ok + null + prehashed + invalid`.
+
+    `notes` flag values without being an outcome of their own: each value is counted once above and may
+    also carry notes, e.g. the pandas adapter's `zip.zero_padded` (an integer postcode given its leading
+    zeros back, then ok) or `phone.float` (a value read from a float column). Empty for the record API."""
 
     pii_type: str
     rows: int = 0
@@ -30,13 +40,14 @@ class ColumnReport:
     null: int = 0
     prehashed: int = 0
     invalid_by_reason: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
 
     @property
     def invalid(self) -> int:
         return sum(self.invalid_by_reason.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "pii_type": self.pii_type,
             "rows": self.rows,
             "ok": self.ok,
@@ -45,6 +56,9 @@ class ColumnReport:
             "invalid": self.invalid,
             "invalid_by_reason": dict(sorted(self.invalid_by_reason.items())),
         }
+        if self.notes:  # only the pandas adapter writes notes; every other report keeps its shape
+            data["notes"] = dict(sorted(self.notes.items()))
+        return data
 
     def merge(self, other: ColumnReport) -> None:
         self.rows += other.rows
@@ -52,6 +66,7 @@ class ColumnReport:
         self.null += other.null
         self.prehashed += other.prehashed
         self.invalid_by_reason.update(other.invalid_by_reason)
+        self.notes.update(other.notes)
 
     @classmethod
     def from_dict(cls, c: dict[str, Any]) -> ColumnReport:
@@ -62,6 +77,7 @@ class ColumnReport:
             null=int(c["null"]),
             prehashed=int(c["prehashed"]),
             invalid_by_reason=Counter({str(k): int(v) for k, v in c.get("invalid_by_reason", {}).items()}),
+            notes=Counter({str(k): int(v) for k, v in c.get("notes", {}).items()}),
         )
 
 
@@ -165,6 +181,15 @@ class NormalizationReport:
             entry.null += null
             entry.prehashed += prehashed
             entry.invalid_by_reason.update(invalid)
+
+    def add_notes(
+        self, column: str, pii_type: str | PiiType, notes: Mapping[str, int], *, country: str | None = None
+    ) -> None:
+        """Flag values of `column` already counted by an outcome (see `ColumnReport.notes`); with
+        `country`, also in that country's counts."""
+        counts = {k: n for k, n in notes.items() if n}
+        for entry in self._entries(column, pii_type, country):
+            entry.notes.update(counts)
 
     def add_country_mismatch(self, column: str, counts: Mapping[str, int]) -> None:
         """Rows of `column` whose value looks like each other country's (`mismatch.mismatch_counts`)."""
@@ -294,3 +319,94 @@ class NormalizationReport:
                 cells.append("-" if c is None else f"{c.ok + c.prehashed}/{c.null}/{c.invalid}")
             table.add_row(key, str(country.rows), *cells, country_reason(key) or "")
         return table
+
+    def _repr_html_(self) -> str:
+        """The notebook view: one row per column with its counts, top invalid reasons and notes (raw
+        codes), the country-mismatch warnings and, with a country column, rows per country. Every name
+        is escaped; no value of the data is ever in a report."""
+        esc = html.escape
+        header = "".join(
+            f"<th>{h}</th>"
+            for h in ("column", "type", "rows", "ok", "null", "prehashed", "invalid", "top reasons", "notes")
+        )
+        body = []
+        for name, c in self.columns.items():
+            counts = "".join(
+                f'<td style="text-align:right">{n}</td>'
+                for n in (c.rows, c.ok, c.null, c.prehashed, c.invalid)
+            )
+            body.append(
+                f"<tr><td>{esc(name)}</td><td>{esc(c.pii_type)}</td>{counts}"
+                f"<td>{esc(_counts_text(c.invalid_by_reason, TOP_REASONS))}</td>"
+                f"<td>{esc(_counts_text(c.notes))}</td></tr>"
+            )
+        parts = [
+            '<div class="amc-report">',
+            f"<p><b>Normalization report</b>: {self.rows} rows, {len(self.columns)} PII columns, "
+            f"{self.invalid} invalid values</p>",
+            f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>",
+        ]
+        for w in self.country_mismatches():
+            parts.append(
+                f"<p>{esc(w['column'])}: {w['rows']} rows ({w['share']:.0%}) look like "
+                f"{esc(w['country'])}</p>"
+            )
+        if self.countries:
+            rows = "".join(
+                f'<tr><td>{esc(key)}</td><td style="text-align:right">{self.countries[key].rows}</td>'
+                f"<td>{esc(country_reason(key) or '')}</td></tr>"
+                for key in sorted(self.countries)
+            )
+            parts.append(
+                "<table><thead><tr><th>country</th><th>rows</th><th>note</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>"
+            )
+        parts.append("</div>")
+        return "".join(parts)
+
+    def to_pandas(self, *, reasons: bool = False) -> pd.DataFrame:
+        """The counts as a DataFrame (needs the `pandas` extra).
+
+        Default: one row per column, indexed by column name: pii_type, rows, ok, null, prehashed, invalid
+        and notes (the sum of `ColumnReport.notes`). `reasons=True`: the long form, one row per column and
+        reason with columns column, pii_type, kind (`invalid` or `note`), reason (raw code) and rows,
+        sorted by column then largest count; filter or pivot it as you like."""
+        from amc_normalize.extras import needs_extra
+
+        with needs_extra("pandas", "NormalizationReport.to_pandas"):
+            import pandas
+        if reasons:
+            records = [
+                {"column": name, "pii_type": c.pii_type, "kind": kind, "reason": reason, "rows": n}
+                for name, c in self.columns.items()
+                for kind, counts in (("invalid", c.invalid_by_reason), ("note", c.notes))
+                for reason, n in counts.most_common()
+            ]
+            frame = pandas.DataFrame(records, columns=["column", "pii_type", "kind", "reason", "rows"])
+            return frame.astype({"rows": "int64"})
+        records = [
+            {
+                "column": name,
+                "pii_type": c.pii_type,
+                "rows": c.rows,
+                "ok": c.ok,
+                "null": c.null,
+                "prehashed": c.prehashed,
+                "invalid": c.invalid,
+                "notes": sum(c.notes.values()),
+            }
+            for name, c in self.columns.items()
+        ]
+        columns = ["column", "pii_type", "rows", "ok", "null", "prehashed", "invalid", "notes"]
+        frame = pandas.DataFrame(records, columns=columns).set_index("column")
+        counts = {name: "int64" for name in columns[2:]}
+        return frame.astype(counts)
+
+
+def _counts_text(counts: Counter[str], limit: int | None = None) -> str:
+    """`code: n, code: n` largest first, at most `limit` codes and then `+k more`."""
+    ranked = counts.most_common()
+    shown = ranked if limit is None else ranked[:limit]
+    text = ", ".join(f"{code}: {n}" for code, n in shown)
+    hidden = len(ranked) - len(shown)
+    return f"{text}, +{hidden} more" if hidden else text
