@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from amc_normalize.mismatch import MIN_SHARE
+from amc_normalize.reasons import describe_reason
 from amc_normalize.registry import SUPPORTED_COUNTRIES
 from amc_normalize.types import Outcome, PiiType
 
@@ -337,8 +338,9 @@ class NormalizationReport:
             )
             body.append(
                 f"<tr><td>{esc(name)}</td><td>{esc(c.pii_type)}</td>{counts}"
-                f"<td>{esc(_counts_text(c.invalid_by_reason, TOP_REASONS))}</td>"
-                f"<td>{esc(_counts_text(c.notes))}</td></tr>"
+                f'<td title="{esc(_sentences(c.invalid_by_reason))}">'
+                f"{esc(_counts_text(c.invalid_by_reason, TOP_REASONS))}</td>"
+                f'<td title="{esc(_sentences(c.notes))}">{esc(_counts_text(c.notes))}</td></tr>'
             )
         parts = [
             '<div class="amc-report">',
@@ -401,6 +403,11 @@ class NormalizationReport:
         frame = pandas.DataFrame(records, columns=columns).set_index("column")
         counts = {name: "int64" for name in columns[2:]}
         return frame.astype(counts)
+
+
+def _sentences(counts: Counter[str]) -> str:
+    """The sentence of every code in `counts` (amc_normalize.reasons), for a tooltip."""
+    return " ".join(f"{code}: {describe_reason(code)}" for code, _ in counts.most_common())
 
 
 def _counts_text(counts: Counter[str], limit: int | None = None) -> str:

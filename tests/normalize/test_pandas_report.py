@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from amc_normalize import NormalizationReport
 from amc_normalize.extras import MissingExtraError
 from amc_normalize.pandas import ZIP_ZERO_PADDED
+from amc_normalize.reasons import REASONS
 
 
 def _report() -> NormalizationReport:
@@ -32,10 +34,12 @@ def test_html_table_has_the_counts_and_escapes_names() -> None:
     assert "<b>mail</b>" not in text
     assert "&lt;b&gt;mail&lt;/b&gt;" in text
     assert text.count("<tr>") == 3  # header and one row per column
-    for cell in ("<td>EMAIL</td>", '<td style="text-align:right">2</td>', "<td>zip.pattern: 2</td>"):
+    for cell in ("<td>EMAIL</td>", '<td style="text-align:right">2</td>', ">zip.pattern: 2</td>"):
         assert cell in text
     assert "email.format: 3, " in text and "+1 more" in text  # the top reasons, then how many more
-    assert f"<td>{ZIP_ZERO_PADDED}: 4</td>" in text
+    assert f">{ZIP_ZERO_PADDED}: 4</td>" in text
+    # each code's sentence (amc_normalize.reasons) is the cell's tooltip
+    assert f'title="zip.pattern: {html.escape(REASONS["zip.pattern"])}"' in text
     assert "10 rows, 2 PII columns, 8 invalid values" in text
 
 
