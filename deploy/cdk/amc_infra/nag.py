@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
+from amc_infra.publish import ASSET_BUCKET_PARAMETER
 from amc_uploader.job.layout import JOB_CONFIG_PREFIX, STAGING_PREFIX
 
 if TYPE_CHECKING:
@@ -52,15 +53,16 @@ def acknowledge_findings(stack: AmcUploaderStack) -> None:
         auth.user_pool,
         "AwsSolutions-COG2",
         "MFA is optional by product decision (issue 6): users may enrol TOTP; threat protection "
-        "(Plus plan, on by default) asks for it on risky sign-ins. Users are admin-created only.",
+        "(Plus plan, context threatProtection=true) asks for it on risky sign-ins. Users are "
+        "admin-created only.",
     )
     if not stack.config.threat_protection:
         for rule in ("AwsSolutions-COG8",):
             _ack(
                 auth.user_pool,
                 rule,
-                "Threat protection (Plus feature plan, billed per active user) was switched off by the "
-                "deployer with context threatProtection=false; it is on by default.",
+                "Threat protection needs the Plus feature plan, billed per monthly active user: off by "
+                "default (issue 14), on with context threatProtection=true.",
             )
     for fn in (api.handler, upload.uploader, upload.refresher, u.grants.handler):
         _ack(
@@ -176,6 +178,8 @@ def _acknowledge_cdk_providers(stack: AmcUploaderStack) -> None:
                 "Action::s3:Abort*",
                 "Resource::*",
                 "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+                # The one-click template's assets bucket (amc_infra/publish.py) instead of CDK's.
+                f"Resource::arn:<AWS::Partition>:s3:::<{ASSET_BUCKET_PARAMETER}>/*",
                 *(f"Resource::{_ref(stack, bucket)}/*" for bucket in buckets),
                 # With a customer key the artifacts bucket is SSE-KMS: CDK grants the key's data actions.
                 *(CMK_ACTIONS if units.keys.customer_key else ()),
