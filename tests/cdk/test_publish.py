@@ -154,3 +154,30 @@ def test_publish_prints_the_copy_command_and_the_launch_link(published: Publishe
         f"&param_AssetBucketName={BUCKET}&param_AssetPrefix={PREFIX}"
     ) in out
     assert "--capabilities CAPABILITY_IAM" in out
+
+
+def test_launch_instructions_for_the_bucket_root() -> None:
+    from amc_infra.publish import launch_instructions
+
+    text = launch_instructions(
+        Path("publish"), bucket="b-assets", prefix="", region="us-west-2", stack_name="S"
+    )
+    assert "aws s3 sync publish s3://b-assets/ --region us-west-2" in text
+    assert "templateURL=https://b-assets.s3.us-west-2.amazonaws.com/template.json&stackName=S" in text
+    assert "ParameterKey=AssetPrefix" not in text  # the parameter's default (empty) applies
+
+
+def test_directory_assets_zip_to_the_same_bytes_every_time(tmp_path: Path) -> None:
+    from amc_infra.publish import PublishedAsset, copy_assets
+
+    source = tmp_path / "asset.abc"
+    (source / "pkg").mkdir(parents=True)
+    (source / "pkg" / "mod.py").write_text("x = 1\n")
+    (source / "handler.py").write_text("def handler(event, context):\n    return None\n")
+    assets = {"abc": PublishedAsset(source="asset.abc", key="assets/abc.zip", zipped=True)}
+    first = copy_assets(tmp_path, assets, tmp_path / "one")[0].read_bytes()
+    os.utime(source / "handler.py", (0, 0))
+    second = copy_assets(tmp_path, assets, tmp_path / "two")[0].read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "one" / "assets" / "abc.zip") as zf:
+        assert zf.namelist() == ["handler.py", "pkg/mod.py"]
