@@ -7,25 +7,44 @@
 #                 minus what Glue ships), installed by the job through --additional-python-modules
 #   web-placeholder/  a one-page stand-in deployed when web/ has no package.json yet
 #   web/dist      (in web/) built with npm ci && npm run build when web/package.json exists
+#   glue-job/additional-python-modules.txt  the --additional-python-modules value of a standalone Glue job
+#                 whose files were copied to $GLUE_CODE_URI (default s3://YOUR_BUCKET/glue/)
+#   publish/      with --publish: the one-click CloudFormation template (template.json, no CDK bootstrap)
+#                 and assets/ to copy to an S3 bucket (deploy/cdk/publish.py; prints the copy command and
+#                 the console link; --bucket/--prefix/--region only fill in those printed commands)
 # Idempotent: each step hashes its inputs into build/.stamps/ and is skipped when nothing changed;
 # the Lambda and Glue dependency sets are cached in build/.cache/ and reused while the requirements hold.
 # pip/npm output goes to build/logs/<step>.log and is shown only when a step fails.
-# Usage: deploy/build.sh [--force] [--skip-web]
+# Usage: deploy/build.sh [--force] [--skip-web] [--publish [--bucket NAME] [--prefix PREFIX/] [--region R]]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 OUT="$ROOT/deploy/build"
 STAMPS="$OUT/.stamps"
+GLUE_CODE_URI="${GLUE_CODE_URI:-s3://YOUR_BUCKET/glue/}"
 FORCE=0
 SKIP_WEB=0
-for arg in "$@"; do
-  case "$arg" in
+PUBLISH=0
+PUBLISH_ARGS=()
+usage() {
+  echo "usage: deploy/build.sh [--force] [--skip-web] [--publish [--bucket NAME] [--prefix PREFIX/] [--region R]]" >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
     --force) FORCE=1 ;;
     --skip-web) SKIP_WEB=1 ;;
-    *) echo "usage: deploy/build.sh [--force] [--skip-web]" >&2; exit 2 ;;
+    --publish) PUBLISH=1 ;;
+    --bucket | --prefix | --region)
+      [ $# -ge 2 ] || usage
+      PUBLISH_ARGS+=("$1" "$2")
+      shift ;;
+    *) usage ;;
   esac
+  shift
 done
+[ ${#PUBLISH_ARGS[@]} -eq 0 ] || [ "$PUBLISH" -eq 1 ] || usage
 
 # Lambda runtime python3.12 on x86_64 (the stack sets Architecture.X86_64 to match).
 LAMBDA_PLATFORM=(--platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.12 --implementation cp)
@@ -221,3 +240,30 @@ printf '  %-28s %s unzipped (limit 250M)\n' "lambda bundle" "$(size_of "$OUT/lam
 printf '  %-28s %s (%s wheels)\n' "glue wheels" "$(size_of "$OUT/glue/wheels")" \
   "$(find "$OUT/glue/wheels" -name '*.whl' | wc -l)" >&2
 if [ -f web/dist/index.html ]; then printf '  %-28s %s\n' "web/dist" "$(size_of web/dist)" >&2; fi
+
+# The standalone Glue job's --additional-python-modules value, from the function the stack uses.
+mkdir -p "$OUT/glue-job"
+"$PY" - "$ROOT/deploy/cdk/amc_infra/paths.py" "$OUT/glue" "$GLUE_CODE_URI" \
+  >"$OUT/glue-job/additional-python-modules.txt" <<'EOF'
+import importlib.util
+import sys
+from pathlib import Path
+
+spec = importlib.util.spec_from_file_location("amc_infra_paths", sys.argv[1])
+assert spec and spec.loader
+paths = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = paths  # dataclasses look their module up
+spec.loader.exec_module(paths)
+glue = Path(sys.argv[2])
+root = sys.argv[3] if sys.argv[3].endswith("/") else sys.argv[3] + "/"
+wheels = paths.BuildPaths(lambda_dir=glue, glue_dir=glue, web_dir=glue).glue_wheels
+print(paths.additional_python_modules(f"{root}wheels/", wheels))
+EOF
+log "standalone Glue job: aws s3 sync deploy/build/glue ${GLUE_CODE_URI%/}/, then --additional-python-modules"
+printf '  %s\n' "$(cat "$OUT/glue-job/additional-python-modules.txt")" >&2
+printf '  (saved in deploy/build/glue-job/additional-python-modules.txt; GLUE_CODE_URI=s3://bucket/prefix/ sets the root)\n' >&2
+
+if [ "$PUBLISH" -eq 1 ]; then
+  log "one-click template: deploy/cdk/publish.py -> deploy/build/publish/"
+  "$PY" deploy/cdk/publish.py --out "$OUT/publish" "${PUBLISH_ARGS[@]}"
+fi

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aws_cdk as cdk
 from amc_infra import AmcUploaderStack, BuildPaths, StackConfig
+from amc_infra.publish import PublishSynthesizer
 from cdk_nag import AwsSolutionsChecks
 
 CDK_DIR = Path(__file__).resolve().parent
@@ -41,7 +42,7 @@ def config_from_context(app: cdk.App) -> StackConfig:
         admin_email=text("adminEmail"),
         customer_kms_key_arn=text("customerKmsKeyArn"),
         amc_region=text("amcRegion") or "NA",
-        threat_protection=_context_flag(app, "threatProtection", True),
+        threat_protection=_context_flag(app, "threatProtection", False),
         auth_domain_prefix=text("authDomainPrefix"),
         web_domain_name=text("webDomainName"),
         web_certificate_arn=text("webCertificateArn"),
@@ -49,8 +50,16 @@ def config_from_context(app: cdk.App) -> StackConfig:
     )
 
 
-def build_app(outdir: Path | None = None, context: dict[str, object] | None = None) -> cdk.App:
-    """The app with cdk-nag AwsSolutions checks as a validation plugin (open findings fail synth)."""
+def build_app(
+    outdir: Path | None = None,
+    context: dict[str, object] | None = None,
+    synthesizer: PublishSynthesizer | None = None,
+) -> cdk.App:
+    """The app with cdk-nag AwsSolutions checks as a validation plugin (open findings fail synth).
+
+    Without `synthesizer` the stack uses CDK's default one (`cdk deploy`, bootstrap bucket); with a
+    `PublishSynthesizer` it is the one-click template (deploy/cdk/publish.py).
+    """
     # The CDK CLI passes its own output directory (CDK_OUTDIR); direct runs write to deploy/cdk/cdk.out.
     if outdir is None and "CDK_OUTDIR" not in os.environ:
         outdir = CDK_DIR / "cdk.out"
@@ -61,6 +70,7 @@ def build_app(outdir: Path | None = None, context: dict[str, object] | None = No
         str(app.node.try_get_context("stackName") or DEFAULT_STACK_NAME),
         paths=BuildPaths.from_repo(),
         config=config_from_context(app),
+        **({"synthesizer": synthesizer} if synthesizer else {}),
     )
     return app
 

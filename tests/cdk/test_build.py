@@ -48,6 +48,7 @@ def test_build_rerun_is_idempotent_and_fast(build_paths: Any, tmp_path: Path) ->
         "deploy/lambdas",
         "deploy/build.sh",
         "deploy/build",
+        "deploy/cdk/amc_infra/paths.py",
     ):
         source = REPO_ROOT / rel
         if source.is_dir():
@@ -65,6 +66,24 @@ def test_build_rerun_is_idempotent_and_fast(build_paths: Any, tmp_path: Path) ->
         assert f"{step}: up to date" in again.stderr
     assert "unzipped (limit 250M)" in again.stderr  # sizes are printed
     assert elapsed < 10
+    # The standalone Glue job's module list: printed and written, library wheel first.
+    wheels = sorted((root / "deploy/build/glue/wheels").glob("*.whl"))
+    modules = (root / "deploy/build/glue-job/additional-python-modules.txt").read_text().strip()
+    assert modules in again.stderr
+    uris = modules.split(",")
+    assert uris[0].startswith("s3://YOUR_BUCKET/glue/wheels/amc_uploader-")
+    assert sorted(uris) == sorted(f"s3://YOUR_BUCKET/glue/wheels/{w.name}" for w in wheels)
+
+
+def test_build_refuses_publish_options_without_publish() -> None:
+    proc = subprocess.run(
+        [str(REPO_ROOT / "deploy" / "build.sh"), "--bucket", "my-assets"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "--publish" in proc.stderr
 
 
 def test_build_rejects_unknown_arguments() -> None:

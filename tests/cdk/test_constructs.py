@@ -135,7 +135,9 @@ def test_data_tables_and_secret_encrypted_with_stack_key() -> None:
 
 def test_auth_admin_only_pool_with_pkce_client() -> None:
     stack = new_stack()
-    auth = Auth(stack, "Auth", admin_email="admin@example.com", domain_prefix="amc-test-123")
+    auth = Auth(
+        stack, "Auth", admin_email="admin@example.com", domain_prefix="amc-test-123", threat_protection=True
+    )
     auth.add_web_client("https://d111.cloudfront.net")
     t = Template.from_stack(stack)
     pool = only(t, "AWS::Cognito::UserPool")["Properties"]
@@ -171,9 +173,10 @@ def test_auth_admin_only_pool_with_pkce_client() -> None:
     )
 
 
-def test_auth_without_threat_protection_uses_essentials() -> None:
+def test_auth_without_threat_protection_uses_essentials_by_default() -> None:
+    """Threat protection is billed per monthly active user (Plus plan): off unless asked for."""
     stack = new_stack()
-    Auth(stack, "Auth", admin_email="admin@example.com", domain_prefix="amc-test", threat_protection=False)
+    Auth(stack, "Auth", admin_email="admin@example.com", domain_prefix="amc-test")
     t = Template.from_stack(stack)
     pool = only(t, "AWS::Cognito::UserPool")["Properties"]
     assert pool["UserPoolTier"] == "ESSENTIALS"
@@ -308,8 +311,10 @@ def test_upload_manifest_trigger_dlq_and_schedule(bundle_dir: Path) -> None:
     assert set(functions) == {"uploader.handler", "refresher.handler"}
     assert "DeadLetterConfig" in functions["uploader.handler"]
     t.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 2})
-    queue = only(t, "AWS::SQS::Queue")["Properties"]
-    assert "KmsMasterKeyId" in queue
+    (queue,) = t.find_resources("AWS::SQS::Queue").values()
+    assert "KmsMasterKeyId" in queue["Properties"]
+    # Undelivered work: kept when the stack is deleted or the queue replaced.
+    assert queue["DeletionPolicy"] == queue["UpdateReplacePolicy"] == "Retain"
     notification = only(t, "Custom::S3BucketNotifications")["Properties"]["NotificationConfiguration"]
     config = notification["LambdaFunctionConfigurations"][0]
     assert config["Events"] == ["s3:ObjectCreated:*"]

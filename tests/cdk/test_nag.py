@@ -79,6 +79,7 @@ def test_acknowledged_rules_are_the_expected_ones(synth: Synth) -> None:
     assert rules == {
         "AwsSolutions-SMG4",  # LWA secret: issued by Amazon, not rotatable
         "AwsSolutions-COG2",  # MFA optional by requirement
+        "AwsSolutions-COG8",  # threat protection (Plus plan, billed per user) off by default
         "AwsSolutions-L1",  # Python 3.12 bundle; CDK provider runtimes
         "AwsSolutions-APIG3",  # no WAF by default
         "AwsSolutions-APIG4",  # health check

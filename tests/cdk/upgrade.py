@@ -17,6 +17,8 @@ STATEFUL_TYPES = (
     "AWS::SecretsManager::Secret",
     "AWS::KMS::Key",
     "AWS::Logs::LogGroup",
+    # The uploader's dead-letter queue: manifest events whose upload failed, still to be redriven.
+    "AWS::SQS::Queue",
 )
 # "Update requires: Replacement" in the CloudFormation reference (kept conservative: a false alarm asks
 # for a look, a miss loses data). The registry's create-only properties are added by `replacing_properties`.
@@ -27,6 +29,7 @@ REPLACING = {
     "AWS::SecretsManager::Secret": {"Name"},
     "AWS::KMS::Key": {"KeySpec", "KeyUsage", "MultiRegion"},
     "AWS::Logs::LogGroup": {"LogGroupName"},
+    "AWS::SQS::Queue": {"QueueName", "FifoQueue"},
 }
 
 

@@ -19,7 +19,7 @@ class Auth(Construct):
         *,
         admin_email: str,
         domain_prefix: str,
-        threat_protection: bool = True,
+        threat_protection: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
@@ -41,7 +41,8 @@ class Auth(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
-            # Threat protection (formerly "advanced security") needs the Plus feature plan.
+            # Threat protection (formerly "advanced security") needs the Plus feature plan, billed per
+            # monthly active user: off unless asked for. Switching the plan is an in-place update.
             feature_plan=cognito.FeaturePlan.PLUS if threat_protection else cognito.FeaturePlan.ESSENTIALS,
             standard_threat_protection_mode=(
                 cognito.StandardThreatProtectionMode.FULL_FUNCTION if threat_protection else None

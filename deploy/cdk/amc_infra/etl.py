@@ -12,6 +12,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from amc_infra.paths import additional_python_modules
+
 GLUE_VERSION = "5.0"
 CODE_PREFIX = "glue/"
 ENTRY_SCRIPT = "amc_transformations.py"
@@ -77,7 +79,7 @@ class Etl(Construct):
         )
         code_root = f"s3://{artifacts_bucket.bucket_name}/{CODE_PREFIX}"
         self.default_arguments = {
-            "--additional-python-modules": ",".join(f"{code_root}wheels/{w}" for w in wheels),
+            "--additional-python-modules": additional_python_modules(f"{code_root}wheels/", wheels),
             "--enable-continuous-cloudwatch-log": "true",
             "--enable-continuous-log-filter": "true",
             "--enable-metrics": "true",

@@ -9,6 +9,11 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 BUILD_SCRIPT = "deploy/build.sh"
 
 
+def additional_python_modules(wheels_uri: str, wheels: list[str]) -> str:
+    """Glue's `--additional-python-modules` value: the wheels under `wheels_uri` (ends in /), in order."""
+    return ",".join(f"{wheels_uri}{wheel}" for wheel in wheels)
+
+
 class BuildOutputMissingError(RuntimeError):
     """The build output the stack deploys is missing: run deploy/build.sh first."""
 

@@ -73,7 +73,7 @@ class StackConfig:
     admin_email: str | None = None
     customer_kms_key_arn: str | None = None
     amc_region: str = "NA"
-    threat_protection: bool = True
+    threat_protection: bool = False
     auth_domain_prefix: str | None = None
     web_domain_name: str | None = None
     web_certificate_arn: str | None = None

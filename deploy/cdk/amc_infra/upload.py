@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
@@ -40,6 +40,8 @@ class Upload(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            # Holds manifest events whose upload failed: work not done yet, so it outlives the stack.
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.uploader = PythonFunction(
             self,
