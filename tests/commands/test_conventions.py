@@ -18,7 +18,8 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
-from amc_normalize import SUPPORTED_COUNTRIES
+from amc_client.models import ConsentType, DataType
+from amc_normalize import SUPPORTED_COUNTRIES, PiiType
 from amc_uploader import __version__
 from amc_uploader.cli import app
 from amc_uploader.commands.options import COUNTRIES, Choices, Countries
@@ -33,8 +34,8 @@ def _walk() -> Iterator[tuple[Path_, Any, typer.Context]]:
         name = path[-1] if path else "amc-uploader"
         ctx = typer.Context(command, info_name=name, parent=parent, **command.context_settings)
         yield path, command, ctx
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from visit((*path, name), sub, ctx)
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            yield from visit((*path, sub_name), sub, ctx)
 
     yield from visit((), typer.main.get_command(app), None)
 
@@ -314,3 +315,47 @@ def test_the_installed_entry_point_prints_one_line_errors_when_not_a_terminal(tm
         assert done.returncode == 2 and done.stdout == ""
         (line,) = done.stderr.splitlines()
         assert line.startswith("error: ") and ("--force" in line or "ADDITIVE, FULL_REPLACE" in line)
+
+
+@pytest.mark.parametrize(
+    ("args", "values"),
+    [
+        pytest.param(["run", "--type", "a=WEEKDAY"], [t.value for t in DataType], id="run --type"),
+        pytest.param(["run", "--consent", "a=MAYBE"], [k.value for k in ConsentType], id="run --consent"),
+        pytest.param(["run", "-p", "a=SSN"], [t.value for t in PiiType], id="run --pii"),
+        pytest.param(
+            ["normalize", "{src}", "{out}", "-p", "a=SSN"], [t.value for t in PiiType], id="normalize --pii"
+        ),
+        pytest.param(
+            ["normalize", "{src}", "{out}", "-p", "a=EMAIL", "--consent", "a=MAYBE"],
+            [k.value for k in ConsentType],
+            id="normalize --consent",
+        ),
+        pytest.param(
+            ["forget", "-i", "{src}", "-p", "a=SSN", "--dry-run"],
+            [t.value for t in PiiType],
+            id="forget --pii",
+        ),
+    ],
+)
+def test_column_value_pairs_reject_an_unknown_kind_naming_the_kinds(
+    args: list[str], values: list[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("a\nx@example.com\n", encoding="utf-8")
+    args = [a.format(src=source, out=tmp_path / "out.csv") for a in args]
+    if args[0] == "run":
+        args += ["-i", str(source), "--dataset-id", "d", "--dry-run"]
+    outcome = _invoke([*args, "-c", "US"])
+    assert outcome.exit_code == 2, outcome.output
+    (line,) = _error_lines(outcome.output)
+    assert line.startswith("error: ") and set(values) <= set(re.findall(r"[A-Z_]+", line)), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_the_upload_format_choices_are_formats_amc_takes() -> None:
+    from amc_client.models import UploadFileFormat
+    from amc_uploader.commands.amc_cmd import UPLOAD_FORMATS
+
+    kinds = {UploadFileFormat.of(v).model_dump_json(exclude_none=True) for v in UPLOAD_FORMATS.values}
+    assert len(kinds) == len(UPLOAD_FORMATS.values) == 3
