@@ -41,7 +41,7 @@ class OneLineErrors(TyperGroup):
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except typer.TyperException as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # a group without a sub-command: its help
-                typer.echo(exc.format_message(), err=True)
+                typer.echo(exc.format_message())
             else:
                 typer.echo(f"error: {_one_line(exc)}", err=True)
             sys.exit(exc.exit_code)

@@ -359,3 +359,10 @@ def test_the_upload_format_choices_are_formats_amc_takes() -> None:
 
     kinds = {UploadFileFormat.of(v).model_dump_json(exclude_none=True) for v in UPLOAD_FORMATS.values}
     assert len(kinds) == len(UPLOAD_FORMATS.values) == 3
+
+
+def test_a_group_without_a_command_prints_its_help() -> None:
+    for path in ([], ["amc"], ["amc", "uploads"]):
+        outcome = CliRunner().invoke(app, path)
+        assert outcome.exit_code == 2
+        assert outcome.stdout.startswith("Usage: ") and "Commands:" in outcome.stdout
