@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,11 @@ class ColumnReport:
             invalid_by_reason=Counter({str(k): int(v) for k, v in c.get("invalid_by_reason", {}).items()}),
             notes=Counter({str(k): int(v) for k, v in c.get("notes", {}).items()}),
         )
+
+
+def reason_legend(codes: Iterable[str]) -> list[str]:
+    """`code: sentence` for each distinct reason code, sorted: the legend printed under a table of counts."""
+    return [f"{code}: {describe_reason(code)}" for code in sorted(set(codes))]
 
 
 def country_reason(key: str) -> str | None:
@@ -269,16 +274,21 @@ class NormalizationReport:
         return f"NormalizationReport(rows={self.rows}, columns={list(self.columns)})"
 
     def render(self, title: str | None = "Normalization report") -> Table:
-        """A rich Table: one line per column, invalid reasons spelled out."""
+        """A rich Table: one line per column, invalid reasons spelled out; below it, the sentence of every
+        reason code it (or `render_countries`) shows."""
         from rich.table import Table
 
         mismatches = self.country_mismatches()
-        caption = None
+        lines = []
         if mismatches:
-            caption = "looks like another country: " + "; ".join(
-                f"{w['column']} {w['share']:.0%} {w['country']}" for w in mismatches
+            lines.append(
+                "looks like another country: "
+                + "; ".join(f"{w['column']} {w['share']:.0%} {w['country']}" for w in mismatches)
             )
-        table = Table(title=title, caption=caption)
+        codes = [code for c in self.columns.values() for code in c.invalid_by_reason]
+        codes += [code for code in map(country_reason, self.countries) if code is not None]
+        lines += reason_legend(codes)
+        table = Table(title=title, caption="\n".join(lines) or None, caption_justify="left")
         table.add_column("column")
         table.add_column("type")
         for name in ("rows", "ok", "null", "prehashed", "invalid"):

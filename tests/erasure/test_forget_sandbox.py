@@ -243,7 +243,8 @@ def test_forget_bad_usage_is_one_line(amc_sandbox_env: dict[str, str], tmp_path:
     cases: list[tuple[list[str], str]] = [
         (["--pii", "name=NAME"], "NAME is not an AMC identity type"),
         (["--pii", "mail=EMAIL"], "p.csv: column 'mail': not in the file's header"),
-        (["--pii", "email=EMAIL", "--country", "XX"], "'XX' is not supported"),
+        (["--pii", "email=EMAIL", "--country", "BR"], "'BR' is not supported"),
+        (["--pii", "email=EMAIL", "--country", "XX"], "'XX' is not a country code or name"),
     ]
     for extra, message in cases:
         run = CliRunner().invoke(app, ["forget", "--input", str(path), *extra])

@@ -156,7 +156,7 @@ def test_failure_midway_removes_partial_output_and_keeps_old_file(tmp_path: Path
     source.write_bytes(b"id,email,phone,zip,first_name\n" + good.encode() + b"x,\xff,1,2,3\n")
     target = tmp_path / "out.csv"
     target.write_text("previous run\n")
-    result = run("normalize", source, target, "--country", "US", *PII)
+    result = run("normalize", source, target, "--country", "US", *PII, "--force")
     assert result.returncode == 1
     assert ":5002: not valid UTF-8" in result.stderr
     assert target.read_text() == "previous run\n"
@@ -381,10 +381,10 @@ def test_normalize_consent_policy_and_report(tmp_path: Path) -> None:
     assert consent["reasons"] == {"consent.denied": 1, "consent.missing": 1} and consent["rows_dropped"] == 2
     assert "consent.missing: 1" in done.stdout
     failed = CliRunner().invoke(
-        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--missing-consent", "fail"]
+        app, [*base, "--consent", "amzn_user_data=AMZN_USER_DATA", "--missing-consent", "fail", "--force"]
     )
     assert failed.exit_code == 1 and "eu.csv, line 3" in " ".join(failed.output.split())
     assert "b@example.com" not in failed.output
-    kept = CliRunner().invoke(app, [*base, "--missing-consent", "keep", "--report", str(report)])
+    kept = CliRunner().invoke(app, [*base, "--missing-consent", "keep", "--report", str(report), "--force"])
     assert kept.exit_code == 0 and len((tmp_path / "out.csv").read_text().splitlines()) == 4
     assert json.loads(report.read_text())["consent"]["rows_kept_without_consent"] == 3

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -30,6 +30,8 @@ from amc_client import (
     build_dataset,
     load_column_file,
 )
+from amc_client.models import CompressionFormat, Period, UpdateStrategy, UploadStatus
+from amc_uploader.commands.options import Choices, Command, country_option
 
 amc_app = typer.Typer(
     name="amc", help="Talk to the AMC API (accounts, instances, datasets, uploads).", no_args_is_help=True
@@ -40,11 +42,25 @@ amc_app.add_typer(datasets_app, name="datasets")
 amc_app.add_typer(uploads_app, name="uploads")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the full result as JSON.")
-INSTANCE_OPTION = typer.Option(None, "--instance", help="AMC instance id (default: AMC_INSTANCE_ID).")
-PAGE_SIZE_OPTION = typer.Option(None, "--page-size", min=1, help="Items per API page (all pages are read).")
-COLUMNS_OPTION = typer.Option(
-    ..., "--columns", exists=True, dir_okay=False, help="JSON or TOML column definitions."
+INSTANCE_OPTION = typer.Option(
+    None, "--instance", metavar="ID", help="AMC instance id (default: AMC_INSTANCE_ID)."
 )
+PAGE_SIZE_OPTION = typer.Option(
+    None, "--page-size", min=1, metavar="N", help="Items per API page (all pages are read)."
+)
+COLUMNS_OPTION = typer.Option(
+    ..., "--columns", exists=True, dir_okay=False, metavar="PATH", help="JSON or TOML column definitions."
+)
+DATASET_ID_ARGUMENT = typer.Argument(..., metavar="DATASET_ID", help="Dataset id.")
+UPLOAD_ID_ARGUMENT = typer.Argument(..., metavar="UPLOAD_ID", help="Upload id.")
+SECONDS = "SECONDS"
+
+PERIODS = Choices(Period)
+UPLOAD_STATUSES = Choices(UploadStatus)
+UPDATE_STRATEGIES = Choices(UpdateStrategy)
+COMPRESSIONS = Choices(get_args(CompressionFormat))
+#: The names `UploadFileFormat.of` takes for AMC's three file formats.
+UPLOAD_FORMATS = Choices(("CSV", "JSONL", "PARQUET"))
 
 
 def register(app: typer.Typer) -> None:
@@ -118,7 +134,7 @@ def _run(action: Callable[[AmcClient], None]) -> None:
         action(client)
 
 
-@amc_app.command("accounts")
+@amc_app.command("accounts", cls=Command)
 def accounts(as_json: bool = JSON_OPTION) -> None:
     """List the AMC accounts (advertiser entity ids) this LwA grant can use."""
 
@@ -136,9 +152,11 @@ def accounts(as_json: bool = JSON_OPTION) -> None:
     _run(action)
 
 
-@amc_app.command("instances")
+@amc_app.command("instances", cls=Command)
 def instances(
-    instance_id: str | None = typer.Argument(None, help="Show one instance instead of listing."),
+    instance_id: str | None = typer.Argument(
+        None, metavar="INSTANCE_ID", help="Show one instance instead of listing."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List the AMC instances of AMC_ADVERTISER_ID, or show one."""
@@ -184,7 +202,7 @@ def _dataset_rows(items: Sequence[DataSet]) -> list[tuple[Any, ...]]:
 _DATASET_COLUMNS = ["dataSetId", "type", "period", "countryCode", "columns", "description"]
 
 
-@datasets_app.command("list")
+@datasets_app.command("list", cls=Command)
 def datasets_list(
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -202,9 +220,9 @@ def datasets_list(
     _run(action)
 
 
-@datasets_app.command("get")
+@datasets_app.command("get", cls=Command)
 def datasets_get(
-    dataset_id: str = typer.Argument(..., help="Dataset id."),
+    dataset_id: str = DATASET_ID_ARGUMENT,
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -245,16 +263,26 @@ def _identity_label(ext: Any, main_id: bool | None, main_type: bool | None) -> s
     return ""
 
 
-@datasets_app.command("create")
+@datasets_app.command("create", cls=Command)
 def datasets_create(  # noqa: PLR0917 - typer maps parameters to options
     dataset_id: str = typer.Argument(
-        ..., help="New dataset id (lowercase letters, digits, underscores; a letter first)."
+        ...,
+        metavar="DATASET_ID",
+        help="New dataset id (lowercase letters, digits, underscores; a letter first).",
     ),
     columns_file: Path = COLUMNS_OPTION,
-    description: str | None = typer.Option(None, "--description"),
-    period: str | None = typer.Option(None, "--period", help="PT1H, P1D (FACT default) or P1M."),
-    country_code: str | None = typer.Option(None, "--country", help="Dataset country (identity datasets)."),
-    kms_key_arn: str | None = typer.Option(None, "--kms-key-arn", help="Customer KMS key (spec C.3)."),
+    description: str | None = typer.Option(
+        None, "--description", metavar="TEXT", help="Dataset description."
+    ),
+    period: str | None = PERIODS.option(
+        "--period", default=None, help="Time partitions (FACT default: P1D)."
+    ),
+    country_code: str | None = country_option(
+        "Dataset country (an alpha-2 or alpha-3 code or a name).", default=None
+    ),
+    kms_key_arn: str | None = typer.Option(
+        None, "--kms-key-arn", metavar="ARN", help="Customer KMS key (spec C.3)."
+    ),
     instance: str | None = INSTANCE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the request body; do not call AMC."),
     as_json: bool = JSON_OPTION,
@@ -291,9 +319,9 @@ def datasets_create(  # noqa: PLR0917 - typer maps parameters to options
     _run(action)
 
 
-@datasets_app.command("delete")
+@datasets_app.command("delete", cls=Command)
 def datasets_delete(
-    dataset_id: str = typer.Argument(..., help="Dataset id."),
+    dataset_id: str = DATASET_ID_ARGUMENT,
     instance: str | None = INSTANCE_OPTION,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask (deletion is irreversible)."),
     as_json: bool = JSON_OPTION,
@@ -328,10 +356,14 @@ def _upload_rows(items: Sequence[Upload]) -> list[tuple[Any, ...]]:
 _UPLOAD_COLUMNS = ["uploadId", "dataSetId", "status", "createdAt", "country", "source", "message"]
 
 
-@uploads_app.command("list")
+@uploads_app.command("list", cls=Command)
 def uploads_list(
-    dataset_id: str | None = typer.Option(None, "--dataset", help="Only uploads of this dataset."),
-    status: str | None = typer.Option(None, "--status", help="Only uploads with this status."),
+    dataset_id: str | None = typer.Option(
+        None, "--dataset", metavar="ID", help="Only uploads of this dataset."
+    ),
+    status: str | None = UPLOAD_STATUSES.option(
+        "--status", default=None, help="Only uploads with this status."
+    ),
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
     page_size: int | None = PAGE_SIZE_OPTION,
@@ -357,10 +389,10 @@ def _show_upload(upload: Upload, as_json: bool) -> None:
         _table("metrics", ["metric", "value"], [(k, json.dumps(v)) for k, v in upload.metrics.items()])
 
 
-@uploads_app.command("get")
+@uploads_app.command("get", cls=Command)
 def uploads_get(
-    dataset_id: str = typer.Argument(..., help="Dataset id."),
-    upload_id: str = typer.Argument(..., help="Upload id."),
+    dataset_id: str = DATASET_ID_ARGUMENT,
+    upload_id: str = UPLOAD_ID_ARGUMENT,
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -368,12 +400,16 @@ def uploads_get(
     _run(lambda client: _show_upload(_instance(client, instance).get_upload(dataset_id, upload_id), as_json))
 
 
-@uploads_app.command("wait")
+@uploads_app.command("wait", cls=Command)
 def uploads_wait(  # noqa: PLR0917 - typer maps parameters to options
-    dataset_id: str = typer.Argument(..., help="Dataset id."),
-    upload_id: str = typer.Argument(..., help="Upload id."),
-    timeout: float = typer.Option(3600.0, "--timeout", help="Give up after this many seconds."),
-    poll: float = typer.Option(5.0, "--poll", help="First polling interval in seconds (grows to 60)."),
+    dataset_id: str = DATASET_ID_ARGUMENT,
+    upload_id: str = UPLOAD_ID_ARGUMENT,
+    timeout: float = typer.Option(
+        3600.0, "--timeout", metavar=SECONDS, help="Give up after this many seconds."
+    ),
+    poll: float = typer.Option(
+        5.0, "--poll", metavar=SECONDS, help="First polling interval in seconds (grows to 60)."
+    ),
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -390,17 +426,23 @@ def uploads_wait(  # noqa: PLR0917 - typer maps parameters to options
     _run(action)
 
 
-@uploads_app.command("create")
+@uploads_app.command("create", cls=Command)
 def uploads_create(  # noqa: PLR0917 - typer maps parameters to options
-    dataset_id: str = typer.Argument(..., help="Dataset id."),
-    bucket: str = typer.Option(..., "--bucket", help="S3 bucket of the data."),
-    manifest_key: str | None = typer.Option(None, "--manifest-key", help="Key of a manifest (.txt)."),
-    file_key: str | None = typer.Option(None, "--file-key", help="Key of one data file."),
-    prefix: str | None = typer.Option(None, "--prefix", help="Prefix of the data files."),
-    file_format: str = typer.Option("CSV", "--format", help="CSV, JSONL or PARQUET."),
-    update_strategy: str = typer.Option("ADDITIVE", "--update-strategy"),
-    country_code: str | None = typer.Option(None, "--country"),
-    compression: str = typer.Option("GZIP", "--compression", help="GZIP or NONE (BZIP, ZIP, SNAPPY)."),
+    dataset_id: str = DATASET_ID_ARGUMENT,
+    bucket: str = typer.Option(..., "--bucket", metavar="BUCKET", help="S3 bucket of the data."),
+    manifest_key: str | None = typer.Option(
+        None, "--manifest-key", metavar="KEY", help="Key of a manifest (.txt)."
+    ),
+    file_key: str | None = typer.Option(None, "--file-key", metavar="KEY", help="Key of one data file."),
+    prefix: str | None = typer.Option(None, "--prefix", metavar="PREFIX", help="Prefix of the data files."),
+    file_format: str = UPLOAD_FORMATS.option("--format", default="CSV", help="Format of the staged files."),
+    update_strategy: str = UPDATE_STRATEGIES.option(
+        "--update-strategy", default="ADDITIVE", help="How AMC merges the upload."
+    ),
+    country_code: str | None = country_option(
+        "Country of the upload (an alpha-2 or alpha-3 code or a name).", default=None
+    ),
+    compression: str = COMPRESSIONS.option("--compression", default="GZIP", help="Compression of the files."),
     instance: str | None = INSTANCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -411,9 +453,9 @@ def uploads_create(  # noqa: PLR0917 - typer maps parameters to options
     try:
         kwargs: dict[str, Any] = {
             "file_format": file_format,
-            "update_strategy": update_strategy.upper(),
+            "update_strategy": update_strategy,
             "country_code": country_code,
-            "compression_format": compression.upper(),
+            "compression_format": compression,
         }
         request: UploadRequest
         if manifest_key:

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from amc_client.models import HashedPiiType
+from amc_uploader.commands.options import COUNTRY_LIST, Command, Force, country_option, refuse_overwrite
+
 if TYPE_CHECKING:
     from amc_client import AmcClient
 
@@ -26,7 +29,7 @@ EXIT_BAD_CONFIG = 2
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
-    app.command(name="forget")(forget)
+    app.command(name="forget", cls=Command)(forget)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -38,41 +41,58 @@ def forget(
     *,
     input_path: Annotated[
         Path,
-        typer.Option("--input", "-i", help="CSV or JSON lines file of people to erase (or .gz)."),
+        typer.Option(
+            "--input", "-i", metavar="PATH", help="CSV or JSON lines file of people to erase (or .gz)."
+        ),
     ],
     pii: Annotated[
         list[str],
         typer.Option(
             "--pii",
             "-p",
-            help="COLUMN=TYPE (repeatable); TYPE: EMAIL FIRST_NAME LAST_NAME PHONE ADDRESS CITY STATE ZIP."
+            metavar="COLUMN=TYPE",
+            help=f"An identifier column (repeatable); TYPE: {' '.join(HashedPiiType.__members__)}."
             " Clear text is normalized and hashed; 64-hex values pass through.",
         ),
     ],
     country: Annotated[
         str | None,
-        typer.Option("--country", "-c", help="Country of every person (with --country-column: the default)."),
+        country_option(
+            f"Country of every person ({COUNTRY_LIST}; a code, alpha-3 code or name); with "
+            "--country-column: the default."
+        ),
     ] = None,
     country_column: Annotated[
-        str | None, typer.Option("--country-column", help="Column holding each person's country.")
+        str | None,
+        typer.Option("--country-column", metavar="COLUMN", help="Column holding each person's country."),
     ] = None,
     instances: Annotated[
         list[str] | None,
         typer.Option(
             "--instance",
+            metavar="ID",
             help="AMC instance id (repeatable); default: every instance of AMC_ADVERTISER_ID, and"
             " AMC_INSTANCE_ID.",
         ),
     ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Poll every request until SUCCEEDED.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=0, help="Seconds --wait polls in all.")] = 3600.0,
-    poll: Annotated[float, typer.Option("--poll", min=0.01, help="First poll interval (seconds).")] = 5.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0, metavar="SECONDS", help="Seconds --wait polls in all.")
+    ] = 3600.0,
+    poll: Annotated[
+        float, typer.Option("--poll", min=0.01, metavar="SECONDS", help="First poll interval (seconds).")
+    ] = 5.0,
     result_path: Annotated[
         Path | None,
-        typer.Option("--result", help="Write the request ids and statuses here (JSON), kept up to date."),
+        typer.Option(
+            "--result",
+            metavar="PATH",
+            help="Write the request ids and statuses here (JSON), kept up to date.",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and hash the file; send nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    force: Force = False,
 ) -> None:
     """Send AMC user deletion requests for the people in a file, to every instance."""
     from amc_client import AmcError, InstanceClient
@@ -89,6 +109,7 @@ def forget(
 
     if not input_path.is_file():
         raise _fail(f"{input_path}: file not found", EXIT_BAD_CONFIG)
+    refuse_overwrite(force, result_path)
     try:
         spec = parse_pii(pii)
         erasure = read_identities(input_path, spec, country=country, country_column=country_column)
@@ -150,6 +171,8 @@ def _print_summary(result: Any, *, dry_run: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from amc_normalize.report import reason_legend
+
     report = result.report
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     console.print(
@@ -169,7 +192,13 @@ def _print_summary(result: Any, *, dry_run: bool) -> None:
     if report["country_reasons"]:
         reasons = ", ".join(f"{k} {v}" for k, v in report["country_reasons"].items())
         console.print(f"rows without country rules: {reasons}", highlight=False)
-    columns = Table(title="identifiers")
+    codes = [
+        *report["country_reasons"],
+        *(k for c in report["columns"].values() for k in c["invalid_by_reason"]),
+    ]
+    columns = Table(
+        title="identifiers", caption="\n".join(reason_legend(codes)) or None, caption_justify="left"
+    )
     for name in ("column", "ok", "prehashed", "blank", "invalid", "reasons"):
         columns.add_column(name, justify="left" if name in ("column", "reasons") else "right")
     for name, c in report["columns"].items():

@@ -12,13 +12,29 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
+
+from amc_client.models import ConsentType
+from amc_normalize import PiiType
+from amc_uploader.commands.options import (
+    COUNTRY_LIST,
+    Choices,
+    Command,
+    Force,
+    country_option,
+    refuse_overwrite,
+)
+from amc_uploader.job.consent import MISSING_CONSENT_POLICIES, MissingConsent
 
 EXIT_BAD_INPUT = 1
 EXIT_BAD_CONFIG = 2
 _PROGRESS_EVERY = 2048
+
+MISSING_CONSENT = Choices(MISSING_CONSENT_POLICIES)
+PII_TYPE_LIST = " ".join(PiiType)
+CONSENT_KIND_LIST = " ".join(ConsentType)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -29,7 +45,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
 
-    @app.command("normalize")
+    @app.command("normalize", cls=Command)
     def normalize_command(
         input_path: Annotated[
             Path, typer.Argument(metavar="INPUT", help="CSV, TSV, JSON lines or Parquet, optionally .gz.")
@@ -40,16 +56,17 @@ def register(app: typer.Typer) -> None:
         *,
         country: Annotated[
             str | None,
-            typer.Option(
-                "--country",
-                "-c",
-                help="ISO-3166 country code of the records; with --country-column, the default of blanks.",
+            country_option(
+                f"Country of the records ({COUNTRY_LIST}; a code, alpha-3 code or name); with "
+                "--country-column, the default of blanks."
             ),
         ] = None,
         country_column: Annotated[
             str | None,
             typer.Option(
-                "--country-column", help="Column holding each record's country (staged as its code)."
+                "--country-column",
+                metavar="COLUMN",
+                help="Column holding each record's country (staged as its code).",
             ),
         ] = None,
         pii: Annotated[
@@ -57,12 +74,12 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--pii",
                 "-p",
-                help="COLUMN=TYPE (repeatable), e.g. email=EMAIL; TYPE: FIRST_NAME LAST_NAME NAME EMAIL"
-                " PHONE ADDRESS CITY STATE ZIP.",
+                metavar="COLUMN=TYPE",
+                help=f"A PII column (repeatable), e.g. email=EMAIL; TYPE: {PII_TYPE_LIST}.",
             ),
         ],
         report_path: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report as JSON.")
+            Path | None, typer.Option("--report", metavar="PATH", help="Also write the report as JSON.")
         ] = None,
         quiet: Annotated[
             bool, typer.Option("--quiet", "-q", help="No progress bar and no report table.")
@@ -70,21 +87,24 @@ def register(app: typer.Typer) -> None:
         delimiter: Annotated[
             str | None,
             typer.Option(
-                "--delimiter", help="Input CSV delimiter (default: tab for .tsv, else from the header line)."
+                "--delimiter",
+                metavar="CHAR",
+                help="Input CSV delimiter (default: tab for .tsv, else from the header line).",
             ),
         ] = None,
         consent: Annotated[
             list[str] | None,
             typer.Option(
-                "--consent", help="COLUMN=KIND, KIND: TCF GPP AMZN_AD_STORAGE AMZN_USER_DATA (repeatable)."
+                "--consent",
+                metavar="COLUMN=KIND",
+                help=f"A consent column (repeatable); KIND: {CONSENT_KIND_LIST}.",
             ),
         ] = None,
         missing_consent: Annotated[
             str,
-            typer.Option(
-                "--missing-consent", help="EEA/UK rows without a valid consent signal: drop, keep or fail."
-            ),
+            MISSING_CONSENT.option("--missing-consent", help="EEA/UK rows without a valid consent signal."),
         ] = "drop",
+        force: Force = False,
     ) -> None:
         """Normalize and SHA-256 hash the PII columns of a file; other columns are copied unchanged.
         Consent columns are checked, never hashed; EEA/UK rows without usable consent: --missing-consent."""
@@ -92,6 +112,7 @@ def register(app: typer.Typer) -> None:
 
         from amc_normalize import ColumnSpec, NormalizationConfigError, NormalizationReport, normalize_records
         from amc_normalize.registry import canonical_country
+        from amc_normalize.report import reason_legend
         from amc_normalize.row_country import resolve_default
         from amc_normalize.suggest import country_column_candidates
         from amc_uploader.io import (
@@ -116,18 +137,16 @@ def register(app: typer.Typer) -> None:
                 resolve_default(country)
             in_kind, out_kind = detect_kind(input_path), output_kind(output_path)
             consent_columns = consent_rule.parse_consent_spec(consent or [])
-            policy = missing_consent.strip().lower()
-            if policy not in consent_rule.MISSING_CONSENT_POLICIES:
-                raise NormalizationConfigError(
-                    f"--missing-consent must be keep, drop or fail, not {policy!r}"
-                )
         except (NormalizationConfigError, RecordFileError) as exc:
             raise _fail(str(exc), EXIT_BAD_CONFIG) from None
         except ValueError as exc:
             raise _fail(f"--consent: {exc}", EXIT_BAD_CONFIG) from None
-        check = consent_rule.ConsentCheck.for_records(consent_columns, policy)
+        check = consent_rule.ConsentCheck.for_records(
+            consent_columns, cast("MissingConsent", missing_consent)
+        )
         if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
             raise _fail("OUTPUT must differ from INPUT", EXIT_BAD_CONFIG)
+        refuse_overwrite(force, output_path, report_path)
         if not input_path.is_file():
             raise _fail(f"{input_path}: file not found", EXIT_BAD_CONFIG)
 
@@ -206,8 +225,11 @@ def register(app: typer.Typer) -> None:
             if countries is not None:
                 console.print(countries)
             console.print(f"{writer.rows} rows written, {report.invalid} invalid values dropped")
-            for label, value in consent_rows(check.counts.to_dict()):
+            consent_counts = check.counts.to_dict()
+            for label, value in consent_rows(consent_counts):
                 console.print(f"{label}: {value}", highlight=False)
+            for line in reason_legend(consent_counts.get("reasons", {})):
+                console.print(line, highlight=False, markup=False)
             hinted = (
                 next(iter(country_column_candidates(reader.columns)), None)
                 if country_column is None
@@ -220,20 +242,26 @@ def register(app: typer.Typer) -> None:
                     err=True,
                 )
 
-    @app.command("inspect")
+    @app.command("inspect", cls=Command)
     def inspect_command(
         input_path: Annotated[
             Path, typer.Argument(metavar="INPUT", help="CSV, TSV, JSON lines or Parquet, optionally .gz.")
         ],
         *,
         country: Annotated[
-            str | None, typer.Option("--country", "-c", help="Country code for postal/state hints.")
+            str | None, country_option(f"Country for postal/state hints ({COUNTRY_LIST}).")
         ] = None,
         country_column: Annotated[
             str | None,
-            typer.Option("--country-column", help="Column holding each row's country: hints by row country."),
+            typer.Option(
+                "--country-column",
+                metavar="COLUMN",
+                help="Column holding each row's country: hints by row country.",
+            ),
         ] = None,
-        rows: Annotated[int, typer.Option("--rows", min=1, help="How many records to sample.")] = 1000,
+        rows: Annotated[
+            int, typer.Option("--rows", min=1, metavar="N", help="How many records to sample.")
+        ] = 1000,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     ) -> None:
         """Columns, inferred data types, fill rates and suggested PII types. Prints no values."""

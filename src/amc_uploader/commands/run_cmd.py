@@ -7,11 +7,21 @@ import logging
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 
+from amc_client.models import ConsentType, DataType, UpdateStrategy
+from amc_uploader.commands.options import COUNTRY_LIST, Choices, Force, country_option, refuse_overwrite
+from amc_uploader.job.config import Engine, OutputFormat
+from amc_uploader.job.consent import MISSING_CONSENT_POLICIES
+
 logger = logging.getLogger(__name__)
+
+ENGINES = Choices(get_args(Engine))
+OUTPUT_FORMATS = Choices(get_args(OutputFormat))
+UPDATE_STRATEGIES = Choices(UpdateStrategy)
+MISSING_CONSENT = Choices(MISSING_CONSENT_POLICIES)
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
@@ -44,64 +54,91 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(  # noqa: PLR0917
         config: Annotated[
-            Path | None, typer.Option("--config", "-c", help="Job file (.toml or .json).")
+            Path | None, typer.Option("--config", metavar="PATH", help="Job file (.toml or .json).")
         ] = None,
         inputs: Annotated[
             list[str] | None,
-            typer.Option("--input", "-i", help="Input path, glob, directory or s3:// URI (repeatable)."),
+            typer.Option(
+                "--input",
+                "-i",
+                metavar="PATH",
+                help="Input path, glob, directory or s3:// URI (repeatable).",
+            ),
         ] = None,
         country: Annotated[
             str | None,
-            typer.Option(
-                "--country",
-                help="Country code (US GB CA DE FR ES IT JP IN); with --country-column: default of blanks.",
+            country_option(
+                f"Country of the records ({COUNTRY_LIST}; a code, alpha-3 code or name); with "
+                "--country-column: the default of blanks."
             ),
         ] = None,
         country_column: Annotated[
             str | None,
             typer.Option(
-                "--country-column", help="Column holding each row's country (declared isCountryCode)."
+                "--country-column",
+                metavar="COLUMN",
+                help="Column holding each row's country (declared isCountryCode).",
             ),
         ] = None,
         pii: Annotated[
-            list[str] | None, typer.Option("--pii", help="COLUMN=TYPE, e.g. email=EMAIL (repeatable).")
+            list[str] | None,
+            typer.Option(
+                "--pii", "-p", metavar="COLUMN=TYPE", help="A PII column, e.g. email=EMAIL (repeatable)."
+            ),
         ] = None,
         consent: Annotated[
             list[str] | None,
             typer.Option(
                 "--consent",
-                help="COLUMN=KIND, KIND: TCF GPP AMZN_AD_STORAGE AMZN_USER_DATA (repeatable; not hashed).",
+                metavar="COLUMN=KIND",
+                help=f"A consent column (repeatable; not hashed); KIND: {' '.join(ConsentType)}.",
             ),
         ] = None,
         missing_consent: Annotated[
             str | None,
-            typer.Option(
-                "--missing-consent",
-                help="EEA/UK rows without a valid consent signal: drop (default), keep or fail.",
+            MISSING_CONSENT.option(
+                "--missing-consent", help="EEA/UK rows without a valid consent signal (default: drop)."
             ),
         ] = None,
         drop: Annotated[
-            list[str] | None, typer.Option("--drop", help="Column to leave out (repeatable).")
+            list[str] | None,
+            typer.Option("--drop", metavar="COLUMN", help="Column to leave out (repeatable)."),
         ] = None,
         column_type: Annotated[
-            list[str] | None, typer.Option("--type", help="COLUMN=DATATYPE, e.g. birthday=DATE (repeatable).")
+            list[str] | None,
+            typer.Option(
+                "--type",
+                metavar="COLUMN=DATATYPE",
+                help=f"A column's AMC type (repeatable), e.g. birthday=DATE; DATATYPE: {' '.join(DataType)}.",
+            ),
         ] = None,
         event_time: Annotated[
-            str | None, typer.Option("--event-time", help="Main event-time column (FACT).")
+            str | None, typer.Option("--event-time", metavar="COLUMN", help="Main event-time column (FACT).")
         ] = None,
-        dataset_id: Annotated[str | None, typer.Option("--dataset-id", help="AMC dataset id.")] = None,
+        dataset_id: Annotated[
+            str | None, typer.Option("--dataset-id", metavar="ID", help="AMC dataset id.")
+        ] = None,
         instances: Annotated[
-            list[str] | None, typer.Option("--instance", help="AMC instance id (repeatable).")
+            list[str] | None,
+            typer.Option("--instance", metavar="ID", help="AMC instance id (repeatable)."),
         ] = None,
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Local directory or s3://bucket/prefix.")
+            str | None,
+            typer.Option(
+                "--output", "-o", metavar="DIR|S3_URI", help="Local directory or s3://bucket/prefix."
+            ),
         ] = None,
         file_format: Annotated[
-            str | None, typer.Option("--format", help="Staged file format: csv or jsonl.")
+            str | None,
+            OUTPUT_FORMATS.option(
+                "--format", help="Staged file format (default: CSV, JSONL for JSON input)."
+            ),
         ] = None,
-        engine: Annotated[str | None, typer.Option("--engine", help="local (default) or spark.")] = None,
+        engine: Annotated[
+            str | None, ENGINES.option("--engine", help="Where the job runs (default: local).")
+        ] = None,
         report: Annotated[
-            Path | None, typer.Option("--report", help="Also write the report JSON here.")
+            Path | None, typer.Option("--report", metavar="PATH", help="Also write the report JSON here.")
         ] = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Report only: nothing staged or uploaded.")
@@ -113,29 +150,38 @@ def register(app: typer.Typer) -> None:
                 help="Stage files and manifests; no AMC call (dataset and instance ids default to 'staged').",
             ),
         ] = False,
-        job_id: Annotated[str | None, typer.Option("--job-id", help="Re-use to resume/dedupe a job.")] = None,
+        job_id: Annotated[
+            str | None, typer.Option("--job-id", metavar="ID", help="Re-use to resume/dedupe a job.")
+        ] = None,
         update_strategy: Annotated[
-            str | None, typer.Option("--update-strategy", help="ADDITIVE (default), ...")
+            str | None,
+            UPDATE_STRATEGIES.option(
+                "--update-strategy", help="How AMC merges the upload (default: ADDITIVE)."
+            ),
         ] = None,
         partition_cap: Annotated[
-            int | None, typer.Option("--partition-cap", help="Max gzip bytes per file.")
+            int | None, typer.Option("--partition-cap", metavar="BYTES", help="Max gzip bytes per file.")
         ] = None,
         max_timestamp_failures: Annotated[
             float | None,
             typer.Option(
-                "--max-timestamp-failures", help="Share of rows (0..1) allowed to have bad timestamps."
+                "--max-timestamp-failures",
+                metavar="SHARE",
+                help="Share of rows (0..1) allowed to have bad timestamps.",
             ),
         ] = None,
         s3_endpoint_url: Annotated[
-            str | None, typer.Option("--s3-endpoint-url", help="e.g. a local moto server.")
+            str | None, typer.Option("--s3-endpoint-url", metavar="URL", help="e.g. a local moto server.")
         ] = None,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the result as JSON instead of tables.")
         ] = False,
+        force: Force = False,
     ) -> None:
         """Normalize, hash, stage and upload files to AMC."""
         from rich.console import Console
 
+        from amc_normalize.report import reason_legend
         from amc_uploader.job import JobConfig, JobError, run_job
 
         data: dict[str, Any] = _load_raw(config) if config else {}
@@ -148,8 +194,8 @@ def register(app: typer.Typer) -> None:
             "dataset_id": dataset_id,
             "instances": instances or None,
             "output": output,
-            "file_format": file_format.upper() if file_format else None,
-            "engine": engine.lower() if engine else None,
+            "file_format": file_format,
+            "engine": engine,
             "job_id": job_id,
             "update_strategy": update_strategy,
             "partition_cap_bytes": partition_cap,
@@ -169,8 +215,7 @@ def register(app: typer.Typer) -> None:
             data["dry_run"] = True
         if stage_only:
             data["stage_only"] = True
-        if file_format and file_format.lower() not in ("csv", "jsonl"):
-            raise typer.BadParameter("use csv or jsonl", param_hint="--format")
+        refuse_overwrite(force, report)
 
         err = Console(stderr=True)
         out = Console()
@@ -195,6 +240,9 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
             return
         out.print(result.report.render())
+        # The normalization table has its legend; the consent counts of the summary get theirs here.
+        for line in reason_legend((result.report.consent or {}).get("reasons", {})):
+            out.print(line, highlight=False, markup=False)
         for item in result.instances:
             status = f"upload {item.upload_id}" if item.upload_id else "staged (no upload)"
             reused = " (reused earlier staging)" if item.reused_staging else ""

@@ -8,33 +8,44 @@ from typing import Annotated
 import typer
 
 from amc_normalize.extras import needs_extra
+from amc_uploader.commands.options import Command
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
-    app.command(name="sandbox")(sandbox)
+    app.command(name="sandbox", cls=Command)(sandbox)
 
 
 def sandbox(
     *,
-    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 = any free port).")] = 8765,
-    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0 = any free port).")
+    ] = 8765,
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="Interface to bind.")] = "127.0.0.1",
     state_dir: Annotated[
-        Path, typer.Option("--state-dir", help="Directory holding the sandbox state (JSON files).")
+        Path,
+        typer.Option("--state-dir", metavar="DIR", help="Directory holding the sandbox state (JSON files)."),
     ] = Path(".amc-sandbox"),
     s3_endpoint_url: Annotated[
         str | None,
         typer.Option(
             "--s3-endpoint-url",
+            metavar="URL",
             envvar="AWS_ENDPOINT_URL",
             help="S3 endpoint the upload worker reads from (e.g. a moto server); default: AWS.",
         ),
     ] = None,
     processing_delay: Annotated[
-        float, typer.Option("--processing-delay", help="Seconds an upload stays SUBMITTED, then IN_PROGRESS.")
+        float,
+        typer.Option(
+            "--processing-delay",
+            metavar="SECONDS",
+            help="Seconds an upload stays SUBMITTED, then IN_PROGRESS.",
+        ),
     ] = 1.0,
     token_lifetime: Annotated[
-        int | None, typer.Option("--token-lifetime", help="Access token lifetime in seconds.")
+        int | None,
+        typer.Option("--token-lifetime", metavar="SECONDS", help="Access token lifetime in seconds."),
     ] = None,
 ) -> None:
     """Run a local AMC + Login-with-Amazon sandbox (Ctrl-C stops it)."""

@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from amc_normalize.extras import needs_extra
+from amc_uploader.commands.options import Choices, Command
+from amc_uploader.samples import available_samples
 
 DEFAULT_STATE_DIR = Path(".amc-uploader")
+SAMPLE_COUNTRIES = Choices(available_samples())
 
 
 def _render_report(console: Any, result: Any) -> None:
@@ -36,7 +39,11 @@ def _render_report(console: Any, result: Any) -> None:
     console.print(summary)
     columns = (report.get("normalization") or {}).get("columns") or {}
     if columns:
-        table = Table(title="Normalization report (counts only)")
+        from amc_normalize.report import reason_legend
+
+        codes = [code for c in columns.values() for code in c.get("invalid_by_reason") or {}]
+        legend = "\n".join(reason_legend(codes)) or None
+        table = Table(title="Normalization report (counts only)", caption=legend, caption_justify="left")
         for head in ("column", "PII type", "rows", "ok", "null", "prehashed", "invalid", "invalid reasons"):
             table.add_column(head)
         for name, c in columns.items():
@@ -57,21 +64,36 @@ def _render_report(console: Any, result: Any) -> None:
     console.print(rows)
 
 
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
 
-    @app.command()
+    @app.command(cls=Command)
     def serve(
         port: Annotated[
-            int, typer.Option("--port", help="Port of the web app and API (0 = any free).")
+            int, typer.Option("--port", metavar="PORT", help="Port of the web app and API (0 = any free).")
         ] = 8080,
         state_dir: Annotated[
-            Path, typer.Option("--state-dir", help="Where the local AWS state, sandbox and login are kept.")
+            Path,
+            typer.Option(
+                "--state-dir", metavar="DIR", help="Where the local AWS state, sandbox and login are kept."
+            ),
         ] = DEFAULT_STATE_DIR,
-        host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+        host: Annotated[
+            str, typer.Option("--host", metavar="HOST", help="Loopback address to bind.")
+        ] = "127.0.0.1",
         web_dist: Annotated[
             Path | None,
-            typer.Option("--web-dist", envvar="AMC_WEB_DIST", help="The built web app (default: web/dist)."),
+            typer.Option(
+                "--web-dist",
+                metavar="DIR",
+                envvar="AMC_WEB_DIST",
+                help="The built web app (default: web/dist).",
+            ),
         ] = None,
     ) -> None:
         """Run the whole product locally: web app at http://HOST:PORT/, API at /api. Ctrl-C stops it."""
@@ -86,15 +108,13 @@ def register(app: typer.Typer) -> None:
         try:
             stack = LocalStack(state_dir, host=host, port=port, web_dist=web_dist)
         except LocalStackError as exc:
-            console.print(f"[red]local stack failed to start: {exc}[/red]")
-            raise typer.Exit(1) from None
+            raise _fail(f"local stack failed to start: {exc}") from None
         try:
             stack.start()
         except Exception as exc:
             stack.stop()
             reason = str(exc) if isinstance(exc, LocalStackError) else type(exc).__name__
-            console.print(f"[red]local stack failed to start: {reason}[/red]")
-            raise typer.Exit(1) from None
+            raise _fail(f"local stack failed to start: {reason}") from None
         assert stack.admin is not None
         console.print(f"AMC Uploader is running: [bold]{stack.url}/[/bold]  (API: {stack.url}/api)")
         if stack.web_dist is None:
@@ -116,13 +136,18 @@ def register(app: typer.Typer) -> None:
         finally:
             stack.stop()
 
-    @app.command()
+    @app.command(cls=Command)
     def demo(
-        country: Annotated[str, typer.Option("--country", help="Country of the bundled sample file.")] = "US",
+        country: Annotated[
+            str, SAMPLE_COUNTRIES.option("--country", "-c", help="Country of the bundled sample file.")
+        ] = "US",
         state_dir: Annotated[
-            Path | None, typer.Option("--state-dir", help="State directory (default: a fresh temp dir).")
+            Path | None,
+            typer.Option("--state-dir", metavar="DIR", help="State directory (default: a fresh temp dir)."),
         ] = None,
-        timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for AMC.")] = 180.0,
+        timeout: Annotated[
+            float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for AMC.")
+        ] = 180.0,
     ) -> None:
         """The main job: upload the bundled sample customer file end to end on the local stack (moto S3,
         AMC sandbox) and print the report and AMC's row counts. Exits non-zero if any step fails."""
@@ -149,8 +174,7 @@ def register(app: typer.Typer) -> None:
                     progress=lambda text: console.print(f"- {text}"),
                 )
             except DemoError as exc:
-                console.print(f"[red]demo failed: {exc}[/red]")
-                raise typer.Exit(1) from None
+                raise _fail(f"demo failed: {exc}") from None
         _render_report(console, result)
         console.print(
             f"[green]AMC upload {result.instance.get('uploadId')} reached "

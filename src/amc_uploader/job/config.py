@@ -21,7 +21,7 @@ from amc_uploader.job.writer import DEFAULT_PARTITION_CAP, MAX_PARTITION_CAP, MI
 #: Dataset and instance id of a stage-only run that names neither.
 STAGE_ONLY_PLACEHOLDER = "staged"
 
-__all__ = ["ColumnDataType", "CsvOptions", "InputFormat", "JobConfig", "OutputFormat"]
+__all__ = ["ColumnDataType", "CsvOptions", "Engine", "InputFormat", "JobConfig", "OutputFormat"]
 
 PII_TYPES = tuple(PiiType)
 UPDATE_STRATEGIES = tuple(UpdateStrategy)
@@ -31,6 +31,7 @@ ColumnDataType = DataType  # AMC column data types (spec C.1), as the client def
 
 
 OutputFormat = Literal["CSV", "JSONL"]
+Engine = Literal["local", "spark"]
 
 
 class CsvOptions(BaseModel):
@@ -100,7 +101,7 @@ class JobConfig(BaseModel):
         default=DEFAULT_PARTITION_CAP, ge=MIN_PARTITION_CAP, le=MAX_PARTITION_CAP
     )
     max_timestamp_failure_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    engine: Literal["local", "spark"] = "local"
+    engine: Engine = "local"
     dry_run: bool = False
     stage_only: bool = False
 
