@@ -218,6 +218,7 @@ def test_a_file_above_the_upload_limit_gets_the_commands_to_stage_it(
     with big.open("wb") as f:
         f.write(b"email\n")
         f.write(b"a@example.com\n" * (800 * 1024))  # 11.2 MB, above the local stack's 10 MB
+    page.set_viewport_size(PHONE)
     _sign_in(page, local_server, "/wizard/files")
     expect(page.get_by_text("Up to 10 MB")).to_be_visible()
 
@@ -228,6 +229,8 @@ def test_a_file_above_the_upload_limit_gets_the_commands_to_stage_it(
     run = page.get_by_test_id("run-command").inner_text()
     assert run.startswith("amc-uploader run --input 'big customers.csv' ") and " --output s3://" in run, run
     expect(page.get_by_text("Uploaded big customers.csv")).to_have_count(0)
+    # The long commands wrap inside the alert on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_the_api_docs_load_from_the_local_stack_only(page: Any, local_server: LocalServer) -> None:
