@@ -17,6 +17,9 @@ def test_list_prefix_pages_and_folders(api_env: ApiEnv) -> None:
     with api_env.client() as c:
         first = c.get("/api/files", params={"prefix": base, "limit": 2}).json()
         assert first["bucket"] == api_env.names.data_bucket
+        # What the web app needs to send a file above the limit to the bucket instead.
+        assert first["maxUploadBytes"] == api_env.settings.max_upload_bytes
+        assert first["artifactBucket"] == api_env.settings.artifact_bucket
         assert len(first["items"]) == 2 and first["nextToken"]
         keys = [i["key"] for i in first["items"]]
         token = first["nextToken"]

@@ -66,3 +66,32 @@ def test_the_local_stack_refuses_a_non_loopback_address(tmp_path: Path, host: st
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_loopback_addresses_are_accepted(tmp_path: Path, host: str) -> None:
     assert LocalStack(tmp_path, host=host).host == host
+
+
+def test_the_api_docs_come_from_the_web_build_under_the_app_policy(api_env: ApiEnv, tmp_path: Path) -> None:
+    app = create_app(api_env.settings, backend=api_env.backend)
+    add_security_headers(app)
+    mount_web(app, None, {"authMode": "local"})
+    with TestClient(app) as c:
+        missing = c.get("/api/docs")
+    assert missing.status_code == 404 and missing.json()["error"] == "web_not_built"
+
+    (tmp_path / "api-docs").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>app</title>", encoding="utf-8")
+    (tmp_path / "api-docs" / "index.html").write_text("<!doctype html><title>docs</title>", encoding="utf-8")
+    app = create_app(api_env.settings, backend=api_env.backend)
+    add_security_headers(app)
+    mount_web(app, tmp_path, {"authMode": "local"})
+    with TestClient(app) as c:
+        docs = c.get("/api/docs")
+        assert c.get("/docs/oauth2-redirect").text == "<!doctype html><title>app</title>"
+    assert docs.status_code == 200 and "<title>docs</title>" in docs.text
+    # Served from the site itself, so the page keeps the app's Content-Security-Policy.
+    assert docs.headers["content-security-policy"] == security_headers(https=False)["Content-Security-Policy"]
+
+
+def test_the_committed_docs_page_names_no_other_host() -> None:
+    page = (REPO / "web" / "public" / "api-docs" / "index.html").read_text(encoding="utf-8")
+    script = (REPO / "web" / "public" / "api-docs" / "init.js").read_text(encoding="utf-8")
+    assert "//" not in page.replace("<!--", "") and "http" not in page
+    assert "http" not in script.replace("/api/openapi.json", "")

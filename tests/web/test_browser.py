@@ -130,15 +130,18 @@ def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, t
     shot("step3-back-from-oauth")
     page.get_by_role("button", name="Next →").click()
 
-    # Step 4: PII types pre-filled from the backend's suggestions; pick the event time.
+    # Step 4: PII types pre-filled from the backend's suggestions, the timestamp column as the event time.
     expect(page.get_by_role("heading", name="Step 4: Define columns")).to_be_visible()
     email_row = page.locator('tr[data-column="email"]')
     expect(email_row.get_by_label("Role of email")).to_have_value("PII")
     expect(email_row.get_by_label("PII type of email")).to_have_value("EMAIL")
     expect(email_row.get_by_text(re.compile(r"Suggested EMAIL · \d+%"))).to_be_visible()
+    expect(page.get_by_label("Role of purchase_time")).to_have_value("MAIN_EVENT_TIME")
+    expect(page.get_by_label("Data type of purchase_time")).to_have_value("TIMESTAMP")
+    expect(page.get_by_text("needs one main event time column")).to_have_count(0)
+    page.get_by_label("Role of purchase_time").select_option("DIMENSION")
     expect(page.get_by_text("needs one main event time column")).to_be_visible()
     page.get_by_label("Role of purchase_time").select_option("MAIN_EVENT_TIME")
-    expect(page.get_by_label("Data type of purchase_time")).to_have_value("TIMESTAMP")
     page.get_by_label("Role of amount").select_option("METRIC")
     expect(page.get_by_text("needs one main event time column")).to_have_count(0)
     prefilled = (("first_name", "FIRST_NAME"), ("last_name", "LAST_NAME"), ("phone", "PHONE"), ("zip", "ZIP"))
@@ -168,15 +171,19 @@ def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, t
     shot("step5-confirm-dry-run")
     page.get_by_role("button", name="Submit upload").click()
 
-    # Step 6: live status until AMC reports SUCCESS, with row counts.
+    # Step 6: live status until AMC reports SUCCESS, with row counts; our SUCCEEDED and AMC's SUCCESS
+    # read the same ("Done"), the raw values kept on the badges.
     expect(page).to_have_url(re.compile(r"/monitor\?job="))
     job_card = page.locator("section[data-job]").first
     expect(job_card.get_by_role("heading", name=dataset_id)).to_be_visible()
     shot("step6-monitor-running")
     instance_row = job_card.locator('tr[data-instance="amcsandbox01"]')
-    expect(instance_row.get_by_test_id("upload-status")).to_have_text("SUCCESS", timeout=120_000)
+    upload_status = instance_row.get_by_test_id("upload-status")
+    expect(upload_status).to_have_attribute("data-status", "SUCCESS", timeout=120_000)
+    expect(upload_status).to_have_text("Done")
     expect(instance_row).to_contain_text(re.compile(r"\d"))
-    expect(job_card.get_by_text("SUCCEEDED").first).to_be_visible()
+    expect(job_card.locator('[data-status="SUCCEEDED"]').first).to_have_text("Done")
+    expect(job_card.get_by_text("SUCCEEDED", exact=True)).to_have_count(0)
     shot("step6-monitor-success")
 
     # Datasets: the new dataset and its upload in the instance.
@@ -184,7 +191,7 @@ def test_upload_journey(page: Any, local_server: LocalServer, artifacts: Path, t
     page.get_by_label(re.compile(r"^amcsandbox01")).check()
     page.get_by_role("button", name=dataset_id, exact=True).click()
     expect(page.get_by_role("heading", name=f"Uploads of {dataset_id}")).to_be_visible()
-    expect(page.locator("table").last.get_by_text("SUCCESS")).to_be_visible()
+    expect(page.locator("table").last.locator('[data-status="SUCCESS"]')).to_have_text("Done")
     shot("datasets")
 
     # A narrow window keeps everything reachable.

@@ -108,7 +108,8 @@ def test_multi_country_consent_journey(
     job_card = page.locator("section[data-job]").first
     expect(job_card.get_by_role("heading", name=dataset_id)).to_be_visible()
     instance_row = job_card.locator('tr[data-instance="amcsandbox01"]')
-    expect(instance_row.get_by_test_id("upload-status")).to_have_text("SUCCESS", timeout=120_000)
+    upload_status = instance_row.get_by_test_id("upload-status")
+    expect(upload_status).to_have_attribute("data-status", "SUCCESS", timeout=120_000)
     shot("monitor-success")
 
     # Erasure: two of the customers, each by their own country; the deletion request and its status.

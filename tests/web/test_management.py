@@ -148,12 +148,13 @@ def test_existing_dataset_triggers_instances_and_expiry(
     job_card = page.locator("section[data-job]").first
     expect(job_card.get_by_role("heading", name=dataset_id)).to_be_visible()
     row = job_card.locator('tr[data-instance="amcsandbox01"]')
-    expect(row.get_by_text("FAILED", exact=True)).to_be_visible(timeout=60_000)
+    expect(row.locator('[data-status="FAILED"]').first).to_have_text("Failed", timeout=60_000)
     expect(row.get_by_text("AMC refused the upload request")).to_be_visible()
     expect(row.get_by_role("button", name="Retry")).to_be_visible()
     shot("monitor-failed")
     row.get_by_role("button", name="Retry").click()
-    expect(job_card.get_by_test_id("upload-status")).to_have_text("SUCCESS", timeout=120_000)
+    upload_status = job_card.get_by_test_id("upload-status")
+    expect(upload_status).to_have_attribute("data-status", "SUCCESS", timeout=120_000)
     expect(job_card).to_contain_text("FULL_REPLACE")
 
     # Automation: the rule is listed; delete it after confirming.

@@ -5,6 +5,8 @@ import {
   checkColumns,
   compareWithDataset,
   draftFromFile,
+  hasTimeColumn,
+  withEventTime,
   exportColumns,
   freePiiTypes,
   IDENTITY_ROLES,
@@ -205,5 +207,26 @@ describe("enums from the API schema", () => {
       expect(allowedDataTypes(t)).toEqual(["STRING"]);
     }
     expect(isExternalIdRole("PII")).toBe(false);
+  });
+});
+
+describe("a period that fits the file", () => {
+  const draft = (name: string, type: string) => draftFromFile(name, type, null, name);
+  it("picks a FACT draft's main event time: the first Timestamp column, else a Date", () => {
+    const cols = [draft("email", "STRING"), draft("day", "DATE"), draft("ts", "TIMESTAMP")];
+    const out = withEventTime(cols, "P1D");
+    expect(out.map((c) => c.role)).toEqual(["DIMENSION", "DIMENSION", "MAIN_EVENT_TIME"]);
+    expect(out[2]!.nullable).toBe(false);
+    expect(checkColumns(out, "P1D").errors.filter((e) => e.column === null)).toEqual([]);
+    expect(withEventTime([draft("day", "DATE")], "P1D")[0]!.role).toBe("MAIN_EVENT_TIME");
+  });
+
+  it("leaves DIMENSION drafts, drafts with an event time and lists without time columns alone", () => {
+    const cols = [draft("email", "STRING"), draft("ts", "TIMESTAMP")];
+    expect(withEventTime(cols, "DIMENSION")).toBe(cols);
+    const list = [draft("email", "STRING")];
+    expect(withEventTime(list, "P1D")).toEqual(list);
+    expect(hasTimeColumn([{ inferredType: "STRING" }])).toBe(false);
+    expect(hasTimeColumn([{ inferredType: "STRING" }, { inferredType: "DATE" }])).toBe(true);
   });
 });

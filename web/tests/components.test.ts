@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createApp, h, nextTick, ref } from "vue";
 import BarChart from "../src/components/BarChart.vue";
 import ConfirmDialog from "../src/components/ConfirmDialog.vue";
+import ReasonText from "../src/components/ReasonText.vue";
 import StatusBadge from "../src/components/StatusBadge.vue";
+import { setReasons } from "../src/lib/reasons";
 import { parseReport } from "../src/lib/report";
 
 function mount(render: () => ReturnType<typeof h>): { el: HTMLElement; unmount: () => void } {
@@ -35,13 +37,31 @@ describe("BarChart", () => {
 
 describe("StatusBadge", () => {
   it.each([
-    ["SUCCESS", "badge ok"],
-    ["FAILED", "badge err"],
-    ["IN_PROGRESS", "badge run"],
-  ])("%s", (status, cls) => {
+    ["SUCCESS", "badge ok", "Done"],
+    ["SUCCEEDED", "badge ok", "Done"],
+    ["FAILED", "badge err", "Failed"],
+    ["IN_PROGRESS", "badge run", "Running"],
+    ["SOMETHING_NEW", "badge run", "SOMETHING_NEW"],
+  ])("%s", (status, cls, label) => {
     const { el, unmount } = mount(() => h(StatusBadge, { status }));
-    expect(el.querySelector("span")?.className).toBe(cls);
-    expect(el.textContent).toBe(status);
+    const badge = el.querySelector("span");
+    expect(badge?.className).toBe(cls);
+    expect(el.textContent).toBe(label);
+    // The API's raw value stays available: tooltip and data attribute.
+    expect(badge?.getAttribute("title")).toBe(status);
+    expect(badge?.dataset.status).toBe(status);
+    unmount();
+  });
+});
+
+describe("ReasonText", () => {
+  it("shows the sentence of the API's table with the code as small text, and the code for an unknown one", async () => {
+    setReasons([{ code: "phone.not_possible", text: "The phone number has too few or too many digits." }]);
+    const { el, unmount } = mount(() => h("div", [h(ReasonText, { code: "phone.not_possible", count: 1234 }), h(ReasonText, { code: "new.code" })]));
+    const [known, unknown] = [...el.querySelectorAll<HTMLElement>(".reason")];
+    expect(known!.textContent).toBe("The phone number has too few or too many digits. (1,234) phone.not_possible");
+    expect(known!.querySelector("[title]")?.getAttribute("title")).toBe("phone.not_possible");
+    expect(unknown!.querySelector("[title]")?.textContent).toBe("new.code");
     unmount();
   });
 });

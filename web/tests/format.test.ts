@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientBaseUrl, ConfigError, parseRuntimeConfig } from "../src/config";
 import { defaultDescription, formatBytes, formatOfKey, formatPercent, lastSegment } from "../src/lib/format";
+import { largeFileCommands, shellQuote } from "../src/lib/staging";
 
 describe("format helpers", () => {
   it.each([
@@ -52,4 +53,18 @@ describe("runtime config", () => {
     ["https://x.execute-api.us-east-1.amazonaws.com/api/", "https://x.execute-api.us-east-1.amazonaws.com"],
     ["", ""],
   ])("clientBaseUrl(%s)", (base, expected) => expect(clientBaseUrl(base)).toBe(expected));
+});
+
+describe("large files", () => {
+  it("gives the exact copy command into the current folder and a CLI run with the artifact bucket", () => {
+    const c = largeFileCommands({ fileName: "customers 2024.csv", bucket: "amc-data", prefix: "incoming/", artifactBucket: "amc-artifacts", country: "US" });
+    expect(c.copy).toBe("aws s3 cp 'customers 2024.csv' s3://amc-data/incoming/");
+    expect(c.run).toBe("amc-uploader run --input 'customers 2024.csv' --country US --pii COLUMN=TYPE --dataset-id DATASET_ID --instance INSTANCE_ID --output s3://amc-artifacts");
+    expect(largeFileCommands({ fileName: "a.csv", bucket: "b", prefix: "", artifactBucket: "x", country: "" }).run).not.toContain("--country");
+  });
+
+  it("quotes for the shell only when needed", () => {
+    expect(shellQuote("a-b_c.csv")).toBe("a-b_c.csv");
+    expect(shellQuote("it's.csv")).toBe("'it'\\''s.csv'");
+  });
 });

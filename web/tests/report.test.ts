@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseReport, reportWarnings } from "../src/lib/report";
-import { adviceFor, isTerminal, statusTone } from "../src/lib/status";
+import { adviceFor, isTerminal, statusLabel, statusTone } from "../src/lib/status";
 import { describeProblem } from "../src/api/problem";
 
 const report = {
@@ -76,6 +76,14 @@ describe("status", () => {
   ])("%s", (status, tone, terminal) => {
     expect(statusTone(status)).toBe(tone);
     expect(isTerminal(status)).toBe(terminal);
+  });
+
+  it("gives one word to our SUCCEEDED and AMC's SUCCESS/COMPLETED, and keeps unknown values", () => {
+    expect(new Set(["SUCCEEDED", "SUCCESS", "COMPLETED"].map(statusLabel))).toEqual(new Set(["Done"]));
+    expect(new Set(["FAILED", "ERROR"].map(statusLabel))).toEqual(new Set(["Failed"]));
+    expect(statusLabel("in_progress")).toBe("Running");
+    expect(statusLabel("NEW_THING")).toBe("NEW_THING");
+    expect(statusLabel(null)).toBe("Unknown");
   });
 
   it("gives advice for known AMC failures only", () => {

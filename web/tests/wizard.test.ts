@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { nextTick } from "vue";
 import {
+  applyFileCheck,
+  checkKey,
   createWizardStore,
   emptyWizard,
+  fileProblem,
   firstBlockedBefore,
   parseWizard,
   rememberReturn,
@@ -178,5 +181,43 @@ describe("notices", () => {
     expect(notices.map((n) => n.text)).toEqual(["Connected to Amazon Ads."]);
     rotateNotices();
     expect(notices).toHaveLength(0);
+  });
+});
+
+describe("the files check", () => {
+  it("blocks the files step with the API's reason, for the selection it was made for only", () => {
+    const w = emptyWizard();
+    setFiles(w, "b", ["in/broken.csv"]);
+    applyFileCheck(w, { problem: "in/broken.csv:3: ragged row", timeColumn: false });
+    expect(fileProblem(w)).toBe("in/broken.csv:3: ragged row");
+    expect(stepStatuses(w)[0]).toMatchObject({ complete: false, blocker: "in/broken.csv:3: ragged row" });
+    expect(firstBlockedBefore(stepStatuses(w), "destinations")?.id).toBe("files");
+    setFiles(w, "b", ["in/good.csv"]);
+    expect(fileProblem(w)).toBeNull();
+    expect(stepStatuses(w)[0]!.complete).toBe(true);
+    w.fileFormat = "CSV";
+    expect(checkKey(w)).toBe("b|in/good.csv|CSV");
+  });
+
+  it("sets the period from the file until the user picks one", () => {
+    const w = emptyWizard();
+    setFiles(w, "b", ["crm.csv"]);
+    applyFileCheck(w, { problem: "", timeColumn: false });
+    expect(w.dataset.period).toBe("DIMENSION");
+    applyFileCheck(w, { problem: "", timeColumn: true });
+    expect(w.dataset.period).toBe("P1D");
+    w.dataset.period = "P1M";
+    w.dataset.periodAuto = false;
+    applyFileCheck(w, { problem: "", timeColumn: false });
+    expect(w.dataset.period).toBe("P1M");
+  });
+
+  it("survives a reload", () => {
+    const w = emptyWizard();
+    setFiles(w, "b", ["x.csv"]);
+    applyFileCheck(w, { problem: "x.csv:1: bad", timeColumn: false });
+    const back = parseWizard(JSON.stringify(w));
+    expect(back.fileCheck).toEqual(w.fileCheck);
+    expect(parseWizard(JSON.stringify({ ...w, fileCheck: 7 })).fileCheck).toEqual(emptyWizard().fileCheck);
   });
 });

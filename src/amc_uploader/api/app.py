@@ -40,7 +40,10 @@ def create_app(settings: ApiSettings | None = None, *, backend: Backend | None =
         # The live schema and docs only on the local stack (in AWS every /api route but health needs a
         # token; the web app builds from the committed web/openapi.json).
         openapi_url=f"{API_PREFIX}/openapi.json" if settings.local_mode else None,
-        docs_url=f"{API_PREFIX}/docs" if settings.local_mode else None,
+        # FastAPI's docs page loads Swagger UI from a CDN; the local stack serves its own copy instead
+        # (`local.web.mount_web`, from the web build).
+        docs_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
         # Every route's role comes from `auth.ROUTE_ROLES`, checked here for all of them.
         dependencies=[Depends(authorize)],

@@ -179,7 +179,6 @@ ROUTE_ROLES: dict[tuple[str, str], Role] = {
     # The schema and its docs page (local stack only), and the local web app (`local.web`).
     ("GET", "/api/openapi.json"): _P,
     ("GET", "/api/docs"): _P,
-    ("GET", "/docs/oauth2-redirect"): _P,
     ("GET", "/runtime-config.json"): _P,
     ("GET", "/{path}"): _P,
 }

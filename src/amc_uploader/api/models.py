@@ -202,6 +202,10 @@ class FileList(ApiModel):
     items: list[S3Object]
     prefixes: list[str]
     next_token: str | None = None
+    max_upload_bytes: int = Field(
+        description="Files above this size cannot be uploaded through the API: copy them to the bucket."
+    )
+    artifact_bucket: str = Field(description="Where jobs stage hashed files (the CLI's `run --output`).")
 
 
 class UploadedFile(ApiModel):

@@ -21,8 +21,10 @@ def find_web_dist(explicit: Path | None = None) -> Path | None:
     return None
 
 
-#: FastAPI's docs page (local stack only) loads Swagger UI from a CDN, which the CSP forbids.
-_DOCS_PATH = "/api/docs"
+#: The API's docs page (local stack only): Swagger UI from the web build (`web/public/api-docs/` and the
+#: swagger-ui-dist package, copied by `web/vite.config.ts`), so it needs no CDN.
+DOCS_PATH = "/api/docs"
+DOCS_PAGE = Path("api-docs") / "index.html"
 
 
 def add_security_headers(app: FastAPI) -> None:
@@ -33,8 +35,6 @@ def add_security_headers(app: FastAPI) -> None:
     async def secure(request: Request, call_next: Any) -> Any:
         response = await call_next(request)
         headers = security_headers(https=request.url.scheme == "https")
-        if request.url.path == _DOCS_PATH:
-            headers.pop("Content-Security-Policy")
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
@@ -47,18 +47,18 @@ def mount_web(app: FastAPI, dist: Path | None, runtime_config: dict[str, Any]) -
 
     root = dist.resolve() if dist is not None else None
 
+    @app.get(DOCS_PATH, include_in_schema=False)
+    def docs() -> Response:
+        if root is None or not (root / DOCS_PAGE).is_file():
+            return _not_built()
+        return FileResponse(root / DOCS_PAGE, headers={"Cache-Control": "no-cache"})
+
     @app.get("/{path:path}", include_in_schema=False)
     def static(path: str, request: Request) -> Response:
         if path == "api" or path.startswith("api/"):
             raise HTTPException(status_code=404, detail="No such API route.")
         if root is None:
-            return JSONResponse(
-                {
-                    "error": "web_not_built",
-                    "message": "The web app is not built: run `cd web && npm run build`.",
-                },
-                status_code=404,
-            )
+            return _not_built()
         if path:
             candidate = (root / path).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
@@ -66,3 +66,10 @@ def mount_web(app: FastAPI, dist: Path | None, runtime_config: dict[str, Any]) -
                 return FileResponse(candidate, headers={"Cache-Control": cache})
         # SPA routing: every other path is the app's index.html.
         return FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _not_built() -> JSONResponse:
+    return JSONResponse(
+        {"error": "web_not_built", "message": "The web app is not built: run `cd web && npm run build`."},
+        status_code=404,
+    )

@@ -440,3 +440,16 @@ export function compareWithDataset(fileColumns: readonly string[], datasetColumn
   const extra = fileColumns.filter((c) => !ds.has(c));
   return { compatible: missing.length === 0, missing, extra };
 }
+
+/** Whether any file column reads as a timestamp or date: the candidates for a FACT dataset's event time. */
+export function hasTimeColumn(columns: ReadonlyArray<{ inferredType?: string | null }>): boolean {
+  return columns.some((c) => c.inferredType === "TIMESTAMP" || c.inferredType === "DATE");
+}
+
+/** A FACT draft without a main event time gets one: the first Timestamp column, else the first Date. */
+export function withEventTime(columns: ColumnDraft[], period: Period): ColumnDraft[] {
+  if (period === "DIMENSION" || columns.some((c) => !c.excluded && c.role === "MAIN_EVENT_TIME")) return columns;
+  const times = columns.filter((c) => !c.excluded && c.role === "DIMENSION" && (c.dataType === "TIMESTAMP" || c.dataType === "DATE"));
+  const pick = times.find((c) => c.dataType === "TIMESTAMP") ?? times[0];
+  return pick ? columns.map((c) => (c === pick ? withRole(c, "MAIN_EVENT_TIME") : c)) : columns;
+}

@@ -1,21 +1,42 @@
-// Status words of jobs, per-instance uploads and AMC uploads, with their tone and a plain explanation.
+// Status words of jobs, per-instance uploads, AMC uploads and erasures: one vocabulary for all of them.
+// The API keeps its raw values (our jobs say SUCCEEDED, AMC says SUCCESS or COMPLETED); the app shows
+// the same word and badge for the same meaning, with the raw value as a tooltip.
 
-const SUCCESS = new Set(["SUCCESS", "SUCCEEDED", "COMPLETED"]);
-const FAILURE = new Set(["FAILED", "ERROR"]);
-const NEUTRAL = new Set(["CANCELLED"]);
+export type StatusTone = "ok" | "err" | "run" | "";
 
-export function statusTone(status: string | null | undefined): "ok" | "err" | "run" | "" {
+const WORDS: Record<string, { label: string; tone: StatusTone }> = {
+  QUEUED: { label: "Queued", tone: "run" },
+  PENDING: { label: "Pending", tone: "run" },
+  SUBMITTED: { label: "Queued", tone: "run" },
+  RUNNING: { label: "Running", tone: "run" },
+  IN_PROGRESS: { label: "Running", tone: "run" },
+  STAGED: { label: "Staged", tone: "run" },
+  UPLOADING: { label: "Uploading", tone: "run" },
+  SUCCEEDED: { label: "Done", tone: "ok" },
+  SUCCESS: { label: "Done", tone: "ok" },
+  COMPLETED: { label: "Done", tone: "ok" },
+  FAILED: { label: "Failed", tone: "err" },
+  ERROR: { label: "Failed", tone: "err" },
+  CANCELLED: { label: "Cancelled", tone: "" },
+};
+
+/** The word shown for a raw status; an unknown value is shown as it came. */
+export function statusLabel(status: string | null | undefined): string {
   const s = (status ?? "").toUpperCase();
-  if (SUCCESS.has(s)) return "ok";
-  if (FAILURE.has(s)) return "err";
-  if (NEUTRAL.has(s) || !s) return "";
-  return "run";
+  if (!s) return "Unknown";
+  return WORDS[s]?.label ?? s;
+}
+
+export function statusTone(status: string | null | undefined): StatusTone {
+  const s = (status ?? "").toUpperCase();
+  if (!s) return "";
+  return WORDS[s]?.tone ?? "run";
 }
 
 /** Terminal statuses stop the polling (spec B.12: SUCCESS/COMPLETED done, FAILED error, else pending). */
 export function isTerminal(status: string | null | undefined): boolean {
   const s = (status ?? "").toUpperCase();
-  return SUCCESS.has(s) || FAILURE.has(s) || NEUTRAL.has(s);
+  return s === "CANCELLED" || statusTone(s) === "ok" || statusTone(s) === "err";
 }
 
 const EXPLAIN: Record<string, string> = {
@@ -26,7 +47,7 @@ const EXPLAIN: Record<string, string> = {
   UPLOADING: "AMC is ingesting the data.",
   SUBMITTED: "AMC accepted the upload and queued it.",
   IN_PROGRESS: "AMC is ingesting the data.",
-  SUCCEEDED: "Done.",
+  SUCCEEDED: "Every step finished.",
   SUCCESS: "AMC ingested the data.",
   COMPLETED: "AMC ingested the data.",
   FAILED: "Failed; see the message.",

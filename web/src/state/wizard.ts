@@ -22,6 +22,8 @@ export interface DatasetChoice {
   id: string;
   description: string;
   period: Period;
+  /** True until the user picks a period: it then follows the file (an event-time column or not). */
+  periodAuto: boolean;
   /** "" = not applicable: PII is hashed without country rules, AMC matches it poorly. */
   country: string;
   existingId: string;
@@ -41,11 +43,22 @@ export interface WizardState {
   columns: ColumnDraft[];
   /** EEA/UK rows without a usable consent signal: keep, drop (AMC's rule) or fail the job. */
   missingConsent: MissingConsent;
+  /** The files step's check of the selection (read as soon as files are chosen). */
+  fileCheck: FileCheck;
   /** The file selection the columns were read from; columns are re-read when the selection changes. */
   columnsFor: string;
   /** For an existing dataset: "<dataset id>|<selection key>" once the compatibility check passed. */
   compatibleWith: string;
   jobIds: string[];
+}
+
+export interface FileCheck {
+  /** `checkKey` of the selection this check is for; "" when none ran. */
+  for: string;
+  /** The API's one-line reason the files cannot be read, or "" when they can. */
+  problem: string;
+  /** Whether a column reads as a timestamp or date (a FACT dataset needs one as its event time). */
+  timeColumn: boolean;
 }
 
 export const WIZARD_KEY = "amc-uploader:wizard:v1";
@@ -66,12 +79,14 @@ export function emptyWizard(): WizardState {
       id: "",
       description: "",
       period: "P1D",
+      periodAuto: true,
       country: "US",
       existingId: "",
       updateStrategy: "ADDITIVE",
     },
     columns: [],
     missingConsent: "drop",
+    fileCheck: { for: "", problem: "", timeColumn: false },
     columnsFor: "",
     compatibleWith: "",
     jobIds: [],
@@ -100,6 +115,7 @@ export function parseWizard(text: string | null): WizardState {
   const strategy = s(ds.updateStrategy, fresh.dataset.updateStrategy);
   const format = s(data.fileFormat, fresh.fileFormat);
   const missingConsent = s(data.missingConsent, fresh.missingConsent);
+  const check = isObject(data.fileCheck) ? data.fileCheck : {};
   return {
     version: 1,
     owner: s(data.owner, ""),
@@ -113,12 +129,14 @@ export function parseWizard(text: string | null): WizardState {
       id: s(ds.id, ""),
       description: s(ds.description, ""),
       period: (PERIODS as readonly string[]).includes(period) ? (period as Period) : "P1D",
+      periodAuto: ds.periodAuto !== false,
       country: s(ds.country, "US"),
       existingId: s(ds.existingId, ""),
       updateStrategy: (UPDATE_STRATEGIES as readonly string[]).includes(strategy) ? (strategy as UpdateStrategy) : "ADDITIVE",
     },
     columns: Array.isArray(data.columns) ? (data.columns as ColumnDraft[]) : [],
     missingConsent: (MISSING_CONSENT_POLICIES as readonly string[]).includes(missingConsent) ? (missingConsent as MissingConsent) : "drop",
+    fileCheck: { for: s(check.for, ""), problem: s(check.problem, ""), timeColumn: check.timeColumn === true },
     columnsFor: s(data.columnsFor, ""),
     compatibleWith: s(data.compatibleWith, ""),
     jobIds: strings(data.jobIds),
@@ -127,6 +145,27 @@ export function parseWizard(text: string | null): WizardState {
 
 export function selectionKey(state: Pick<WizardState, "bucket" | "keys">): string {
   return `${state.bucket}|${[...state.keys].sort().join(",")}`;
+}
+
+/** What a file check depends on: the selection and the declared format. */
+export function checkKey(state: Pick<WizardState, "bucket" | "keys" | "fileFormat">): string {
+  return `${selectionKey(state)}|${state.fileFormat}`;
+}
+
+/** The files' problem, when the check of the current selection found one. */
+export function fileProblem(state: Pick<WizardState, "bucket" | "keys" | "fileFormat" | "fileCheck">): string | null {
+  return state.fileCheck.for === checkKey(state) && state.fileCheck.problem ? state.fileCheck.problem : null;
+}
+
+/** The period that fits the files: daily for events with a time column, none (DIMENSION) for a list. */
+export function periodForFiles(timeColumn: boolean): Period {
+  return timeColumn ? "P1D" : "DIMENSION";
+}
+
+/** Record the check of the current selection; while the user has not picked a period, it follows the file. */
+export function applyFileCheck(state: WizardState, result: { problem: string; timeColumn: boolean }): void {
+  state.fileCheck = { for: checkKey(state), problem: result.problem, timeColumn: result.timeColumn };
+  if (!result.problem && state.dataset.periodAuto) state.dataset.period = periodForFiles(result.timeColumn);
 }
 
 /** Choose files; a different selection invalidates the column definitions (they came from the old file). */
@@ -155,7 +194,7 @@ export interface StepStatus {
 
 /** What blocks each step; `existingIds` are the dataset ids of the first selected instance. */
 export function stepStatuses(state: WizardState, existingIds: readonly string[] = []): StepStatus[] {
-  const files = state.keys.length > 0 ? null : "Select at least one file.";
+  const files = state.keys.length > 0 ? fileProblem(state) : "Select at least one file.";
   const destinations = state.instances.length > 0 ? null : "You must select at least one AMC instance.";
   let dataset: string | null = null;
   if (state.dataset.mode === "new") {

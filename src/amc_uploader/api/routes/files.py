@@ -63,6 +63,8 @@ def list_files(  # noqa: PLR0917
         items=items,
         prefixes=prefixes,
         next_token=next_token,
+        max_upload_bytes=backend.settings.max_upload_bytes,
+        artifact_bucket=backend.settings.artifact_bucket,
     )
 
 
