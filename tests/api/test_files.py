@@ -49,6 +49,9 @@ def test_upload_small_file(api_env: ApiEnv) -> None:
         assert c.put("/api/files/content", params={"key": "empty.csv"}, content=b"").status_code == 422
         big = c.put("/api/files/content", params={"key": "big.csv"}, content=b"x" * (65 * 1024))
         assert big.status_code == 422 and big.json()["error"] == "too_large"
+        # the limit in KB/MB, not bytes, and the command that stages such a file instead
+        assert "64 KB" in big.json()["message"]
+        assert f"aws s3 cp FILE s3://{api_env.names.data_bucket}/big.csv" in big.json()["message"]
         assert c.put("/api/files/content", content=b"x").status_code == 422
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import mimetypes
+import shlex
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -94,6 +95,16 @@ def _check_key(key: str) -> None:
         raise BadRequestError("Invalid object key.", code="invalid_key")
 
 
+def _too_large(limit: int, *, bucket: str, key: str) -> UnprocessableError:
+    """The refusal of an upload past the limit, with the one command that stages such a file instead."""
+    size = f"{limit / 1_048_576:g} MB" if limit >= 1_048_576 else f"{limit / 1024:g} KB"
+    return UnprocessableError(
+        f"Files above {size} cannot be uploaded here: copy them to the data bucket with "
+        f"`aws s3 cp FILE {shlex.quote(f's3://{bucket}/{key}')}`.",
+        code="too_large",
+    )
+
+
 @router.put(
     "/content",
     response_model=UploadedFile,
@@ -117,17 +128,13 @@ async def upload_file(
     limit = backend.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise UnprocessableError(
-            f"Files above {limit} bytes must be copied to S3 directly.", code="too_large"
-        )
+        raise _too_large(limit, bucket=backend.settings.data_bucket, key=key)
     chunks: list[bytes] = []
     total = 0
     async for chunk in request.stream():
         total += len(chunk)
         if total > limit:
-            raise UnprocessableError(
-                f"Files above {limit} bytes must be copied to S3 directly.", code="too_large"
-            )
+            raise _too_large(limit, bucket=backend.settings.data_bucket, key=key)
         chunks.append(chunk)
     if total == 0:
         raise UnprocessableError("The file is empty.", code="empty_file")
