@@ -17,6 +17,22 @@ class UnsupportedCountryError(NormalizationConfigError):
         super().__init__(f"unsupported country code {country_code!r}{what}")
 
 
+class MissingCountryError(UnsupportedCountryError):
+    """No country was given and no per-row country column either (an `UnsupportedCountryError`, which is
+    what callers caught before it had its own message)."""
+
+    def __init__(self) -> None:
+        from amc_normalize.registry import SUPPORTED_COUNTRIES
+
+        NormalizationConfigError.__init__(
+            self,
+            "a country is needed: pass country_code (one of "
+            f"{', '.join(sorted(SUPPORTED_COUNTRIES))}) or country_column (a column with each row's country)",
+        )
+        self.country_code = ""
+        self.pii_type = None
+
+
 class UnknownPiiTypeError(NormalizationConfigError):
     """A PII type name that is not one of `PiiType`."""
 

@@ -35,7 +35,7 @@ with needs_extra("pandas", "amc_normalize.pandas"):
 
 from amc_normalize.common import coerce_text
 from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
-from amc_normalize.errors import SchemaError, UnsupportedCountryError
+from amc_normalize.errors import MissingCountryError, SchemaError
 from amc_normalize.records import ColumnSpec
 from amc_normalize.registry import SUPPORTED_COUNTRIES, canonical_country, country_rules
 from amc_normalize.report import NormalizationReport
@@ -136,7 +136,7 @@ def _hash_one_country(
     df: pd.DataFrame, spec: ColumnSpec, country_code: str | None
 ) -> tuple[pd.DataFrame, NormalizationReport]:
     if country_code is None:
-        raise UnsupportedCountryError("None")
+        raise MissingCountryError()
     spec.validate(country_code)
     spec.check_columns([str(c) for c in df.columns], source="DataFrame")
     width = _digit_zip_length(canonical_country(country_code))

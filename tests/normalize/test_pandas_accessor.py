@@ -193,3 +193,14 @@ def test_a_hashed_column_keeps_a_string_dtype(dtype: str) -> None:
     out = df.amc.hash({"email": "EMAIL"}, "US")
     assert out["email"].dtype == df["email"].dtype
     assert out["email"].isna().tolist() == [False, True]
+
+
+def test_hash_without_any_country_says_what_to_pass() -> None:
+    from amc_normalize.errors import MissingCountryError, UnsupportedCountryError
+
+    frame = pd.DataFrame({"email": ["a@example.com"]})
+    with pytest.raises(UnsupportedCountryError) as caught:
+        frame.amc.hash({"email": "EMAIL"})
+    assert isinstance(caught.value, MissingCountryError)
+    assert "country_code" in str(caught.value) and "country_column" in str(caught.value)
+    assert "'None'" not in str(caught.value)
