@@ -329,3 +329,76 @@ def test_spark_engine_hostile_values_equal_local_engine(spark: Any, tmp_path: Pa
             assert columns["email"] == {VALUE_NESTED: 20}
             assert columns["name"] == {VALUE_BOOLEAN: 30}
             assert columns["city"] == {VALUE_NESTED: 30}
+
+
+def test_binary_cells_are_utf8_text_or_invalid(spark: Any) -> None:
+    """A Parquet BYTE_ARRAY column without a string annotation arrives as binary: a cell is decoded as
+    UTF-8 and hashed like the text; a cell that is no UTF-8 is `text.invalid_unicode` (never b'...')."""
+    from amc_normalize.common import TEXT_INVALID_UNICODE
+
+    cells: list[bytes | None] = [
+        b"Jane.Doe@Example.com",
+        "ünï@exämple.de".encode(),
+        b"bad\xff@example.com",
+        b"\xed\xa0\x80@example.com",  # an encoded surrogate: no UTF-8
+        b"\xc0\x80@example.com",  # overlong NUL
+        None,
+        b"0" * 64,
+    ]
+    df = spark.createDataFrame([(i, c) for i, c in enumerate(cells)], "i int, email binary")
+    out = df.transform(hash_pii_columns({"email": "EMAIL"}, "US", outcome_columns=True)).collect()
+    got = {r["i"]: (r["email"], r["email__outcome"]) for r in out}
+    for i, cell in enumerate(cells):
+        try:
+            text = None if cell is None else cell.decode()
+        except UnicodeDecodeError:
+            assert got[i] == (None, f"INVALID:{TEXT_INVALID_UNICODE}"), i
+            continue
+        expected = hash_detailed(text, "EMAIL", "US")
+        assert got[i][0] == expected.value, i
+        assert got[i][1].partition(":")[0] == expected.outcome.value, i
+
+
+@pytest.mark.parametrize("country", ["US", "DE", "JP"])
+def test_python_part_in_the_consumer_matches_hash_detailed(
+    spark: Any, conformance_dir: Path, country: str
+) -> None:
+    """`hash_pii_columns(python_suffix=...)` (no UDF) completed by `python_completer`, as the job's writer
+    does: every value equals `hash_detailed`, hash and outcome."""
+    from amc_normalize.spark import python_completer
+
+    schema = ", ".join(f"`{c}` string" for c in ["id", *PII_COLUMNS])
+    rows = _rows_for(country, conformance_dir, 200)
+    df = spark.createDataFrame(rows, schema=schema)
+    out = df.transform(hash_pii_columns(PII_COLUMNS, country, outcome_columns=True, python_suffix="__py"))
+    got = {r["id"]: r for r in out.toLocalIterator()}
+    mismatches: list[tuple[str, str | None]] = []
+    for column, pii_type in PII_COLUMNS.items():
+        complete = python_completer(pii_type, country)
+        for row in rows:
+            result = got[row["id"]]
+            hashes, outcomes = [result[column]], [result[f"{column}__outcome"]]
+            complete([result[f"{column}__py"]], hashes, outcomes)
+            expected = hash_detailed(row[column], pii_type, country)
+            code = expected.outcome.value
+            if code == "INVALID":
+                code = f"INVALID:{expected.reason}"
+            if (hashes[0], outcomes[0]) != (expected.value, code):
+                mismatches.append((column, row[column]))
+    assert mismatches == []
+
+
+def test_job_plan_has_one_python_stage(spark: Any, tmp_path: Path) -> None:
+    """The job's Spark plan runs Python once per batch (the writer): every PII type, the time column
+    and the Python-only values included; no UDF node besides it."""
+    import re
+
+    from amc_uploader.job.plan import build_plan
+    from amc_uploader.job.spark_engine import job_frame
+
+    src = write_csv(tmp_path / "in.csv", list(synthetic_rows(50, seed=5)))
+    config = _job(tmp_path, "out", [str(src)], pii=PII_SPEC, country_code="US", event_time="purchase_ts")
+    frame = job_frame(spark, build_plan(config, "plan-test"), [])
+    executed = frame._jdf.queryExecution().executedPlan().toString()
+    python_nodes = re.findall(r"ArrowEvalPython|BatchEvalPython|MapInPandas|PythonMapInArrow", executed)
+    assert python_nodes == ["PythonMapInArrow"], executed[:2000]
