@@ -408,3 +408,21 @@ def test_job_plan_has_one_python_stage(spark: Any, tmp_path: Path) -> None:
     executed = frame._jdf.queryExecution().executedPlan().toString()
     python_nodes = re.findall(r"ArrowEvalPython|BatchEvalPython|MapInPandas|PythonMapInArrow", executed)
     assert python_nodes == ["PythonMapInArrow"], executed[:2000]
+
+
+def test_quiet_spark_logs_silences_spark_and_restores_its_levels(spark: Any) -> None:
+    from amc_uploader.job.spark_engine import quiet_spark_logs
+
+    log4j = spark.sparkContext._jvm.org.apache.logging.log4j
+
+    def level(name: str) -> str:
+        return str(log4j.LogManager.getLogger(name).getLevel().toString())
+
+    before = {name: level(name) for name in ("org.apache.spark", "org.apache.spark.executor.Executor")}
+    with quiet_spark_logs(spark):
+        assert level("org.apache.spark.executor.Executor") == "OFF"
+        assert level("org.apache.spark.scheduler.TaskSetManager") == "OFF"
+    assert {name: level(name) for name in before} == before
+    spark.sparkContext.setLogLevel("WARN")  # an inherited level follows the root again
+    assert level("org.apache.spark.executor.Executor") == "WARN"
+    spark.sparkContext.setLogLevel("ERROR")

@@ -553,20 +553,28 @@ def quiet_spark_logs(spark: Any) -> Iterator[None]:
     no value. Applies to the driver JVM (all of a local session; a cluster's executors log on their hosts)."""
     try:
         jvm = spark.sparkContext._jvm
-        log_manager = jvm.org.apache.logging.log4j.LogManager
-        configurator = jvm.org.apache.logging.log4j.core.config.Configurator
-        off = jvm.org.apache.logging.log4j.Level.OFF
-        previous = {name: log_manager.getLogger(name).getLevel() for name in _RECORD_QUOTING_LOGGERS}
+        log4j = jvm.org.apache.logging.log4j
+        context = log4j.LogManager.getContext(False)
+        config = context.getConfiguration()
+        # Loggers without their own level inherit one: they get it back by losing the one set here.
+        previous = {
+            name: config.getLoggers().get(name).getLevel() if config.getLoggers().containsKey(name) else None
+            for name in _RECORD_QUOTING_LOGGERS
+        }
     except Exception:  # not log4j 2 (a custom JVM setup): nothing to silence through it
         yield
         return
     for name in _RECORD_QUOTING_LOGGERS:
-        configurator.setLevel(name, off)
+        log4j.core.config.Configurator.setLevel(name, log4j.Level.OFF)
     try:
         yield
     finally:
         for name, level in previous.items():
-            configurator.setLevel(name, level)
+            if level is None:
+                config.removeLogger(name)
+            else:
+                log4j.core.config.Configurator.setLevel(name, level)
+        context.updateLoggers()
 
 
 def _verify(plan: JobPlan, names: set[str]) -> None:
