@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 from urllib.parse import unquote
 
@@ -513,7 +513,42 @@ def run_spark(
         plan,
         {name for row in meta if row["kind"] == "stats" for name in json.loads(row["payload"])["verify"]},
     )
-    return _collect(plan, stages, meta, [c for c in plan.output_columns if c in plan.pii])
+    result = _collect(plan, stages, meta, [c for c in plan.output_columns if c in plan.pii])
+    share = plan.config.max_timestamp_failure_share
+    failing = [c for c, n in result.timestamp_failures.items() if n and n > share * max(result.rows_in, 1)]
+    if failing:
+        # The job fails on these columns: its message names where each first failed, as the local
+        # engine's does (Spark has no line numbers): found by the local reader, on this path only.
+        result = replace(result, first_failures=_first_time_failures(plan, failing))
+    return result
+
+
+def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
+    """`file, line` of the first row where each time column fails, by the local engine's rule (missing
+    fails the event time only; otherwise the conversion fails)."""
+    from amc_uploader.job.inputs import open_reader
+
+    checks = [
+        (
+            c,
+            plan.header.index(c),
+            convert_date if plan.timestamp_columns[c] is ColumnDataType.DATE else convert_timestamp,
+        )
+        for c in columns
+    ]
+    found: dict[str, str] = {}
+    for f in plan.inputs:
+        with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
+            for line, values in reader.rows():
+                for column, at, convert in checks:
+                    raw = values[at]
+                    missing = raw is None or raw == ""
+                    failed = column == plan.config.event_time if missing else convert(raw) is None
+                    if failed and column not in found:
+                        found[column] = f"{f.name}, line {line}"
+                if len(found) == len(checks):
+                    return found
+    return found
 
 
 def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any:
