@@ -140,6 +140,16 @@ def rule_shares(data: Path, country: str, sample: int) -> dict[str, float]:
     return {t: round(s / total, 3) for t, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
 
 
+#: A Glue G.1X worker is 1 DPU with 4 vCPUs.
+VCPUS_PER_DPU = 4
+
+
+def glue_cost(cpu_s_per_row: float, rows: int, dpu_hour_price: float) -> float:
+    """USD for `rows` at the measured CPU seconds per row, every vCPU of a DPU busy (a lower bound: no
+    start-up, no idle cores)."""
+    return cpu_s_per_row * rows / 3600 / VCPUS_PER_DPU * dpu_hour_price
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -149,6 +159,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep-data", action="store_true")
     parser.add_argument("--sample", type=int, default=100_000, help="rows for the per-rule time shares")
+    parser.add_argument("--dpu-hour-price", type=float, default=0.44, help="Glue price per DPU-hour (USD)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -191,6 +202,9 @@ def main() -> None:
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         figures["process_wall_s"] = round(wall, 1)
         figures.setdefault("process_tree_cpu_s", round(cpu, 1))
+        cpu_per_row = float(figures["process_tree_cpu_s"]) / max(int(figures["rows_in"]), 1)
+        figures["cpu_us_per_row"] = round(cpu_per_row * 1e6, 1)
+        figures["glue_usd_per_100m_rows"] = round(glue_cost(cpu_per_row, 100_000_000, args.dpu_hour_price), 2)
         print(json.dumps(figures))
         shutil.rmtree(out, ignore_errors=True)
     print("time share per PII rule (compiled hashers, sample of", args.sample, "rows):")

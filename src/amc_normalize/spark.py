@@ -31,6 +31,7 @@ with needs_extra("spark", "amc_normalize.spark"):
 
 from amc_normalize.common import (
     SPARK_ASCII_BLANKS,
+    TEXT_INVALID_UNICODE,
     VALUE_BOOLEAN,
     VALUE_NESTED,
     spark_is_blank,
@@ -47,9 +48,12 @@ from amc_normalize.types import COUNTRY_INDEPENDENT_TYPES, Outcome, PiiType
 
 __all__ = [
     "OUTCOME_SUFFIX",
+    "SparkExecutorError",
     "column_strategy",
+    "ensure_executors_can_import",
     "hash_pii_columns",
     "normalization_report",
+    "python_completer",
 ]
 
 OUTCOME_SUFFIX = "__outcome"
@@ -58,6 +62,89 @@ _COUNTRY_UDF, _COUNTRY_CODE, _RULES_KEY = "__amc_cc_udf", "__amc_cc", "__amc_rul
 _JAVA_ASCII_BLANKS = "".join(f"\\x{ord(c):02x}" for c in SPARK_ASCII_BLANKS)
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+class SparkExecutorError(RuntimeError):
+    """Spark's executors run a Python that cannot run the adapter's UDFs; the message names the fix."""
+
+
+#: Pure-Python packages the executors need, shipped (`addPyFile`) when their Python lacks them.
+_SHIPPABLE = ("amc_normalize", "phonenumbers")
+#: Compiled packages the executors need: they cannot be shipped in a zip.
+_REQUIRED = ("pandas", "pyarrow")
+_PROBE_SOURCE = """
+def probe(_, names=NAMES):
+    import importlib.util
+
+    return [importlib.util.find_spec(name) is not None for name in names]
+"""
+
+
+def _probe(names: tuple[str, ...]) -> Callable[[Any], list[bool]]:
+    # Compiled outside any importable module, so cloudpickle ships the function by value: pickled by
+    # reference it would import amc_normalize on the executor, which is what it checks.
+    namespace: dict[str, Any] = {"__name__": "_amc_executor_probe", "NAMES": names}
+    exec(compile(_PROBE_SOURCE, "<amc_normalize.spark probe>", "exec"), namespace)  # noqa: S102
+    return cast(Callable[[Any], list[bool]], namespace["probe"])
+
+
+def _missing_on_executors(context: Any, names: tuple[str, ...]) -> list[str]:
+    try:
+        found = context.parallelize([0], 1).map(_probe(names)).collect()[0]
+    except Exception as exc:
+        raise SparkExecutorError(_fix_hint("could not start Python on Spark's executors")) from exc
+    return [name for name, ok in zip(names, found, strict=True) if not ok]
+
+
+def _fix_hint(problem: str) -> str:
+    import sys
+
+    return (
+        f"{problem}: run the executors with this Python, set before the session starts: "
+        f"os.environ['PYSPARK_PYTHON'] = {sys.executable!r} "
+        "(or the session config spark.pyspark.python)"
+    )
+
+
+def _package_zip(names: list[str]) -> str:
+    """A zip of the named installed packages (their source and data files), in a temporary directory."""
+    import importlib
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    target = Path(tempfile.mkdtemp(prefix="amc-pyfiles-")) / "amc_normalize_deps.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            root = Path(cast(str, importlib.import_module(name).__file__)).parent
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    archive.write(path, Path(name) / path.relative_to(root))
+    return str(target)
+
+
+def ensure_executors_can_import(session: Any) -> None:
+    """Make this package importable by the session's executors, once per SparkContext: a plain pyspark
+    session runs its workers with `python3` from PATH, which may not have it (cloudpickle then fails
+    with "No module named 'amc_normalize'"). Missing pure-Python packages (amc_normalize, phonenumbers)
+    are shipped with `SparkContext.addPyFile`; missing pandas or pyarrow cannot be, and raise
+    `SparkExecutorError` naming the one line that fixes it. Spark Connect sessions are left alone."""
+    try:
+        context = session.sparkContext
+    except Exception:  # Spark Connect: no SparkContext; its server's Python is configured there
+        return
+    if getattr(context, "_amc_executors_ready", False):
+        return
+    missing = _missing_on_executors(context, _SHIPPABLE + _REQUIRED)
+    compiled = [name for name in missing if name in _REQUIRED]
+    if compiled:
+        raise SparkExecutorError(_fix_hint(f"Spark's executors have no {' or '.join(compiled)}"))
+    if missing:
+        context.addPyFile(_package_zip(missing))
+        still = _missing_on_executors(context, tuple(missing))
+        if still:
+            raise SparkExecutorError(_fix_hint(f"Spark's executors cannot import {', '.join(still)}"))
+    context._amc_executors_ready = True
 
 
 def column_strategy(pii_type: str | PiiType) -> str:
@@ -150,9 +237,15 @@ def hash_pii_columns(
     outcome_suffix: str = OUTCOME_SUFFIX,
     country_column: str | None = None,
     reason_columns: Mapping[str, str] | None = None,
+    python_suffix: str | None = None,
 ) -> Callable[[Any], Any]:
     """A transform replacing each spec column by its hash (null for null/invalid); other columns are
     untouched. With ``outcome_columns``, ``<column><suffix>`` holds the outcome code.
+
+    ``python_suffix`` (one country, for a consumer that runs Python over the rows anyway, such as the
+    upload job's writer): no Python UDF runs; ``<column><python_suffix>`` holds the text of the rows that
+    only the Python rule can hash (null for the others), whose hash and outcome are then null, and
+    `python_completer` completes them in that consumer's pass (one Python round trip instead of two).
 
     ``reason_columns`` maps a spec column to a string column of the DataFrame holding an invalid reason
     already known for the row's value (null: none); such a value is invalid with that reason.
@@ -167,6 +260,8 @@ def hash_pii_columns(
     regex runs once per value.
     """
     columns = ColumnSpec.coerce(spec)
+    if country_column is not None and python_suffix is not None:
+        raise ValueError("python_suffix needs a single country (no country_column)")
     if country_column is not None:
         return _hash_by_row_country(
             columns,
@@ -184,20 +279,29 @@ def hash_pii_columns(
 
     def transform(df: Any) -> Any:
         _check_columns(df, columns)
+        ensure_executors_can_import(df.sparkSession)
         first: dict[str, Any] = {}
         second: dict[str, Any] = {}
         temporary: list[str] = []
         for i, (name, (t, cc)) in enumerate(rules.items()):
-            raw = _functions().col(f"`{name}`").cast("string")
+            raw = _text(df, name)
             known = _known_reason(df, name, (reason_columns or {}).get(name))
+            pending = None
             if known is _WHOLE_COLUMN:
                 hashed, outcome = _invalid_column(df, name)
+            elif python_suffix is not None:
+                hashed, outcome, pending = _deferred_exprs(raw, t, cc, i, first=first, temporary=temporary)
+                hashed, outcome = _with_reason(known, hashed, outcome)
+                if known is not None:
+                    pending = _functions().when(known.isNull(), pending)
             else:
                 hashed, outcome = _column_exprs(raw, t, cc, i, first=first, temporary=temporary)
                 hashed, outcome = _with_reason(known, hashed, outcome)
             second[name] = hashed
             if outcome_columns:
                 second[f"{name}{outcome_suffix}"] = outcome
+            if python_suffix is not None:
+                second[f"{name}{python_suffix}"] = pending if pending is not None else _functions().lit(None)
         return df.withColumns(first).withColumns(second).drop(*temporary)
 
     return transform
@@ -216,12 +320,42 @@ def _type_reason(data_type: Any) -> str | None:
     return None
 
 
+def _is_binary(df: Any, name: str) -> bool:
+    from pyspark.sql import types as T
+
+    return isinstance(df.schema[name].dataType, T.BinaryType)
+
+
+def _valid_utf8(col: Any) -> Any:
+    """Whether binary cells are UTF-8: Java's decoder replaces each invalid sequence (as Python's
+    strict decoder rejects it), so only valid bytes survive the round trip."""
+    F = _functions()
+    return F.encode(F.decode(col, "UTF-8"), "UTF-8") == col
+
+
+def _text(df: Any, name: str) -> Any:
+    """The column's cells as text: a binary cell (Parquet BYTE_ARRAY without a string annotation) is
+    decoded as UTF-8 (null when it is no UTF-8; `_known_reason` says why), anything else cast."""
+    F = _functions()
+    col = F.col(f"`{name}`")
+    if _is_binary(df, name):
+        return F.when(_valid_utf8(col), F.decode(col, "UTF-8"))
+    return col.cast("string")
+
+
 def _known_reason(df: Any, name: str, reason_column: str | None) -> Any:
-    """`_WHOLE_COLUMN` when the column's type is no text (every value invalid), else the reason column
-    (or None)."""
+    """`_WHOLE_COLUMN` when the column's type is no text (every value invalid), else the column of the
+    reasons already known (a reader's reason column, `text.invalid_unicode` for a binary cell that is no
+    UTF-8), or None."""
+    F = _functions()
     if _type_reason(df.schema[name].dataType) is not None:
         return _WHOLE_COLUMN
-    return None if reason_column is None else _functions().col(f"`{reason_column}`")
+    known = None if reason_column is None else F.col(f"`{reason_column}`")
+    if _is_binary(df, name):
+        col = F.col(f"`{name}`")
+        invalid = F.when(col.isNotNull() & ~_valid_utf8(col), F.lit(TEXT_INVALID_UNICODE))
+        known = invalid if known is None else F.coalesce(known, invalid)
+    return known
 
 
 def _invalid_column(df: Any, name: str) -> tuple[Any, Any]:
@@ -283,6 +417,46 @@ def _column_exprs(
     return _finish_exprs(raw, F.col(cls), F.col(udf), text, reason)
 
 
+def _deferred_exprs(
+    raw: Any, t: PiiType, key: str, i: int, *, first: dict[str, Any], temporary: list[str]
+) -> tuple[Any, Any, Any]:
+    """`_column_exprs` without the UDF: (hash, outcome, text left to the Python rule); hash and outcome
+    are null where that text is not."""
+    F = _functions()
+    native = pii_rule(t).spark_native
+    if native is None:
+        return F.lit(None).cast("string"), F.when(raw.isNull(), F.lit(Outcome.NULL.value)), raw
+    cls, pre = f"__amc_cls_{i}", f"__amc_pre_{i}"
+    expensive, finish = native(raw, key)
+    klass = _classes(raw)
+    first[cls] = klass
+    first[pre] = F.when(klass == 2, expensive)
+    temporary += [cls, pre]
+    text, reason = finish(F.col(pre))
+    c = F.col(cls)
+    no_udf = F.struct(F.lit(None).cast("string").alias("hash"), F.lit(None).cast("string").alias("outcome"))
+    hashed, outcome = _finish_exprs(raw, c, no_udf, text, reason)
+    return hashed, outcome, F.when(c == 3, raw)
+
+
+def python_completer(
+    pii_type: str | PiiType, country_code: str
+) -> Callable[[Iterable[str | None], list[str | None], list[str | None]], None]:
+    """Completes a `hash_pii_columns(python_suffix=...)` column in Python: for each non-null text of the
+    python column, sets the hash and outcome at its position (lists of the batch's values)."""
+    t, key = resolve(pii_type, country_code)
+    hasher = row_hasher(t, key)
+
+    def complete(texts: Iterable[str | None], hashes: list[str | None], outcomes: list[str | None]) -> None:
+        for i, text in enumerate(texts):
+            if text is not None:
+                result = hasher(text)
+                hashes[i] = result.value
+                outcomes[i] = _outcome_code(result)
+
+    return complete
+
+
 def _finish_exprs(raw: Any, c: Any, udf: Any, text: Any, reason: Any) -> tuple[Any, Any]:
     F = _functions()
     hashed = (
@@ -328,6 +502,7 @@ def _hash_by_row_country(
     def transform(df: Any) -> Any:
         F = _functions()
         _check_columns(df, [*columns, country_column])
+        ensure_executors_can_import(df.sparkSession)
         rc = F.col(f"`{country_column}`").cast("string")
         default_lit = F.lit(default_code).cast("string")
         lookup = F.create_map(*[F.lit(x) for item in sorted(country_lookup().items()) for x in item])
@@ -351,7 +526,7 @@ def _hash_by_row_country(
         second: dict[str, Any] = {}
         temporary = [_COUNTRY_UDF, _COUNTRY_CODE, _RULES_KEY]
         for i, (name, t) in enumerate(columns.items()):
-            raw = F.col(f"`{name}`").cast("string")
+            raw = _text(df, name)
             native = pii_rule(t).spark_native
             known = _known_reason(df, name, reason_columns.get(name))
             if known is _WHOLE_COLUMN:

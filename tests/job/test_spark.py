@@ -329,3 +329,100 @@ def test_spark_engine_hostile_values_equal_local_engine(spark: Any, tmp_path: Pa
             assert columns["email"] == {VALUE_NESTED: 20}
             assert columns["name"] == {VALUE_BOOLEAN: 30}
             assert columns["city"] == {VALUE_NESTED: 30}
+
+
+def test_binary_cells_are_utf8_text_or_invalid(spark: Any) -> None:
+    """A Parquet BYTE_ARRAY column without a string annotation arrives as binary: a cell is decoded as
+    UTF-8 and hashed like the text; a cell that is no UTF-8 is `text.invalid_unicode` (never b'...')."""
+    from amc_normalize.common import TEXT_INVALID_UNICODE
+
+    cells: list[bytes | None] = [
+        b"Jane.Doe@Example.com",
+        "ünï@exämple.de".encode(),
+        b"bad\xff@example.com",
+        b"\xed\xa0\x80@example.com",  # an encoded surrogate: no UTF-8
+        b"\xc0\x80@example.com",  # overlong NUL
+        None,
+        b"0" * 64,
+    ]
+    df = spark.createDataFrame([(i, c) for i, c in enumerate(cells)], "i int, email binary")
+    out = df.transform(hash_pii_columns({"email": "EMAIL"}, "US", outcome_columns=True)).collect()
+    got = {r["i"]: (r["email"], r["email__outcome"]) for r in out}
+    for i, cell in enumerate(cells):
+        try:
+            text = None if cell is None else cell.decode()
+        except UnicodeDecodeError:
+            assert got[i] == (None, f"INVALID:{TEXT_INVALID_UNICODE}"), i
+            continue
+        expected = hash_detailed(text, "EMAIL", "US")
+        assert got[i][0] == expected.value, i
+        assert got[i][1].partition(":")[0] == expected.outcome.value, i
+
+
+def test_python_part_in_the_consumer_matches_hash_detailed(spark: Any, conformance_dir: Path) -> None:
+    """`hash_pii_columns(python_suffix=...)` (no UDF) completed by `python_completer`, as the job's writer
+    does, in the nine countries: every value equals `hash_detailed`, hash and outcome."""
+    from functools import reduce
+
+    from amc_normalize.spark import python_completer
+
+    schema = ", ".join(f"`{c}` string" for c in ["cc", "id", *PII_COLUMNS])
+    data = {cc: _rows_for(cc, conformance_dir, 100) for cc in COUNTRIES}
+    df = spark.createDataFrame([{"cc": cc, **r} for cc, rows in data.items() for r in rows], schema=schema)
+    per_country = [
+        df.filter(df.cc == cc).transform(
+            hash_pii_columns(PII_COLUMNS, cc, outcome_columns=True, python_suffix="__py")
+        )
+        for cc in COUNTRIES
+    ]
+    out = reduce(lambda a, b: a.unionByName(b), per_country)
+    got = {(r["cc"], r["id"]): r for r in out.toLocalIterator()}
+    mismatches: list[tuple[str, str, str | None]] = []
+    for cc, rows in data.items():
+        for column, pii_type in PII_COLUMNS.items():
+            complete = python_completer(pii_type, cc)
+            for row in rows:
+                result = got[(cc, row["id"])]
+                hashes, outcomes = [result[column]], [result[f"{column}__outcome"]]
+                complete([result[f"{column}__py"]], hashes, outcomes)
+                expected = hash_detailed(row[column], pii_type, cc)
+                code = expected.outcome.value
+                if code == "INVALID":
+                    code = f"INVALID:{expected.reason}"
+                if (hashes[0], outcomes[0]) != (expected.value, code):
+                    mismatches.append((cc, column, row[column]))
+    assert mismatches == []
+
+
+def test_job_plan_has_one_python_stage(spark: Any, tmp_path: Path) -> None:
+    """The job's Spark plan runs Python once per batch (the writer): every PII type, the time column
+    and the Python-only values included; no UDF node besides it."""
+    import re
+
+    from amc_uploader.job.plan import build_plan
+    from amc_uploader.job.spark_engine import job_frame
+
+    src = write_csv(tmp_path / "in.csv", list(synthetic_rows(50, seed=5)))
+    config = _job(tmp_path, "out", [str(src)], pii=PII_SPEC, country_code="US", event_time="purchase_ts")
+    frame = job_frame(spark, build_plan(config, "plan-test"), [])
+    executed = frame._jdf.queryExecution().executedPlan().toString()
+    python_nodes = re.findall(r"ArrowEvalPython|BatchEvalPython|MapInPandas|PythonMapInArrow", executed)
+    assert python_nodes == ["PythonMapInArrow"], executed[:2000]
+
+
+def test_quiet_spark_logs_silences_spark_and_restores_its_levels(spark: Any) -> None:
+    from amc_uploader.job.spark_engine import quiet_spark_logs
+
+    log4j = spark.sparkContext._jvm.org.apache.logging.log4j
+
+    def level(name: str) -> str:
+        return str(log4j.LogManager.getLogger(name).getLevel().toString())
+
+    before = {name: level(name) for name in ("org.apache.spark", "org.apache.spark.executor.Executor")}
+    with quiet_spark_logs(spark):
+        assert level("org.apache.spark.executor.Executor") == "OFF"
+        assert level("org.apache.spark.scheduler.TaskSetManager") == "OFF"
+    assert {name: level(name) for name in before} == before
+    spark.sparkContext.setLogLevel("WARN")  # an inherited level follows the root again
+    assert level("org.apache.spark.executor.Executor") == "WARN"
+    spark.sparkContext.setLogLevel("ERROR")

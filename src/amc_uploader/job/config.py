@@ -45,8 +45,8 @@ class CsvOptions(BaseModel):
     header: bool = True
     column_names: list[str] | None = None
     encoding: str = "utf-8-sig"
-    #: Quoted fields may span lines. The local engine always accepts them; Spark needs this flag (and
-    #: then reads each file in one task), otherwise such rows fail as malformed.
+    #: No effect, kept so that existing job files stay valid: quoted fields may span lines in every
+    #: engine (Spark always reads CSV with multiLine, so each CSV file is one Spark task).
     multiline: bool = False
 
     @field_validator("encoding")

@@ -73,10 +73,13 @@ def build_plan(config: JobConfig, job_id: str, *, s3_client: Any = None) -> JobP
                 raise InputError(
                     f.name, f"columns separated differently than in {first.name} (set csv.delimiter)", line=1
                 )
+            else:
+                _compare_headers(first, header, f, current)
+            if input_format is InputFormat.CSV:
+                # A header-only CSV fails here, for every engine (Spark would read it as zero rows).
+                next(reader.rows(), None)
         if header is None:
             header = current
-            continue
-        _compare_headers(first, header, f, current)
     assert header is not None
     for column in config.referenced_columns:
         if column not in header:

@@ -16,7 +16,10 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, cast
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -29,6 +32,7 @@ from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError
+from amc_uploader.job.inputs import InputFile
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
 from amc_uploader.job.output import header_bytes, make_serializer, to_text
@@ -40,7 +44,7 @@ from amc_uploader.job.target import TargetSpec
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
 
-__all__ = ["build_spark_session", "run_spark"]
+__all__ = ["build_spark_session", "job_frame", "quiet_spark_logs", "run_spark"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ _CONSENT_VIOLATION = "__amc_consent_violation__"
 _CONSENT_INVALID = "__amc_consent_invalid__"
 _REASON = "__amc_reason__"
 _LINE, _JSON, _SUSPECT, _FIXED = "__amc_line__", "__amc_json__", "__amc_suspect__", "__amc_fixed__"
+_VERIFY = "__amc_verify__"
+_PYTHON = "__amc_python__"
 _META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
 
 
@@ -75,6 +81,9 @@ def build_spark_session(master: str = "local[*]", app_name: str = "amc-uploader"
 
 
 def _read(spark: Any, plan: JobPlan) -> Any:
+    """The inputs as a DataFrame of the header's columns (CSV and JSON lines: strings) plus `_VERIFY`:
+    the input file of a row the local reader must look at (null for the others)."""
+    from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     paths = [f.uri for f in plan.inputs]
@@ -83,7 +92,7 @@ def _read(spark: Any, plan: JobPlan) -> Any:
             raise InputError(f.name, "gzip content without a .gz extension: Spark decompresses by extension")
     options = plan.config.csv
     if plan.input_format is InputFormat.PARQUET:
-        return spark.read.parquet(*paths)
+        return spark.read.parquet(*paths).withColumn(_VERIFY, F.lit(None).cast("string"))
     schema = StructType([StructField(c, StringType(), True) for c in plan.header])
     if plan.input_format is InputFormat.JSONL:
         return _read_json_lines(spark, paths, schema, plan)
@@ -100,7 +109,17 @@ def _read(spark: Any, plan: JobPlan) -> Any:
         .option("multiLine", "true")
         .option("maxColumns", MAX_COLUMNS)
     )
-    return reader.csv(paths)
+    df = reader.csv(paths)
+    # Spark decodes a bad byte as U+FFFD and reads a stray quote (`"a"b`) leniently, where the local
+    # reader rejects the file: a row holding either is checked again by the local reader (`_verify`).
+    # One SQL expression (one py4j call, whatever the number of columns).
+    cells = ", ".join(_sql_name(c) for c in plan.header)
+    suspect = F.expr(f"concat_ws('', {cells}) rlike '[\"\\ufffd]'")
+    return df.withColumn(_VERIFY, F.when(suspect, F.input_file_name()))
+
+
+def _sql_name(column: str) -> str:
+    return "`" + column.replace("`", "``") + "`"
 
 
 # A JSON `\\uD800`-`\\uDFFF` escape: the only way a lone surrogate reaches a job (no UTF-8 file holds one).
@@ -135,6 +154,14 @@ def _read_json_lines(spark: Any, paths: list[str], schema: Any, plan: JobPlan) -
         suspect = suspect | col.startswith("{") | col.startswith("[")
         if c in pii:
             suspect = suspect | col.isin("true", "false")
+    # The local reader rejects a key the first record lacks and a byte that is no UTF-8 (Spark's text
+    # source keeps it; decoding it to a Java string makes it the longer U+FFFD).
+    keys = F.json_object_keys(raw)
+    unexpected = F.coalesce(
+        F.size(F.array_except(keys, F.array(*[F.lit(c) for c in plan.header]))) > 0, F.lit(False)
+    )
+    undecodable = F.octet_length(F.encode(raw, "UTF-8")) != F.octet_length(raw)
+    df = df.withColumn(_VERIFY, F.when(unexpected | undecodable, F.input_file_name()))
     df = df.withColumn(_SUSPECT, suspect)
     fixed = F.col(_FIXED)
     df = df.withColumn(_FIXED, F.when(F.col(_SUSPECT), _json_line_udf(plan.header, pii)(raw)))
@@ -204,9 +231,30 @@ def _row_country(plan: JobPlan) -> Any:
     return F.col(f"`{plan.country_column}`")
 
 
-def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
-    """Output columns, then one outcome column per PII column, then one failure flag per time column,
-    then the consent row code, its violation flag and one invalid-reason column per consent column."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where the writer finds each column of the transformed DataFrame (Arrow batch column indices)."""
+
+    output: list[int]
+    outcomes: list[int]
+    failures: list[int]
+    consent: int
+    violation: int
+    consent_invalid: list[int]
+    verify: int
+    country: int | None
+    #: Per PII column completed in the writer: (hash, outcome, text for Python) indices, type, country.
+    deferred: list[tuple[int, int, int, str, str]]
+    #: Per time column converted in the writer: (column, failure flag) indices, kind, is the event time.
+    times: list[tuple[int, int, ColumnDataType, bool]]
+
+
+def _transform(df: Any, plan: JobPlan) -> tuple[Any, _Layout, list[str], list[str]]:
+    """The input with PII columns hashed, time columns converted and consent columns staged in place,
+    plus one outcome column per PII column, one failure flag per time column, the consent row code, its
+    violation flag and one invalid-reason column per consent column. Columns are replaced or added in
+    a few calls whatever the width of the file (each column expression is a py4j call on the driver: a
+    20,000-column file would spend minutes in them)."""
     from pyspark.sql import functions as F
 
     consent = plan.config.consent
@@ -218,6 +266,9 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
     from amc_normalize.spark import hash_pii_columns
 
     pii_columns = [c for c in plan.output_columns if c in plan.pii]
+    # One country: the Python part of the rules runs in the writer's pass (one Python round trip per
+    # batch); a country column keeps the UDFs (the country itself may need Python to resolve).
+    deferred = plan.country_column is None
     if pii_columns or plan.country_column:
         spec = {c: plan.pii[c] for c in pii_columns}
         df = df.transform(
@@ -227,6 +278,7 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
                 outcome_columns=True,
                 outcome_suffix=_OUTCOME,
                 country_column=plan.country_column,
+                python_suffix=_PYTHON if deferred else None,
                 reason_columns=(
                     {c: _reason_column(c) for c in pii_columns}
                     if plan.input_format is InputFormat.JSONL
@@ -234,62 +286,91 @@ def _transform(df: Any, plan: JobPlan) -> tuple[Any, list[str], list[str]]:
                 ),
             )
         )
-    selected: list[Any] = []
+    changes: dict[str, Any] = {}
     fail_cols: list[str] = []
-    extras: list[Any] = [F.col(f"`{name}{_OUTCOME}`") for name in pii_columns]
+    # Text timestamps are converted in the writer's pass too; Parquet's typed ones by a UDF (Spark's
+    # Arrow conversion of its timestamp types differs between the two paths, the UDF's is the tested one).
+    times_in_writer = plan.input_format is not InputFormat.PARQUET
     for name in plan.output_columns:
-        col = F.col(f"`{name}`")
-        if name in plan.timestamp_columns:
+        if name in plan.timestamp_columns and times_in_writer:
+            changes[f"{_TS_FAIL}{name}"] = F.lit(None).cast("boolean")
+            fail_cols.append(name)
+        elif name in plan.timestamp_columns:
+            col = F.col(f"`{name}`")
             raw = col if plan.input_format is InputFormat.PARQUET else col.cast("string")
             converted = _timestamp_udf(plan.timestamp_columns[name])(raw)
             missing = raw.isNull() | (raw.cast("string") == "")
             failed = F.when(missing, F.lit(name == plan.config.event_time)).otherwise(converted.isNull())
-            selected.append(converted.alias(name))
+            changes[name] = converted
+            changes[f"{_TS_FAIL}{name}"] = failed
             fail_cols.append(name)
-            extras.append(failed.alias(f"{_TS_FAIL}{name}"))
         elif name in staged_consent:
-            selected.append(staged_consent[name].alias(name))
-        else:
-            selected.append(col)
-    extras += [consent_code.alias(_CONSENT), violation.alias(_CONSENT_VIOLATION)]
-    extras += [invalid_consent[c].alias(f"{_CONSENT_INVALID}{c}") for c in consent]
-    return df.select(*selected, *extras), pii_columns, fail_cols
+            changes[name] = staged_consent[name]
+    changes[_CONSENT] = consent_code
+    changes[_CONSENT_VIOLATION] = violation
+    changes.update({f"{_CONSENT_INVALID}{c}": invalid_consent[c] for c in consent})
+    df = df.withColumns(changes)
+    dropped = [c for c in plan.header if c not in set(plan.output_columns)]
+    if dropped:
+        df = df.drop(*dropped)
+    at = {name: i for i, name in enumerate(df.columns)}
+    layout = _Layout(
+        output=[at[c] for c in plan.output_columns],
+        outcomes=[at[f"{c}{_OUTCOME}"] for c in pii_columns],
+        failures=[at[f"{_TS_FAIL}{c}"] for c in fail_cols],
+        consent=at[_CONSENT],
+        violation=at[_CONSENT_VIOLATION],
+        consent_invalid=[at[f"{_CONSENT_INVALID}{c}"] for c in consent],
+        verify=at[_VERIFY],
+        country=at[plan.country_column] if plan.country_column is not None else None,
+        deferred=[
+            (at[c], at[f"{c}{_OUTCOME}"], at[f"{c}{_PYTHON}"], plan.pii[c], plan.country_code or "")
+            for c in (pii_columns if deferred else [])
+        ],
+        times=[
+            (at[c], at[f"{_TS_FAIL}{c}"], plan.timestamp_columns[c], c == plan.config.event_time)
+            for c in (fail_cols if times_in_writer else [])
+        ],
+    )
+    return df, layout, pii_columns, fail_cols
 
 
 def _partition_writer(
     *,
     output_format: OutputFormat,
     columns: list[str],
+    layout: _Layout,
     outcome_cols: list[str],
     fail_cols: list[str],
     cap: int,
     targets: list[tuple[TargetSpec, StagingLayout]],
     consent_cols: list[str],
     drop_without_consent: bool,
-    country_column: str | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
     """The function each task runs over its Arrow batches (pickled to the executors)."""
-    n_out = len(columns)
-    country_index = columns.index(country_column) if country_column is not None else None
-    first_outcome = n_out
-    first_fail = n_out + len(outcome_cols)
-    consent_at = first_fail + len(fail_cols)
 
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.compute as pc  # type: ignore[import-untyped]
         from pyspark import TaskContext
 
+        from amc_normalize.spark import python_completer
+
         context = TaskContext.get()
         chunk = context.partitionId() if context is not None else 0
-        opened = [(spec.open(), layout) for spec, layout in targets]
+        completers = [python_completer(t, cc) for *_, t, cc in layout.deferred]
+        converters = [
+            convert_date if kind is ColumnDataType.DATE else convert_timestamp
+            for _, _, kind, _ in layout.times
+        ]
+        opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
         serialize = make_serializer(output_format, columns)
         staged: list[tuple[int, int, int]] = []
 
         def on_partition(part: SpooledPartition) -> None:
-            for target, layout in opened:
-                key = layout.partition_key(part.index, output_format, chunk=chunk)
-                target.put_file(key, part.path, tags=instance_tags(layout.instance_id))
+            for target, stage_layout in opened:
+                key = stage_layout.partition_key(part.index, output_format, chunk=chunk)
+                target.put_file(key, part.path, tags=instance_tags(stage_layout.instance_id))
             part.path.unlink(missing_ok=True)
             staged.append((part.index, part.rows, part.size_bytes))
 
@@ -301,34 +382,43 @@ def _partition_writer(
         consent: Counter[str] = Counter()
         consent_invalid: Counter[str] = Counter()
         rows_in = rows_out = 0
+        verify: set[str] = set()
         try:
             for incoming in batches:
                 batch = incoming
                 rows_in += batch.num_rows
+                flagged = batch.column(layout.verify)
+                if flagged.null_count < batch.num_rows:
+                    verify.update(pc.unique(flagged.drop_null()).to_pylist())
+                batch = _complete(batch, layout, completers, converters)
                 # Counting is vectorized (Arrow compute); only serialization walks the rows in Python.
                 if fail_cols:
                     failed_any = None
-                    for j, name in enumerate(fail_cols):
-                        flags = pc.fill_null(batch.column(first_fail + j), False)
+                    for name, at in zip(fail_cols, layout.failures, strict=True):
+                        flags = pc.fill_null(batch.column(at), False)
                         failures[name] += pc.sum(flags).as_py() or 0
                         failed_any = flags if failed_any is None else pc.or_(failed_any, flags)
                     batch = batch.filter(pc.invert(failed_any))
-                for item in pc.value_counts(batch.column(consent_at)).to_pylist():
+                for item in pc.value_counts(batch.column(layout.consent)).to_pylist():
                     if item["values"] is not None:
                         consent[item["values"]] += item["counts"]
-                for j, name in enumerate(consent_cols):
-                    for item in pc.value_counts(batch.column(consent_at + 2 + j)).to_pylist():
+                for name, at in zip(consent_cols, layout.consent_invalid, strict=True):
+                    for item in pc.value_counts(batch.column(at)).to_pylist():
                         if item["values"] is not None:
                             consent_invalid[f"{name}\t{item['values']}"] += item["counts"]
                 if drop_without_consent:
-                    batch = batch.filter(pc.invert(pc.fill_null(batch.column(consent_at + 1), False)))
-                if country_index is None:
-                    for j, name in enumerate(outcome_cols):
-                        for item in pc.value_counts(batch.column(first_outcome + j)).to_pylist():
+                    batch = batch.filter(pc.invert(pc.fill_null(batch.column(layout.violation), False)))
+                if layout.country is None:
+                    for name, at in zip(outcome_cols, layout.outcomes, strict=True):
+                        for item in pc.value_counts(batch.column(at)).to_pylist():
                             outcomes[f"{name}\t{item['values']}"] += item["counts"]
                 else:
-                    count_by_country(batch, country_index, first_outcome, outcome_cols, outcomes)
-                data = [batch.column(i).to_pylist() for i in range(n_out)]
+                    keyed = pa.RecordBatch.from_arrays(
+                        [batch.column(i) for i in [layout.country, *layout.outcomes]],
+                        names=["country", *outcome_cols],
+                    )
+                    count_by_country(keyed, 0, 1, outcome_cols, outcomes)
+                data = [batch.column(i).to_pylist() for i in layout.output]
                 for row in zip(*data, strict=True):
                     writer.write(serialize(row))
                 rows_out += batch.num_rows
@@ -343,6 +433,7 @@ def _partition_writer(
                 "failures": failures,
                 "consent": consent,
                 "consent_invalid": consent_invalid,
+                "verify": sorted(verify),
             }
         )
         rows = [("part", chunk, idx, r, s, "") for idx, r, s in staged] + [("stats", chunk, -1, 0, 0, stats)]
@@ -360,6 +451,32 @@ def _partition_writer(
         )
 
     return write
+
+
+def _complete(batch: Any, layout: _Layout, completers: list[Any], converters: list[Any]) -> Any:
+    """The Python part of a batch, in the writer's pass: the PII values only the Python rules can hash,
+    and the text timestamps."""
+    import pyarrow as pa
+
+    arrays = list(batch.columns)
+    changed = False
+    for (hash_at, outcome_at, text_at, _, _), complete in zip(layout.deferred, completers, strict=True):
+        texts = arrays[text_at]
+        if texts.null_count == len(texts):
+            continue
+        hashes, outcomes = arrays[hash_at].to_pylist(), arrays[outcome_at].to_pylist()
+        complete(texts.to_pylist(), hashes, outcomes)
+        arrays[hash_at], arrays[outcome_at] = pa.array(hashes, pa.string()), pa.array(outcomes, pa.string())
+        changed = True
+    for (at, fail_at, _, is_event), convert in zip(layout.times, converters, strict=True):
+        raw = arrays[at].to_pylist()
+        converted = [None if v is None else convert(v) for v in raw]
+        failed = [
+            is_event if v is None or v == "" else c is None for v, c in zip(raw, converted, strict=True)
+        ]
+        arrays[at], arrays[fail_at] = pa.array(converted, pa.string()), pa.array(failed, pa.bool_())
+        changed = True
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
 def run_spark(
@@ -381,28 +498,10 @@ def run_spark(
     if plan.total_bytes and plan.input_format is not InputFormat.PARQUET:
         spark.conf.set(key, str(max(4 << 20, min(128 << 20, plan.total_bytes // (parallelism * 4) + 1))))
     try:
-        df = _read(spark, plan)
-        if plan.input_format is InputFormat.PARQUET:
-            missing = [c for c in plan.header if c not in df.columns]
-            if missing:
-                raise InputError(plan.inputs[0].name, "column not found by Spark", column=missing[0])
-        if df.rdd.getNumPartitions() < parallelism:
-            # One big gzip file is a single split: spread the (expensive) hashing over every core.
-            df = df.repartition(parallelism)
-        transformed, outcome_cols, fail_cols = _transform(df, plan)
-        write = _partition_writer(
-            output_format=plan.output_format,
-            columns=plan.output_columns,
-            outcome_cols=outcome_cols,
-            fail_cols=fail_cols,
-            cap=plan.config.partition_cap_bytes,
-            targets=[(stage.target.spec, stage.layout) for stage in stages],
-            consent_cols=list(plan.config.consent),
-            drop_without_consent=plan.config.missing_consent == "drop",
-            country_column=plan.country_column,
-        )
+        frame = job_frame(spark, plan, stages)
         try:
-            meta = transformed.mapInArrow(write, _META_SCHEMA).collect()
+            with quiet_spark_logs(spark):
+                meta = frame.collect()
         except Exception as exc:
             raise _translate_spark_error(plan, exc) from None
     finally:
@@ -410,7 +509,135 @@ def run_spark(
             spark.conf.unset(key)
         else:
             spark.conf.set(key, previous)
-    return _collect(plan, stages, meta, outcome_cols)
+    _verify(
+        plan,
+        {name for row in meta if row["kind"] == "stats" for name in json.loads(row["payload"])["verify"]},
+    )
+    result = _collect(plan, stages, meta, [c for c in plan.output_columns if c in plan.pii])
+    share = plan.config.max_timestamp_failure_share
+    failing = [c for c, n in result.timestamp_failures.items() if n and n > share * max(result.rows_in, 1)]
+    if failing:
+        # The job fails on these columns: its message names where each first failed, as the local
+        # engine's does (Spark has no line numbers): found by the local reader, on this path only.
+        result = replace(result, first_failures=_first_time_failures(plan, failing))
+    return result
+
+
+def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
+    """`file, line` of the first row where each time column fails, by the local engine's rule (missing
+    fails the event time only; otherwise the conversion fails)."""
+    from amc_uploader.job.inputs import open_reader
+
+    checks = [
+        (
+            c,
+            plan.header.index(c),
+            convert_date if plan.timestamp_columns[c] is ColumnDataType.DATE else convert_timestamp,
+        )
+        for c in columns
+    ]
+    found: dict[str, str] = {}
+    for f in plan.inputs:
+        with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
+            for line, values in reader.rows():
+                for column, at, convert in checks:
+                    raw = values[at]
+                    missing = raw is None or raw == ""
+                    failed = column == plan.config.event_time if missing else convert(raw) is None
+                    if failed and column not in found:
+                        found[column] = f"{f.name}, line {line}"
+                if len(found) == len(checks):
+                    return found
+    return found
+
+
+def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any:
+    """The job as one Spark DataFrame, lazily: read, native transform, then the writer (the one Python
+    stage), whose rows are the staged files' metadata and each task's counters."""
+    df = _read(spark, plan)
+    if plan.input_format is InputFormat.PARQUET:
+        missing = [c for c in plan.header if c not in df.columns]
+        if missing:
+            raise InputError(plan.inputs[0].name, "column not found by Spark", column=missing[0])
+    if _needs_spreading(plan, spark.sparkContext.defaultParallelism):
+        # A file read in one task: spread the (expensive) hashing over every core.
+        df = df.repartition(spark.sparkContext.defaultParallelism)
+    transformed, layout, outcome_cols, fail_cols = _transform(df, plan)
+    write = _partition_writer(
+        output_format=plan.output_format,
+        columns=plan.output_columns,
+        layout=layout,
+        outcome_cols=outcome_cols,
+        fail_cols=fail_cols,
+        cap=plan.config.partition_cap_bytes,
+        targets=[(stage.target.spec, stage.layout) for stage in stages],
+        consent_cols=list(plan.config.consent),
+        drop_without_consent=plan.config.missing_consent == "drop",
+    )
+    return transformed.mapInArrow(write, _META_SCHEMA)
+
+
+#: Spark's loggers that quote input records (a malformed record, a failed task's exception) at ERROR.
+_RECORD_QUOTING_LOGGERS = ("org.apache.spark", "org.sparkproject")
+
+
+@contextmanager
+def quiet_spark_logs(spark: Any) -> Iterator[None]:
+    """Silence Spark's own log lines for the duration of a job: a failed task's log line (and its Java
+    stack trace) can quote the record it failed on. The job's error is ours: one line, file and line,
+    no value. Applies to the driver JVM (all of a local session; a cluster's executors log on their hosts)."""
+    try:
+        jvm = spark.sparkContext._jvm
+        log4j = jvm.org.apache.logging.log4j
+        context = log4j.LogManager.getContext(False)
+        config = context.getConfiguration()
+        # Loggers without their own level inherit one: they get it back by losing the one set here.
+        previous = {
+            name: config.getLoggers().get(name).getLevel() if config.getLoggers().containsKey(name) else None
+            for name in _RECORD_QUOTING_LOGGERS
+        }
+    except Exception:  # not log4j 2 (a custom JVM setup): nothing to silence through it
+        yield
+        return
+    for name in _RECORD_QUOTING_LOGGERS:
+        log4j.core.config.Configurator.setLevel(name, log4j.Level.OFF)
+    try:
+        yield
+    finally:
+        for name, level in previous.items():
+            if level is None:
+                config.removeLogger(name)
+            else:
+                log4j.core.config.Configurator.setLevel(name, level)
+        context.updateLoggers()
+
+
+def _verify(plan: JobPlan, names: set[str]) -> None:
+    """Read the files Spark flagged (`_VERIFY`) with the local reader, which rejects them as the local
+    engine does (file and line) or accepts them (a U+FFFD or a quote that is really in the data)."""
+    if not names:
+        return
+    paths = {unquote(n.removeprefix("file:").removeprefix("//")) for n in names}
+    flagged = [
+        f for f in plan.inputs if any(p == f.uri or p.endswith(f.uri.split("://", 1)[-1]) for p in paths)
+    ]
+    found = _locate_malformed(plan, flagged or plan.inputs)
+    if found is not None:
+        raise found
+
+
+#: Below this, a shuffle costs more than the hashing it would spread.
+_SPREAD_MIN_BYTES = 32 << 20
+
+
+def _needs_spreading(plan: JobPlan, parallelism: int) -> bool:
+    """Whether the inputs are fewer splits than cores: files Spark reads in one task each (CSV, read
+    with multiLine; gzip, which cannot be cut) fewer than the cores, big enough to matter. Decided from
+    the plan, without asking Spark for its partitions (that builds the physical plan once more)."""
+    if plan.input_format is InputFormat.PARQUET or len(plan.inputs) >= parallelism:
+        return False
+    whole = plan.input_format is InputFormat.CSV or all(plan.gzipped[f.uri] for f in plan.inputs)
+    return whole and (plan.total_bytes or 0) >= _SPREAD_MIN_BYTES
 
 
 def _active_session() -> Any:
@@ -439,12 +666,12 @@ def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
     return JobConfigError(f"the Spark job failed ({type(exc).__name__}); see the driver log for details")
 
 
-def _locate_malformed(plan: JobPlan) -> InputError | None:
-    """The local readers' error (file and line, never the row) for a record Spark found malformed:
-    read again only on this failure path."""
+def _locate_malformed(plan: JobPlan, files: Sequence[InputFile] | None = None) -> InputError | None:
+    """The local readers' error (file and line, never the row) for a record Spark found malformed or
+    flagged: read again only on this path."""
     from amc_uploader.job.inputs import open_reader
 
-    for f in plan.inputs:
+    for f in plan.inputs if files is None else files:
         try:
             with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
                 for _ in reader.rows():
@@ -513,6 +740,7 @@ def has_consent_violation(plan: JobPlan, *, spark: Any = None) -> bool:
         df = df.transform(hash_pii_columns({}, plan.country_code, country_column=plan.country_column))
     _, _, _, violation = spark_consent_columns(plan.config.consent, _row_country(plan))
     try:
-        return bool(df.where(violation).limit(1).count())
+        with quiet_spark_logs(spark):
+            return bool(df.where(violation).limit(1).count())
     except Exception as exc:
         raise _translate_spark_error(plan, exc) from None
