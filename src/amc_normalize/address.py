@@ -13,7 +13,13 @@ from collections.abc import Iterable, Sequence
 from hashlib import sha256
 from typing import Any
 
-from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import address_tables, country_rules
 from amc_normalize.rule import PiiRule, Rule
 
@@ -91,6 +97,8 @@ _ASCII_TOKENS = bytes(
     for b in range(256)
 )
 
+_BATCH_TOKENS = separator_table(_ASCII_TOKENS)
+
 
 def make_address_normalizer(words: dict[str, str]) -> Rule:
     get = words.get
@@ -135,7 +143,26 @@ def make_address_normalizer(words: dict[str, str]) -> Rule:
         return generic(value)
 
     def hash_addresses(values: Iterable[Any]) -> list[str | None]:
-        return list(map(hash_address, values))
+        # `hash_address` over a batch, one translate for all (`translate_batch`; NUL is a token
+        # character here).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, _BATCH_TOKENS, delete_nul=False)
+        if translated is None:
+            return list(map(hash_address, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None] = []
+        append = out.append
+        for value, lowered in zip(values, parts, strict=True):
+            if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):
+                data = normalize_address(value).encode()
+            else:
+                tokens = lowered.split()
+                data = b"".join(map(get_bytes, tokens, tokens))
+            append(digest(data).hexdigest() if data else None)
+        for at in others:
+            out[at] = hash_address(values[at])
+        return restore_prehashed(values, out)
 
     return Rule(
         kernel=normalize_address,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice, repeat
-from operator import is_
+from operator import is_, itemgetter
 from typing import Any
 
 from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
@@ -211,11 +211,26 @@ class ColumnHasher:
         )
 
 
+def _columns(
+    chunk: list[Mapping[str, Any]],
+    names: list[str],
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None,
+) -> list[list[Any]]:
+    """The spec columns of a chunk of records, a missing cell as None."""
+    if pick is not None:
+        try:
+            return [list(column) for column in zip(*map(pick, chunk), strict=True)]
+        except KeyError:  # a record lacks a column: it counts as null
+            pass
+    return [[record.get(name) for record in chunk] for name in names]
+
+
 def _normalize_stream(
     records: Iterable[Mapping[str, Any]], hasher: ColumnHasher, report: NormalizationReport | None
 ) -> Iterator[dict[str, Any]]:
     names = hasher.names
     width = range(len(names))
+    pick = itemgetter(*names) if len(names) > 1 else None
     tallies = [ColumnTally() for _ in names]
     checked = False
     # The chunk being yielded: its column values and digests, and how many of its rows went out.
@@ -233,7 +248,7 @@ def _normalize_stream(
         chunk: list[Mapping[str, Any]] = [first]
         chunk.extend(islice(iterator, CHUNK_ROWS - 1))
         while chunk:
-            values = [[record.get(name) for record in chunk] for name in names]
+            values = _columns(chunk, names, pick)
             digests = [hasher.hash_column(i, values[i]) for i in width]
             done = 0
             per_row = zip(*digests, strict=True) if digests else repeat((), len(chunk))  # empty spec

@@ -15,7 +15,13 @@ from collections.abc import Iterable, Mapping
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
-from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import country_rules
 from amc_normalize.rule import (
     ASCII_UPPER,
@@ -66,8 +72,22 @@ def make_state_normalizer(names: Mapping[str, str]) -> Rule:
             return sha256(data).hexdigest() if data else None
         return generic(value)
 
+    batch_table = separator_table(_ASCII_TABLE)
+
     def hash_states(values: Iterable[Any]) -> list[str | None]:
-        return list(map(hash_state, values))
+        # `hash_state` over a batch, one translate for all (`translate_batch`).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, batch_table)
+        if translated is None:
+            return list(map(hash_state, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None] = [
+            digest(data).hexdigest() if (data := get_code(p, p[:2].lower())) else None for p in parts
+        ]
+        for at in others:
+            out[at] = hash_state(values[at])
+        return restore_prehashed(values, out)
 
     return Rule(
         kernel=normalize_state, explain=explain, hash_function=hash_state, batch_hash_function=hash_states

@@ -11,7 +11,13 @@ from collections.abc import Iterable
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
-from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import ZipRule, country_rules
 from amc_normalize.rule import (
     ASCII_UPPER,
@@ -69,8 +75,24 @@ def make_zip_normalizer(rule: ZipRule) -> Rule:
             return None
         return generic(value)
 
+    batch_table = separator_table(table)
+
     def hash_zips(values: Iterable[Any]) -> list[str | None]:
-        return list(map(hash_zip, values))
+        # `hash_zip` over a batch, one translate for all (`translate_batch`).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, batch_table)
+        if translated is None:
+            return list(map(hash_zip, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None]
+        if exact_digits:
+            out = [digest(p[:length]).hexdigest() if len(p) >= length else None for p in parts]
+        else:
+            out = [digest(q).hexdigest() if (q := p[:length]) and match_bytes(q) else None for p in parts]
+        for at in others:
+            out[at] = hash_zip(values[at])
+        return restore_prehashed(values, out)
 
     return Rule(kernel=normalize_zip, explain=explain, hash_function=hash_zip, batch_hash_function=hash_zips)
 
