@@ -186,3 +186,18 @@ def test_chunked_stream_counts_exactly_the_rows_it_yielded(taken: int | None) ->
     assert [row["id"] for row in out] == list(range(len(out)))
     assert [row["p"] for row in out] == [hash_value(v, "PHONE", "DE") for v in values[: len(out)]]  # type: ignore[arg-type]
     assert report == _expected_report(values, len(out))
+
+
+def test_column_hasher_equals_normalize_records() -> None:
+    """The column-batch entry point gives normalize_records' digests and counts."""
+    from amc_normalize import ColumnHasher
+
+    spec = {"email": "EMAIL", "phone": "PHONE", "zip": "ZIP", "state": "STATE"}
+    cycle = [" A@b.co", None, "", "12", PREHASHED, "Texas", "+1 571 412 0599", "75236-9599", 75236, "é"]
+    records = [{c: cycle[(i + k) % len(cycle)] for k, c in enumerate(spec)} for i in range(300)]
+    by_rows = NormalizationReport()
+    rows = list(normalize_records(records, spec, "US", report=by_rows))
+    by_columns = NormalizationReport()
+    columns = ColumnHasher(spec, "US").hash_columns({c: [r[c] for r in records] for c in spec}, by_columns)
+    assert columns == {c: [r[c] for r in rows] for c in spec}
+    assert by_columns == by_rows
