@@ -25,13 +25,20 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_code_for_country_code
 
-from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.rule import PiiRule, Rule, ascii_delete_table
 
 _PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers' PLUS_CHARS
 _ASCII_DELETE = ascii_delete_table(b"0123456789")
 # Every byte but an ASCII digit to NUL: one translate and one replace, cheaper than translate's delete.
 _DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0 for b in range(256))
+_BATCH_DIGITS = separator_table(bytes(b if 0x30 <= b <= 0x39 or b == 0x2B else 0 for b in range(256)))
 _NON_DIGIT = re.compile(r"\D+")
 # phonenumbers' limits (_MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN, _MAX_LENGTH_COUNTRY_CODE).
 _MIN_NSN = 2
@@ -346,16 +353,27 @@ def make_phone_normalizer(region: str) -> Rule:
         return generic(value)
 
     def hash_phones(values: Iterable[Any]) -> list[str | None]:
-        # `hash_phone` over a batch, its digits-only case inlined.
+        # `hash_phone` over a batch: the digits (and `+`) of all values by one translate
+        # (`translate_batch`); a `+` counts only where the value starts with it.
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, _BATCH_DIGITS)
+        if translated is None:
+            return list(map(hash_phone, values))
+        parts, others = translated
+        digest = sha256
         out: list[str | None] = []
         append = out.append
-        for value in values:
-            if value.__class__ is str and value.isdigit() and value.isascii() and len(value) != 64:
-                number = e164(value, False)
-                append(sha256(number.encode()).hexdigest() if number else None)
-            else:
-                append(hash_phone(value))
-        return out
+        for value, kept in zip(values, parts, strict=True):
+            plus = False
+            digits = kept
+            if 43 in kept:  # "+"
+                plus = value.lstrip()[:1] == "+"
+                digits = kept.replace(b"+", b"")
+            number = e164(digits.decode(), plus) if digits else ""
+            append(digest(number.encode()).hexdigest() if number else None)
+        for at in others:
+            out[at] = hash_phone(values[at])
+        return restore_prehashed(values, out)
 
     return Rule(
         kernel=normalize_phone, explain=explain, hash_function=hash_phone, batch_hash_function=hash_phones
