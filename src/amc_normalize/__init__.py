@@ -24,7 +24,7 @@ from amc_normalize.errors import (
     UnknownPiiTypeError,
     UnsupportedCountryError,
 )
-from amc_normalize.records import ColumnSpec, normalize_records
+from amc_normalize.records import ColumnHasher, ColumnSpec, normalize_records
 from amc_normalize.registry import SUPPORTED_COUNTRIES
 from amc_normalize.report import ColumnReport, NormalizationReport
 from amc_normalize.suggest import Suggestion, suggest_pii_types
@@ -32,6 +32,7 @@ from amc_normalize.types import NormalizedValue, Outcome, PiiType
 
 __all__ = [
     "SUPPORTED_COUNTRIES",
+    "ColumnHasher",
     "ColumnReport",
     "ColumnSpec",
     "NormalizationConfigError",

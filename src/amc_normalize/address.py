@@ -9,8 +9,17 @@ each token through the country's word tables (the last entry with that key wins,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from hashlib import sha256
+from typing import Any
 
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import address_tables, country_rules
 from amc_normalize.rule import PiiRule, Rule
 
@@ -81,37 +90,87 @@ def build_word_map(table_names: Sequence[str]) -> dict[str, str]:
     return words
 
 
-# ASCII fast path: upper-case and turn every single-byte delimiter into a space in one bytes.translate;
+# ASCII fast path: lower-case and turn every single-byte delimiter into a space in one bytes.translate;
 # \x1c-\x1f are whitespace to str.split and `\s` but not to bytes.split, so they become spaces too.
 _ASCII_TOKENS = bytes(
-    0x20 if (b in b",![]{}()." or 0x1C <= b <= 0x1F) else (b - 32 if 0x61 <= b <= 0x7A else b)
+    0x20 if (b in b",![]{}()." or 0x1C <= b <= 0x1F) else (b + 32 if 0x41 <= b <= 0x5A else b)
     for b in range(256)
 )
+
+_BATCH_TOKENS = separator_table(_ASCII_TOKENS)
 
 
 def make_address_normalizer(words: dict[str, str]) -> Rule:
     get = words.get
-    # Byte-keyed copy for ASCII input; replacements pre-lowered (bytes.lower only maps A-Z).
-    byte_words = {k.encode(): v.lower().encode() for k, v in words.items() if k.isascii()}
+    # For ASCII input, tokens are matched lower-cased against the lower-cased keys (only keys without
+    # a-z can match a `str.upper` token), replacements pre-lowered: the result needs no final lower().
+    byte_words = {
+        k.lower().encode(): v.lower().encode() for k, v in words.items() if k.isascii() and k == k.upper()
+    }
     get_bytes = byte_words.get
 
     def normalize_address(value: str) -> str:
         tokens = tokenize(value)
         if any(("-" in t or "#" in t) for t in tokens):
             tokens = split_tokens(tokens)
-        return "".join([get(t, t) for t in tokens]).lower()
+        return "".join(map(get, tokens, tokens)).lower()
 
     def normalize_ascii(data: bytes) -> bytes:
-        upper = data.translate(_ASCII_TOKENS)
+        lowered = data.translate(_ASCII_TOKENS)
         # int needles (memchr) are several times cheaper than bytes needles for `in`.
-        if 45 in upper or 35 in upper or (47 in upper and b"C/O" in upper):  # "-", "#", "/"
+        if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):  # "-", "#", "/"
             return normalize_address(data.decode()).encode()
-        return b"".join([get_bytes(t, t) for t in upper.split()]).lower()
+        tokens = lowered.split()
+        return b"".join(map(get_bytes, tokens, tokens))
 
     def explain(value: str) -> str:
         return "address.empty"
 
-    return Rule(kernel=normalize_address, explain=explain, ascii_kernel=normalize_ascii)
+    generic = kernel_hash_function(normalize_address)
+
+    def hash_address(value: Any) -> str | None:
+        # `compile_hash_function` of this rule with `normalize_ascii` inlined.
+        if value.__class__ is str and value.isascii():
+            if len(value) == 64 and HEX.issuperset(value):
+                return value
+            lowered = value.encode().translate(_ASCII_TOKENS)
+            if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):
+                data = normalize_address(value).encode()
+            else:
+                tokens = lowered.split()
+                data = b"".join(map(get_bytes, tokens, tokens))
+            return sha256(data).hexdigest() if data else None
+        return generic(value)
+
+    def hash_addresses(values: Iterable[Any]) -> list[str | None]:
+        # `hash_address` over a batch, one translate for all (`translate_batch`; NUL is a token
+        # character here).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, _BATCH_TOKENS, delete_nul=False)
+        if translated is None:
+            return list(map(hash_address, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None] = []
+        append = out.append
+        for value, lowered in zip(values, parts, strict=True):
+            if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):
+                data = normalize_address(value).encode()
+            else:
+                tokens = lowered.split()
+                data = b"".join(map(get_bytes, tokens, tokens))
+            append(digest(data).hexdigest() if data else None)
+        for at in others:
+            out[at] = hash_address(values[at])
+        return restore_prehashed(values, out)
+
+    return Rule(
+        kernel=normalize_address,
+        explain=explain,
+        ascii_kernel=normalize_ascii,
+        hash_function=hash_address,
+        batch_hash_function=hash_addresses,
+    )
 
 
 def build(country_code: str) -> Rule:

@@ -158,8 +158,64 @@ def compile_hash_function(rule: Rule) -> HashFunction:
     return hash_one_table
 
 
+#: Joins a batch of values for `translate_batch`; a translate table passes it through as itself.
+BATCH_SEPARATOR = "\x01"
+
+
+def separator_table(table: bytes) -> bytes:
+    """`table` (an `ascii_table`) that keeps `BATCH_SEPARATOR`, for `translate_batch`."""
+    out = bytearray(table)
+    out[ord(BATCH_SEPARATOR)] = ord(BATCH_SEPARATOR)
+    return bytes(out)
+
+
+def translate_batch(
+    values: list[Any], table: bytes, *, delete_nul: bool = True
+) -> tuple[list[bytes], list[int]] | None:
+    """Each value's UTF-8 bytes through `table` (a `separator_table`; NUL deleted unless not
+    `delete_nul`) by one join, encode and
+    translate over the whole batch, and the indices of the values that are not ASCII (their rule is not
+    the table: their parts are to be replaced). None when a value is not text, holds
+    `BATCH_SEPARATOR` or a lone surrogate: the caller then goes value by value."""
+    try:
+        joined = BATCH_SEPARATOR.join(values)
+    except TypeError:  # a value that is not text
+        return None
+    if joined.count(BATCH_SEPARATOR) != len(values) - 1:
+        return None
+    others: list[int] = []
+    if not joined.isascii():
+        try:
+            encoded = joined.encode()
+        except UnicodeEncodeError:
+            return None
+        flags = list(map(str.isascii, values))
+        at = -1
+        for _ in range(flags.count(False)):
+            at = flags.index(False, at + 1)
+            others.append(at)
+    else:
+        encoded = joined.encode()
+    data = encoded.translate(table)
+    if delete_nul and 0 in data:
+        data = data.replace(b"\0", b"")
+    return data.split(BATCH_SEPARATOR.encode()), others
+
+
+def restore_prehashed(values: list[str], out: list[str | None]) -> list[str | None]:
+    """`out` with every prehashed value of `values` (all text) passed through, in place."""
+    lengths = list(map(len, values))
+    at = -1
+    for _ in range(lengths.count(64)):
+        at = lengths.index(64, at + 1)
+        if HEX.issuperset(values[at]):
+            out[at] = values[at]
+    return out
+
+
 def compile_batch_hash_function(rule: Rule) -> BatchHashFunction:
-    """`compile_hash_function` over a batch (list in, list out); translate-only rules loop inlined."""
+    """`compile_hash_function` over a batch (list in, list out); translate-only rules translate a whole
+    batch of text at once (`translate_batch`)."""
     if rule.batch_hash_function is not None:
         return rule.batch_hash_function
     hash_one = compile_hash_function(rule)
@@ -170,23 +226,19 @@ def compile_batch_hash_function(rule: Rule) -> BatchHashFunction:
             return [hash_one(v) for v in values]
 
         return hash_batch
-    hexset = HEX
+    batch_table = separator_table(table)
+    digest = sha256
 
     def hash_batch_table(values: Iterable[Any]) -> list[str | None]:
-        out: list[str | None] = []
-        append = out.append
-        for value in values:
-            if value.__class__ is str and value.isascii():
-                if len(value) == 64 and hexset.issuperset(value):
-                    append(value)
-                    continue
-                data = value.encode().translate(table)
-                if 0 in data:
-                    data = data.replace(b"\0", b"")
-                append(sha256(data).hexdigest() if data else None)
-            else:
-                append(hash_one(value))
-        return out
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, batch_table)
+        if translated is None:
+            return [hash_one(v) for v in values]
+        parts, others = translated
+        out: list[str | None] = [digest(p).hexdigest() if p else None for p in parts]
+        for at in others:
+            out[at] = hash_one(values[at])
+        return restore_prehashed(values, out)
 
     return hash_batch_table
 

@@ -11,7 +11,13 @@ from collections.abc import Iterable
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
-from amc_normalize.common import HEX, kernel_hash_function
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.rule import ASCII_LOWER, PiiRule, Rule, SparkFinish, ascii_filter, spark_ascii_filter
 
 if TYPE_CHECKING:
@@ -63,26 +69,25 @@ def _hash_email(value: Any) -> str | None:
 _generic_hash = kernel_hash_function(normalize_email)
 
 
+_BATCH_MAP = separator_table(_ASCII_MAP)
+
+
 def _hash_emails(values: Iterable[Any]) -> list[str | None]:
-    # `_hash_email` over a batch, the loop inlined (no call per value): pandas/Spark UDF batches.
-    out: list[str | None] = []
-    append = out.append
-    table, digest, hexset = _ASCII_MAP, sha256, HEX
-    for value in values:
-        if value.__class__ is str and value.isascii():
-            data = value.encode().translate(table)
-            if 0 in data:
-                data = data.replace(b"\0", b"")
-            local, _, domain = data.partition(b"@")
-            if local and domain and domain[0] != 64:
-                append(digest(data).hexdigest())
-            elif len(value) == 64 and hexset.issuperset(value):
-                append(value)
-            else:
-                append(None)
-        else:
-            append(_generic_hash(value))
-    return out
+    # `_hash_email` over a batch: one translate for the whole batch (`translate_batch`), then the
+    # `local@domain` test per value; the prehashed ones (no "@") are restored.
+    values = values if isinstance(values, list) else list(values)
+    translated = translate_batch(values, _BATCH_MAP)
+    if translated is None:
+        return list(map(_hash_email, values))
+    parts, others = translated
+    digest = sha256
+    out: list[str | None] = [
+        digest(p).hexdigest() if (split := p.partition(b"@"))[0] and split[2] and split[2][0] != 64 else None
+        for p in parts
+    ]
+    for at in others:
+        out[at] = _generic_hash(values[at])
+    return restore_prehashed(values, out)
 
 
 RULE = Rule(

@@ -15,18 +15,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from hashlib import sha256
 from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_code_for_country_code
 
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.rule import PiiRule, Rule, ascii_delete_table
 
 _PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers' PLUS_CHARS
 _ASCII_DELETE = ascii_delete_table(b"0123456789")
+# Every byte but an ASCII digit to NUL: one translate and one replace, cheaper than translate's delete.
+_DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0 for b in range(256))
+_BATCH_DIGITS = separator_table(bytes(b if 0x30 <= b <= 0x39 or b == 0x2B else 0 for b in range(256)))
 _NON_DIGIT = re.compile(r"\D+")
 # phonenumbers' limits (_MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN, _MAX_LENGTH_COUNTRY_CODE).
 _MIN_NSN = 2
@@ -188,29 +200,38 @@ _NOT_POSSIBLE: _Result = ("", "phone.not_possible")
 _AMBIGUOUS: _Result = ("", "phone.ambiguous")
 
 
-def _finish(country_code: int, national: str, plan: _Plan) -> _Result:
-    """parse's final prefix strip and length checks, then is_possible_number and E.164 format."""
+def _finish(cc_str: str, national: str, plan: _Plan, main: _Plan) -> _Result:
+    """parse's final prefix strip and length checks, then is_possible_number and E.164 format. `main` is
+    the plan of the calling code's main region (is_possible_number's metadata)."""
     if len(national) < _MIN_NSN:
         return _UNPARSABLE
-    stripped = plan.strip_national_prefix(national)
-    if plan.test_length(stripped) not in _KEEP_ORIGINAL:
-        national = stripped
-    if not _MIN_NSN <= len(national) <= _MAX_NSN:
+    # strip_national_prefix returns its input unless it starts with a literal prefix (the common case
+    # tested inline) or matches a prefix pattern.
+    literal = plan.prefix_literal
+    if plan.prefix is not None and (literal is None or national.startswith(literal)):
+        stripped = plan.strip_national_prefix(national)
+        if stripped != national and plan.test_length(stripped) not in _KEEP_ORIGINAL:
+            national = stripped
+    size = len(national)
+    if not _MIN_NSN <= size <= _MAX_NSN:
         return _UNPARSABLE
-    main = _calling_code_plan(country_code)
-    if main is None:
-        raise _Fallback
-    if main[1].test_length(national) not in _POSSIBLE:
+    if main.results[size] not in _POSSIBLE:  # size < _RESULTS_TABLE
         return _NOT_POSSIBLE
     # Spec (PHONE): output re-read as `"+" + output` must give the output again. parse strips a national
     # prefix even after `+cc`, so a national number that itself starts with one (`+43 000000` ->
     # `4300000` -> `430000`) has no stable E.164 form: it is invalid, never a moving target. Real
     # numbers never start with their country's trunk prefix; the conformance data has no such case.
-    again = main[1].strip_national_prefix(national)
-    if again != national and main[1].test_length(again) not in _KEEP_ORIGINAL:
-        return _AMBIGUOUS
+    literal = main.prefix_literal
+    if main.prefix is not None and (literal is None or national.startswith(literal)):
+        again = main.strip_national_prefix(national)
+        if again != national and main.test_length(again) not in _KEEP_ORIGINAL:
+            return _AMBIGUOUS
     # The national significant number keeps its leading zeros (italian_leading_zero), so it is `national`.
-    return f"{country_code}{national}", None
+    return cc_str + national, None
+
+
+#: Country calling codes as the digit strings that start a `+` number (no leading zero).
+_CALLING_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 
 
 def fast_international(digits: str) -> _Result:
@@ -218,12 +239,12 @@ def fast_international(digits: str) -> _Result:
     if not 3 <= len(digits) <= _MAX_NSN + _MAX_CC or digits[0] == "0":
         raise _Fallback
     for size in range(1, _MAX_CC + 1):
-        code = int(digits[:size])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            found = _calling_code_plan(code)
+        code = digits[:size]
+        if code in _CALLING_CODES:
+            found = _calling_code_plan(int(code))
             if found is None:
                 raise _Fallback
-            return _finish(code, digits[size:], found[1])
+            return _finish(code, digits[size:], found[1], found[1])
     raise _Fallback
 
 
@@ -236,19 +257,19 @@ def fast_national(digits: str, region: str, plan: _Plan) -> _Result:
             raise _Fallback
     elif plan.idd is not None and plan.idd.match(digits):
         raise _Fallback
-    national = digits
-    if digits.startswith(plan.cc_str):
+    found = _calling_code_plan(plan.country_code)
+    if found is None:
+        raise _Fallback
+    main_region, main_plan = found
+    cc_str = plan.cc_str
+    if digits.startswith(cc_str):
         # phonenumberutil._maybe_extract_country_code, "starts with the default country code" branch.
-        candidate = plan.strip_national_prefix(digits[len(plan.cc_str) :])
+        candidate = plan.strip_national_prefix(digits[len(cc_str) :])
         if (not plan.matches_general(digits) and plan.matches_general(candidate)) or plan.test_length(
             digits
         ) == ValidationResult.TOO_LONG:
-            found = _calling_code_plan(plan.country_code)
-            if found is None:
-                raise _Fallback
-            main_region, main_plan = found
-            return _finish(plan.country_code, candidate, plan if main_region == region else main_plan)
-    return _finish(plan.country_code, national, plan)
+            return _finish(cc_str, candidate, plan if main_region == region else main_plan, main_plan)
+    return _finish(cc_str, digits, plan, main_plan)
 
 
 def slow_phone(digits: str, plus: bool, region: str) -> tuple[str, str | None]:
@@ -299,7 +320,64 @@ def make_phone_normalizer(region: str) -> Rule:
             return "phone.no_digits"
         return phone_result(digits, plus, region, plan)[1] or "phone.not_possible"
 
-    return Rule(kernel=normalize_phone, explain=explain)
+    generic = kernel_hash_function(normalize_phone)
+
+    def e164(digits: str, plus: bool) -> str:
+        # phone_result without its reason.
+        try:
+            if plus:
+                return fast_international(digits)[0]
+            if plan is not None:
+                return fast_national(digits, region, plan)[0]
+        except _Fallback:
+            pass
+        return slow_phone(digits, plus, region)[0]
+
+    def hash_phone(value: Any) -> str | None:
+        # `kernel_hash_function(normalize_phone)` with its ASCII case inlined: split_digits by one
+        # translate, the prehashed test only where it can hold.
+        if value.__class__ is str and value.isascii():
+            if value.isdigit():
+                if len(value) == 64:  # 64 digits are 64 hex
+                    return value
+                digits, plus = value, False
+            else:
+                if len(value) == 64 and HEX.issuperset(value):
+                    return value
+                digits = value.encode().translate(_DIGITS_ONLY).replace(b"\0", b"").decode()
+                if not digits:
+                    return None
+                plus = value.lstrip()[:1] == "+"
+            number = e164(digits, plus)
+            return sha256(number.encode()).hexdigest() if number else None
+        return generic(value)
+
+    def hash_phones(values: Iterable[Any]) -> list[str | None]:
+        # `hash_phone` over a batch: the digits (and `+`) of all values by one translate
+        # (`translate_batch`); a `+` counts only where the value starts with it.
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, _BATCH_DIGITS)
+        if translated is None:
+            return list(map(hash_phone, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None] = []
+        append = out.append
+        for value, kept in zip(values, parts, strict=True):
+            plus = False
+            digits = kept
+            if 43 in kept:  # "+"
+                plus = value.lstrip()[:1] == "+"
+                digits = kept.replace(b"+", b"")
+            number = e164(digits.decode(), plus) if digits else ""
+            append(digest(number.encode()).hexdigest() if number else None)
+        for at in others:
+            out[at] = hash_phone(values[at])
+        return restore_prehashed(values, out)
+
+    return Rule(
+        kernel=normalize_phone, explain=explain, hash_function=hash_phone, batch_hash_function=hash_phones
+    )
 
 
 def build(country_code: str) -> Rule:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice, repeat
+from operator import is_, itemgetter
 from typing import Any
 
-from amc_normalize.core import classify_missing, get_hash_function, get_rule
+from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
 from amc_normalize.errors import SchemaError, UnsupportedCountryError
 from amc_normalize.registry import parse_pii_type
 from amc_normalize.report import NormalizationReport
@@ -106,71 +108,167 @@ def normalize_records(
     the column holds the resolved alpha-2 code (None when unknown) and the report counts per country.
 
     Configuration errors are raised before the first record is read; a spec column missing from the
-    first record raises SchemaError (later records lacking it count as null). Counts are added to
-    `report` when the stream ends or is closed.
+    first record raises SchemaError (later records lacking it count as null). Counts of the records
+    yielded are added to `report` when the stream ends or is closed. Records are read ahead in chunks
+    of up to `CHUNK_ROWS` and hashed column by column (`ColumnHasher`).
     """
     column_spec = ColumnSpec.coerce(spec)
     if country_column is not None:
         return _normalize_by_row_country(records, column_spec, country_column, country_code, report)
     if country_code is None:
         raise UnsupportedCountryError("None")
-    compiled = [
-        (name, get_hash_function(t, country_code), get_rule(t, country_code), t)
-        for name, t in column_spec.items()
-    ]
-    return _normalize_stream(records, column_spec, compiled, report)
+    return _normalize_stream(records, ColumnHasher(column_spec, country_code), report)
+
+
+#: Records `normalize_records` reads ahead and hashes per column at a time: big enough that the per
+#: column work is a few C-level passes, small enough to stay streaming.
+CHUNK_ROWS = 256
+
+
+class ColumnTally:
+    """The uncommon outcomes of one column (OK is what remains of the row count)."""
+
+    __slots__ = ("invalid", "null", "prehashed", "rows")
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.null = 0
+        self.prehashed = 0
+        self.invalid: Counter[str] = Counter()
+
+
+class ColumnHasher:
+    """The compiled hash functions of a column spec in one country, applied to column batches.
+
+    `hash_column(i, values)` hashes the i-th spec column's values (`get_batch_hash_function`: digests,
+    prehashed values unchanged, None for null / invalid); `tally(i, values, digests, into)` counts their
+    outcomes. `hash_columns` does both for every column of a batch.
+    """
+
+    __slots__ = ("batch_functions", "names", "rules", "spec", "types")
+
+    def __init__(self, spec: ColumnSpec | Mapping[str, str | PiiType], country_code: str) -> None:
+        self.spec = column_spec = ColumnSpec.coerce(spec)
+        self.names = list(column_spec)
+        self.types = list(column_spec.values())
+        self.batch_functions = [get_batch_hash_function(t, country_code) for t in self.types]
+        self.rules = [get_rule(t, country_code) for t in self.types]
+
+    def hash_column(self, index: int, values: list[Any]) -> list[str | None]:
+        return self.batch_functions[index](values)
+
+    def tally(self, index: int, values: list[Any], digests: list[str | None], into: ColumnTally) -> None:
+        """Count `values` (with their `digests`) into `into`."""
+        into.rows += len(values)
+        # A prehashed value comes back as the very object; so does a None value (always a null, no
+        # rule asked). `is`, never `==`: cells may be objects whose `==` is no bool (numpy arrays).
+        same = sum(map(is_, digests, values))
+        missing = digests.count(None)
+        if not missing:
+            into.prehashed += same
+            return
+        nulls = sum(map(is_, values, repeat(None)))
+        into.prehashed += same - nulls
+        into.null += nulls
+        if missing == nulls:
+            return
+        rule = self.rules[index]
+        start = 0
+        for _ in range(missing):
+            at = digests.index(None, start)
+            start = at + 1
+            value = values[at]
+            if value is None:
+                continue
+            outcome, reason = classify_missing(rule, value)
+            if outcome is Outcome.NULL:
+                into.null += 1
+            else:
+                into.invalid[reason or "unknown"] += 1
+
+    def hash_columns(
+        self, columns: Mapping[str, list[Any]], report: NormalizationReport | None = None
+    ) -> dict[str, list[str | None]]:
+        """Every spec column of a column batch (equal-length lists) hashed; counts added to `report`."""
+        out: dict[str, list[str | None]] = {}
+        for index, name in enumerate(self.names):
+            values = columns[name]
+            digests = out[name] = self.hash_column(index, values)
+            if report is not None:
+                tally = ColumnTally()
+                self.tally(index, values, digests, tally)
+                self.add_to(report, index, tally)
+        return out
+
+    def add_to(self, report: NormalizationReport, index: int, tally: ColumnTally) -> None:
+        report.add_counts(
+            self.names[index],
+            self.types[index],
+            rows=tally.rows,
+            null=tally.null,
+            prehashed=tally.prehashed,
+            invalid_by_reason=dict(tally.invalid),
+        )
+
+
+def _columns(
+    chunk: list[Mapping[str, Any]],
+    names: list[str],
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None,
+) -> list[list[Any]]:
+    """The spec columns of a chunk of records, a missing cell as None."""
+    if pick is not None:
+        try:
+            return [list(column) for column in zip(*map(pick, chunk), strict=True)]
+        except KeyError:  # a record lacks a column: it counts as null
+            pass
+    return [[record.get(name) for record in chunk] for name in names]
 
 
 def _normalize_stream(
-    records: Iterable[Mapping[str, Any]],
-    spec: ColumnSpec,
-    compiled: list[Any],
-    report: NormalizationReport | None,
+    records: Iterable[Mapping[str, Any]], hasher: ColumnHasher, report: NormalizationReport | None
 ) -> Iterator[dict[str, Any]]:
-    columns = [(name, fn, index) for index, (name, fn, _, _) in enumerate(compiled)]
-    # Only the uncommon outcomes are counted per value; OK is what remains of the row count.
-    nulls = [0] * len(compiled)
-    prehashed = [0] * len(compiled)
-    invalid: list[Counter[str]] = [Counter() for _ in compiled]
-    rules = [rule for _, _, rule, _ in compiled]
-    rows = 0
+    names = hasher.names
+    width = range(len(names))
+    pick = itemgetter(*names) if len(names) > 1 else None
+    tallies = [ColumnTally() for _ in names]
     checked = False
+    # The chunk being yielded: its column values and digests, and how many of its rows went out.
+    values: list[list[Any]] = []
+    digests: list[list[str | None]] = []
+    done = 0
     try:
         iterator = iter(records)
         first = next(iterator, None)
         if first is None:
             checked = True  # an empty input still reports every column, with zero rows
             return
-        spec.check_columns(list(first), source="first record")
+        hasher.spec.check_columns(list(first), source="first record")
         checked = True
-        for batch in ((first,), iterator):
-            for record in batch:
+        chunk: list[Mapping[str, Any]] = [first]
+        chunk.extend(islice(iterator, CHUNK_ROWS - 1))
+        while chunk:
+            values = _columns(chunk, names, pick)
+            digests = [hasher.hash_column(i, values[i]) for i in width]
+            done = 0
+            per_row = zip(*digests, strict=True) if digests else repeat((), len(chunk))  # empty spec
+            rows = enumerate(zip(chunk, per_row, strict=True), start=1)
+            for done, (record, row) in rows:  # noqa: B007 (`finally` reads `done`)
                 out = dict(record)
-                for name, fn, index in columns:
-                    value = record.get(name)
-                    digest = fn(value)
-                    if digest is None:
-                        outcome, reason = classify_missing(rules[index], value)
-                        if outcome is Outcome.NULL:
-                            nulls[index] += 1
-                        else:
-                            invalid[index][reason or "unknown"] += 1
-                    elif digest is value:
-                        prehashed[index] += 1
-                    out[name] = digest
-                rows += 1
+                out.update(zip(names, row, strict=True))
                 yield out
+            if report is not None:
+                for i in width:
+                    hasher.tally(i, values[i], digests[i], tallies[i])
+            values, digests, done = [], [], 0
+            chunk = list(islice(iterator, CHUNK_ROWS))
     finally:
         if report is not None and checked:
-            for i, (name, _, _, t) in enumerate(compiled):
-                report.add_counts(
-                    name,
-                    t,
-                    rows=rows,
-                    null=nulls[i],
-                    prehashed=prehashed[i],
-                    invalid_by_reason=dict(invalid[i]),
-                )
+            if done:  # closed inside a chunk: count the rows that went out
+                for i in width:
+                    hasher.tally(i, values[i][:done], digests[i][:done], tallies[i])
+            for i in width:
+                hasher.add_to(report, i, tallies[i])
 
 
 def _normalize_by_row_country(

@@ -11,17 +11,34 @@ two letters), and stays idempotent where it does grow: `aß` -> `ASS` -> `as`, n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any
 
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import country_rules
-from amc_normalize.rule import ASCII_UPPER, PiiRule, Rule, SparkFinish, ascii_filter, spark_ascii_filter
+from amc_normalize.rule import (
+    ASCII_UPPER,
+    PiiRule,
+    Rule,
+    SparkFinish,
+    ascii_filter,
+    ascii_table,
+    spark_ascii_filter,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import Column
 
 _NOT_UPPER = re.compile(r"[^A-Z]+")
 _ascii = ascii_filter(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", ASCII_UPPER)
+_ASCII_TABLE = ascii_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", ASCII_UPPER)
 
 
 def make_state_normalizer(names: Mapping[str, str]) -> Rule:
@@ -37,7 +54,44 @@ def make_state_normalizer(names: Mapping[str, str]) -> Rule:
     def explain(value: str) -> str:
         return "state.no_letters"
 
-    return Rule(kernel=normalize_state, explain=explain)
+    generic = kernel_hash_function(normalize_state)
+    # Kept letters are A-Z, so only such keys can match; codes pre-lowered.
+    byte_table = {k.encode(): v.lower().encode() for k, v in table.items() if k.isascii()}
+    get_code = byte_table.get
+
+    def hash_state(value: Any) -> str | None:
+        # `kernel_hash_function(normalize_state)` with its ASCII case inlined on bytes.
+        if value.__class__ is str and value.isascii():
+            if len(value) == 64 and HEX.issuperset(value):
+                return value
+            letters = value.encode().translate(_ASCII_TABLE)
+            if 0 in letters:
+                letters = letters.replace(b"\0", b"")
+            code = get_code(letters)
+            data = letters[:2].lower() if code is None else code
+            return sha256(data).hexdigest() if data else None
+        return generic(value)
+
+    batch_table = separator_table(_ASCII_TABLE)
+
+    def hash_states(values: Iterable[Any]) -> list[str | None]:
+        # `hash_state` over a batch, one translate for all (`translate_batch`).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, batch_table)
+        if translated is None:
+            return list(map(hash_state, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None] = [
+            digest(data).hexdigest() if (data := get_code(p, p[:2].lower())) else None for p in parts
+        ]
+        for at in others:
+            out[at] = hash_state(values[at])
+        return restore_prehashed(values, out)
+
+    return Rule(
+        kernel=normalize_state, explain=explain, hash_function=hash_state, batch_hash_function=hash_states
+    )
 
 
 def build(country_code: str) -> Rule:

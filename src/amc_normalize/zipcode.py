@@ -7,18 +7,34 @@ Keep digits (or letters and digits), truncate to the country's length, require t
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any
 
+from amc_normalize.common import (
+    HEX,
+    kernel_hash_function,
+    restore_prehashed,
+    separator_table,
+    translate_batch,
+)
 from amc_normalize.registry import ZipRule, country_rules
-from amc_normalize.rule import ASCII_UPPER, PiiRule, Rule, SparkFinish, ascii_filter, spark_ascii_filter
+from amc_normalize.rule import (
+    ASCII_UPPER,
+    PiiRule,
+    Rule,
+    SparkFinish,
+    ascii_filter,
+    ascii_table,
+    spark_ascii_filter,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import Column
 
-_FILTERS = {
-    "digits": ascii_filter(b"0123456789", ASCII_UPPER),
-    "alnum": ascii_filter(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", ASCII_UPPER),
-}
+_KEEP = {"digits": b"0123456789", "alnum": b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
+_FILTERS = {keep: ascii_filter(chars, ASCII_UPPER) for keep, chars in _KEEP.items()}
+_TABLES = {keep: ascii_table(chars, ASCII_UPPER) for keep, chars in _KEEP.items()}
 # Only ASCII letters and digits count (the reference's `[^0-9]` / `[^0-9A-Za-z]`).
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
@@ -38,7 +54,47 @@ def make_zip_normalizer(rule: ZipRule) -> Rule:
     def explain(value: str) -> str:
         return "zip.pattern"
 
-    return Rule(kernel=normalize_zip, explain=explain)
+    generic = kernel_hash_function(normalize_zip)
+    table = _TABLES[rule.keep]
+    # Kept text is ASCII, where the bytes pattern matches as the str one does. "Exactly `length` digits"
+    # after keeping digits and truncating to `length` is a length test.
+    match_bytes = re.compile(rule.pattern.encode()).fullmatch
+    exact_digits = rule.keep == "digits" and rule.pattern == f"[0-9]{{{length}}}"
+
+    def hash_zip(value: Any) -> str | None:
+        # `kernel_hash_function(normalize_zip)` with its ASCII case inlined on bytes.
+        if value.__class__ is str and value.isascii():
+            if len(value) == 64 and HEX.issuperset(value):
+                return value
+            data = value.encode().translate(table)
+            if 0 in data:
+                data = data.replace(b"\0", b"")
+            data = data[:length]
+            if (len(data) == length) if exact_digits else (data and match_bytes(data)):
+                return sha256(data).hexdigest()
+            return None
+        return generic(value)
+
+    batch_table = separator_table(table)
+
+    def hash_zips(values: Iterable[Any]) -> list[str | None]:
+        # `hash_zip` over a batch, one translate for all (`translate_batch`).
+        values = values if isinstance(values, list) else list(values)
+        translated = translate_batch(values, batch_table)
+        if translated is None:
+            return list(map(hash_zip, values))
+        parts, others = translated
+        digest = sha256
+        out: list[str | None]
+        if exact_digits:
+            out = [digest(p[:length]).hexdigest() if len(p) >= length else None for p in parts]
+        else:
+            out = [digest(q).hexdigest() if (q := p[:length]) and match_bytes(q) else None for p in parts]
+        for at in others:
+            out[at] = hash_zip(values[at])
+        return restore_prehashed(values, out)
+
+    return Rule(kernel=normalize_zip, explain=explain, hash_function=hash_zip, batch_hash_function=hash_zips)
 
 
 def build(country_code: str) -> Rule:

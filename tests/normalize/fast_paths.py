@@ -20,6 +20,7 @@ values = st.one_of(ascii_text, realistic, st.text(max_size=40))
 #: A character every rule with an ASCII shortcut inside its kernel deletes (combining acute accent):
 #: appended, it forces the kernel's general (Unicode) path.
 FORCE_UNICODE = "\u0301"
+DIGEST = "0123456789abcdef" * 4
 
 
 def assert_fast_paths_agree(rule: Rule, value: str) -> None:
@@ -36,5 +37,11 @@ def assert_fast_paths_agree(rule: Rule, value: str) -> None:
     if rule.hash_function is not None:
         assert rule.hash_function(value) == slow(value)
     assert compile_hash_function(rule)(value) == slow(value)
+    batch_function = compile_batch_hash_function(rule)
     batch = [value, None, 75236, 1.0, value.upper(), " " + value]
-    assert compile_batch_hash_function(rule)(batch) == [slow(v) for v in batch]
+    assert batch_function(batch) == [slow(v) for v in batch]
+    # Batches of text only take the whole-batch paths (one translate); with the separator of
+    # `common.translate_batch` or a lone surrogate in a value, they go value by value.
+    texts = [value, value.upper(), "", DIGEST, DIGEST.upper(), " " + value, value[::-1], value + "é"]
+    for batch in (texts, [*texts, "a\x01b"], [*texts, value + "\ud800"], texts[:1]):
+        assert batch_function(batch) == [slow(v) for v in batch]

@@ -8,9 +8,19 @@ from hypothesis import strategies as st
 from amc_normalize import SUPPORTED_COUNTRIES
 from amc_normalize.address import _DELIMITERS, tokenize
 from amc_normalize.core import get_rule
+from amc_normalize.registry import address_tables
 from tests.normalize.fast_paths import PROFILE, assert_fast_paths_agree, values
 
 COUNTRIES = sorted(SUPPORTED_COUNTRIES)
+WORDS = sorted({word for table in address_tables().values() for word, _ in table})
+# Street lines made of table words (any case), numbers and noise, joined by the delimiters.
+word = st.one_of(
+    st.sampled_from(WORDS).flatmap(lambda w: st.sampled_from([w, w.lower(), w.title()])),
+    st.from_regex(r"[0-9]{1,4}[A-Za-z]?", fullmatch=True),
+    st.sampled_from(["12-A", "#5", "APT#5B", "C/O", "c/o", "St.", "N.W.", "Straße", "ÉCOLE"]),
+)
+separator = st.sampled_from([" ", ", ", ",", ".", "  ", "\t", "(", ")", "!", "\x1c"])
+lines = st.lists(st.tuples(word, separator), max_size=8).map(lambda pairs: "".join(w + s for w, s in pairs))
 
 
 @PROFILE
@@ -26,6 +36,6 @@ def test_tokenizer_fast_path_equals_regex(value: str, cc: str) -> None:
 @example(value="12-A Elm Rd.", cc="US")
 @example(value="Hauptstraße 5", cc="DE")
 @example(value="a\x1cb c/o d", cc="GB")
-@given(value=values, cc=st.sampled_from(COUNTRIES))
+@given(value=st.one_of(values, lines), cc=st.sampled_from(COUNTRIES))
 def test_fast_paths_equal_kernel(value: str, cc: str) -> None:
     assert_fast_paths_agree(get_rule("ADDRESS", cc), value)

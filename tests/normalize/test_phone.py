@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import phonenumbers
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from amc_normalize.phone import _Fallback, _region_plan, fast_international, fast_national, slow_phone
+from amc_normalize.common import kernel_hash_function
+from amc_normalize.core import get_rule
+from amc_normalize.phone import (
+    _Fallback,
+    _region_plan,
+    fast_international,
+    fast_national,
+    slow_phone,
+    split_digits,
+)
+from tests.normalize.fast_paths import assert_fast_paths_agree, values
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 MAIN = ["US", "GB", "CA", "DE", "FR", "ES", "IT", "JP", "IN", "BR", "AR", "MX", "AU", "CN", "RU", "NL", "CH"]
@@ -99,3 +111,41 @@ def test_fast_path_covers_the_common_cases() -> None:
     assert fast_international("4915112345678")[0] == "4915112345678"
     with pytest.raises(_Fallback):
         fast_national("011491511234567", "US", plan)  # international dialling prefix: slow path
+
+
+@st.composite
+def formatted(draw: st.DrawFn) -> tuple[str, str]:
+    """(raw cell, region): the numbers above as files spell them, and any text."""
+    digits, plus, region = draw(numbers())
+    noise = draw(st.sampled_from(["", " ", "-", "(", ")", ".", "/", "\t", "\x1c", "x", "\uff10", "\u0661"]))
+    cut = draw(st.integers(min_value=0, max_value=len(digits)))
+    body = digits[:cut] + noise + digits[cut:]
+    lead = draw(st.sampled_from(["", " ", "  ", "\n", "\x1f"]))
+    sign = draw(st.sampled_from(["+", "\uff0b", "++", "0"])) if plus else ""
+    raw = draw(st.one_of(st.just(lead + sign + body), values, st.just("1" * 64), st.just(" " * 3)))
+    return raw, region
+
+
+def _reference_hash(region: str) -> Callable[[object], str | None]:
+    """The rule through phonenumbers.parse only, in the common rules: what the fast forms must equal."""
+
+    def kernel(value: str) -> str:
+        digits, plus = split_digits(value)
+        return slow_phone(digits, plus, region)[0] if digits else ""
+
+    return kernel_hash_function(kernel)
+
+
+@PROFILE
+@example(case=("(571) 412-0599", "US"))
+@example(case=(" +49 151 12345678", "DE"))
+@example(case=("0" * 64, "GB"))
+@example(case=("+", "FR"))
+@given(case=formatted())
+def test_hash_functions_equal_the_reference(case: tuple[str, str]) -> None:
+    """The phone hash and batch functions (inlined ASCII split, fast path) equal the slow rule."""
+    value, region = case
+    rule = get_rule("PHONE", region)
+    assert rule.hash_function is not None
+    assert rule.hash_function(value) == _reference_hash(region)(value)
+    assert_fast_paths_agree(rule, value)

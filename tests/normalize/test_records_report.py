@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import islice
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from amc_normalize import (
     hash_value,
     normalize_records,
 )
+from amc_normalize.records import CHUNK_ROWS
 
 PREHASHED = hashlib.sha256(b"x@y.z").hexdigest()
 
@@ -161,3 +163,41 @@ def test_report_country_mismatch_json_merge_render() -> None:
     console.print(a.render())
     assert "looks like another country: phone 50% DE" in console.export_text()
     assert NormalizationReport().to_dict()["country_mismatch"] == []
+
+
+def _expected_report(values: list[object], taken: int) -> NormalizationReport:
+    expected = NormalizationReport()
+    for v in values[:taken]:
+        detail = hash_detailed(v, "PHONE", "DE")  # type: ignore[arg-type]
+        expected.add("p", "PHONE", detail.outcome, detail.reason)
+    return expected
+
+
+@pytest.mark.parametrize("taken", [1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 5, None])
+def test_chunked_stream_counts_exactly_the_rows_it_yielded(taken: int | None) -> None:
+    """Records are hashed a chunk at a time; closing the stream inside a chunk counts only what went out."""
+    cycle = ["+49 30 1234567", None, "", "  ", "12", PREHASHED, "030 1234567", 4930123456, float("nan"), "x"]
+    values: list[object] = [cycle[i % len(cycle)] for i in range(2 * CHUNK_ROWS + 7)]
+    report = NormalizationReport()
+    records = ({"id": i, "p": v} for i, v in enumerate(values))
+    stream = normalize_records(records, {"p": "PHONE"}, "DE", report=report)
+    out = list(islice(stream, taken))
+    stream.close()
+    assert [row["id"] for row in out] == list(range(len(out)))
+    assert [row["p"] for row in out] == [hash_value(v, "PHONE", "DE") for v in values[: len(out)]]  # type: ignore[arg-type]
+    assert report == _expected_report(values, len(out))
+
+
+def test_column_hasher_equals_normalize_records() -> None:
+    """The column-batch entry point gives normalize_records' digests and counts."""
+    from amc_normalize import ColumnHasher
+
+    spec = {"email": "EMAIL", "phone": "PHONE", "zip": "ZIP", "state": "STATE"}
+    cycle = [" A@b.co", None, "", "12", PREHASHED, "Texas", "+1 571 412 0599", "75236-9599", 75236, "é"]
+    records = [{c: cycle[(i + k) % len(cycle)] for k, c in enumerate(spec)} for i in range(300)]
+    by_rows = NormalizationReport()
+    rows = list(normalize_records(records, spec, "US", report=by_rows))
+    by_columns = NormalizationReport()
+    columns = ColumnHasher(spec, "US").hash_columns({c: [r[c] for r in records] for c in spec}, by_columns)
+    assert columns == {c: [r[c] for r in rows] for c in spec}
+    assert by_columns == by_rows
