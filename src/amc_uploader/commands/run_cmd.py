@@ -100,6 +100,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--format", help="Staged file format: csv or jsonl.")
         ] = None,
         engine: Annotated[str | None, typer.Option("--engine", help="local (default) or spark.")] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers", min=1, help="Local engine: worker processes (default: available cores)."
+            ),
+        ] = None,
         report: Annotated[
             Path | None, typer.Option("--report", help="Also write the report JSON here.")
         ] = None,
@@ -150,6 +156,7 @@ def register(app: typer.Typer) -> None:
             "output": output,
             "file_format": file_format.upper() if file_format else None,
             "engine": engine.lower() if engine else None,
+            "workers": workers,
             "job_id": job_id,
             "update_strategy": update_strategy,
             "partition_cap_bytes": partition_cap,
