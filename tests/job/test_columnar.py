@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from amc_uploader.job import JobConfig
+from amc_uploader.job import JobConfig, JobError
 from amc_uploader.job import local_engine as engine_module
 from amc_uploader.job.inputs import open_reader
 from amc_uploader.job.local_engine import EngineResult, run_local
@@ -230,3 +230,71 @@ def test_jsonl_output_of_a_plain_plan(tmp_path: Path) -> None:
     parts = _assert_same(plan, workers=2)
     staged = [json.loads(line) for line in gzip.decompress(parts[0]).decode().splitlines()]
     assert [r["n"] for r in staged] == list(range(300))
+
+
+def _raw_csv(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+def test_lines_parsed_by_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line_end: bytes
+) -> None:
+    """A quote-free CSV goes to the workers as chunks of lines: blank lines, a BOM, no final line break,
+    lines longer than a chunk, empty fields; the same bytes, counts and first-failure lines."""
+    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 300)
+    rows = [
+        f"{i},user{i}@example.com,{'x' * (700 if i % 37 == 0 else 3)},2020-04-01T20:50:{i % 60:02d}Z"
+        for i in range(900)
+    ]
+    rows[17] = "17,,,not a time"
+    rows[500] = ""
+    body = line_end.join(
+        [b"\xef\xbb\xbfid,email,note,ts", *(r.encode() for r in rows), b"", b"901,a@b.co,n,"]
+    )
+    src = _raw_csv(tmp_path, "lines.csv", body)
+    plan = _plan(tmp_path, [src], pii={"email": "EMAIL"}, event_time="ts", partition_cap_bytes=4096)
+    assert engine_module._by_lines(plan, plan.inputs[0])
+    _assert_same(plan, workers=2)
+    _, result = _batch_path(plan, workers=2)
+    assert result.first_failures == {"ts": f"{src}, line 19"}
+
+
+@pytest.mark.parametrize(
+    ("content", "by_lines"),
+    [
+        (b'id,email\n1,"a@b.co"\n', False),  # a quote: records may span lines
+        (b"id,email\r1,a@b.co\r", False),  # lone CRs
+        (b"\nid,email\n1,a@b.co\n", False),  # the header is not on line 1
+        (b"id,email\n1,a@b.co\n", True),
+    ],
+)
+def test_which_files_go_by_lines(tmp_path: Path, content: bytes, by_lines: bool) -> None:
+    src = _raw_csv(tmp_path, "a.csv", content)
+    plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
+    assert engine_module._by_lines(plan, plan.inputs[0]) is by_lines
+    _assert_same(plan, workers=2)
+
+
+# Past the first block the reader decodes while the plan reads the header.
+_GOOD = b"id,email\n" + b"".join(b"%d,u%d@b.co\n" % (i, i) for i in range(2000))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (_GOOD + b"2,b@c.co,extra\n", r"bad\.csv:2002: row has 3 fields, the header has 2"),
+        (_GOOD + b"2,\xff@c.co\n", r"bad\.csv:2002: not valid UTF-8"),
+        (b"id,email\n\n\n", r"bad\.csv: no data rows"),
+    ],
+)
+def test_a_bad_line_fails_with_the_readers_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
+) -> None:
+    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 1000)
+    src = _raw_csv(tmp_path, "bad.csv", content)
+    plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
+    with pytest.raises(JobError, match=message):
+        run_local(plan, lambda part: None, workers=2)

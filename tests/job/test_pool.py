@@ -11,7 +11,7 @@ import pytest
 
 from amc_uploader.job import JobConfig, JobError, run_job
 from amc_uploader.job import local_engine as engine_module
-from amc_uploader.job.columnar import Batch, BatchResult, BatchTransformer
+from amc_uploader.job.columnar import Batch, BatchResult, BatchTransformer, RawBatch
 from amc_uploader.job.errors import StagingError
 from amc_uploader.job.plan import build_plan
 from amc_uploader.job.pool import OrderedPool, available_cores
@@ -46,14 +46,18 @@ def _staged(tmp_path: Path) -> list[Path]:
 _real_call = BatchTransformer.__call__
 
 
-def _dies(self: BatchTransformer, batch: Batch) -> BatchResult:
-    if batch.lines[0] > 1000:
+def _first_line(batch: Batch | RawBatch) -> int:
+    return batch.start if isinstance(batch, RawBatch) else batch.lines[0]
+
+
+def _dies(self: BatchTransformer, batch: Batch | RawBatch) -> BatchResult:
+    if _first_line(batch) > 1000:
         os._exit(9)  # as if killed (OOM killer, kill -9)
     return _real_call(self, batch)
 
 
-def _raises(self: BatchTransformer, batch: Batch) -> BatchResult:
-    if batch.lines[0] > 1000:
+def _raises(self: BatchTransformer, batch: Batch | RawBatch) -> BatchResult:
+    if _first_line(batch) > 1000:
         raise RuntimeError("a bug in a worker")
     return _real_call(self, batch)
 
@@ -61,6 +65,7 @@ def _raises(self: BatchTransformer, batch: Batch) -> BatchResult:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "BATCH_ROWS", 100)
+    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 10_000)
 
 
 @pytest.mark.usefixtures("small_batches")

@@ -11,6 +11,8 @@ for the same rows (`output.make_serializer`), and its counts merge into the job'
 
 from __future__ import annotations
 
+import csv
+import io
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,6 +22,7 @@ from typing import Any
 from amc_normalize import NormalizationReport, Outcome, classify_missing, get_batch_hash_function
 from amc_normalize.core import get_rule
 from amc_uploader.io.cells import encode_utf8
+from amc_uploader.io.limits import FIELD_LIMIT
 from amc_uploader.job.config import ColumnDataType
 from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_failure, is_eea_uk, row_action
 from amc_uploader.job.errors import DataQualityError
@@ -28,11 +31,22 @@ from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 from amc_uploader.job.transform import RowTransformer
 
-__all__ = ["BATCH_ROWS", "Batch", "BatchCounts", "BatchResult", "BatchTransformer"]
+__all__ = [
+    "BATCH_ROWS",
+    "RAW_CHUNK_BYTES",
+    "Batch",
+    "BatchCounts",
+    "BatchResult",
+    "BatchTransformer",
+    "NeedsExactRead",
+    "RawBatch",
+]
 
 #: Rows per batch: large enough that a batch costs far more than its trip to a worker, small enough
 #: that the batches in flight stay a few MB.
 BATCH_ROWS = 8_192
+#: Bytes per batch of a CSV file cut by lines (`RawBatch`): about `BATCH_ROWS` rows of a typical file.
+RAW_CHUNK_BYTES = 1 << 20
 _SPECIAL = (",", '"', "\r", "\n")
 
 
@@ -43,6 +57,22 @@ class Batch:
     source: str
     lines: list[int]
     rows: list[list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawBatch:
+    """Whole lines of a CSV file without any quote character nor lone CR (so every line is one record),
+    UTF-8 bytes as stored; ``start`` is the line number of the first. The worker parses them with the same
+    `csv` parser and rules as `amc_uploader.io` (blank lines skipped, empty fields None)."""
+
+    source: str
+    start: int
+    data: bytes
+
+
+class NeedsExactRead(Exception):
+    """A `RawBatch` is not what the reader accepts (bad UTF-8, a ragged row ...): the main process reads the
+    file with `amc_uploader.io` to fail with its exact message. ``args[0]`` names the file."""
 
 
 @dataclass
@@ -116,14 +146,46 @@ class BatchTransformer:
             if column in plan.timestamp_columns
         ]
         self.event_time = config.event_time
+        self.delimiter = plan.delimiter or ","
+        self.quote = config.csv.quote
+        self.width = len(plan.header)
+        csv.field_size_limit(FIELD_LIMIT)
         #: One EEA/UK country and no consent column: every row lacks consent (`consent.decide`).
         self.no_consent = is_eea_uk(plan.country_code)
         self.policy = config.missing_consent
 
-    def __call__(self, batch: Batch) -> BatchResult:
+    def __call__(self, batch: Batch | RawBatch) -> BatchResult:
+        if isinstance(batch, RawBatch):
+            batch = self.parse(batch)
         if not self.columnar:
             return self._by_row(batch)
         return self._by_column(batch)
+
+    def parse(self, raw: RawBatch) -> Batch:
+        """The rows of a `RawBatch` as `DelimitedReader.rows(empty_as_none=True)` gives them; anything it
+        would reject raises `NeedsExactRead` (the main process then names file, line and reason)."""
+        try:
+            text = raw.data.decode()
+        except UnicodeDecodeError:
+            raise NeedsExactRead(raw.source) from None
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar=self.quote, strict=True
+        )
+        width = self.width
+        first = raw.start - 1
+        lines: list[int] = []
+        rows: list[list[Any]] = []
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if not row:
+                        continue
+                    raise NeedsExactRead(raw.source)
+                lines.append(first + reader.line_num)
+                rows.append([v if v != "" else None for v in row])
+        except csv.Error:
+            raise NeedsExactRead(raw.source) from None
+        return Batch(raw.source, lines, rows)
 
     def _by_row(self, batch: Batch) -> BatchResult:
         transform = RowTransformer(self.plan)

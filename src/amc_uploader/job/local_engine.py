@@ -2,7 +2,11 @@
 
 The main process reads each input with the readers of ``amc_uploader.io`` (their exact validation and
 messages: file, line, column), cuts the rows into batches and hands them to worker processes, which
-transform and encode them (`job.columnar`); the results come back in input order and go into the gzip
+transform and encode them (`job.columnar`). A local, uncompressed UTF-8 CSV file without any quote
+character and without lone CRs (every line one record, as most exports are) is not parsed here at all:
+it goes out in chunks of whole lines that the workers parse with the same `csv` parser and rules; should
+a chunk hold anything the reader rejects, this process reads the file with the reader to fail with its
+exact message. the results come back in input order and go into the gzip
 partitions (`writer.GzipPartitionWriter.write_lines`), so the staged bytes are the same whatever the
 number of workers. At most a few batches are in flight. A small input (or ``workers = 1``) is done in
 this process, without starting a pool.
@@ -10,16 +14,27 @@ this process, without starting a pool.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from amc_normalize import NormalizationReport
-from amc_uploader.job.columnar import BATCH_ROWS, Batch, BatchCounts, BatchResult, BatchTransformer
+from amc_uploader.io import InputFormat
+from amc_uploader.job.columnar import (
+    BATCH_ROWS,
+    RAW_CHUNK_BYTES,
+    Batch,
+    BatchCounts,
+    BatchResult,
+    BatchTransformer,
+    NeedsExactRead,
+    RawBatch,
+)
 from amc_uploader.job.consent import ConsentCounts
-from amc_uploader.job.errors import InputError
-from amc_uploader.job.inputs import open_reader
+from amc_uploader.job.errors import InputError, StagingError
+from amc_uploader.job.inputs import InputFile, open_reader
 from amc_uploader.job.output import header_bytes
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.pool import OrderedPool, available_cores
@@ -55,6 +70,13 @@ def worker_count(plan: JobPlan, workers: int | None = None) -> int:
     return 1 if small and workers is None and plan.config.workers is None else count
 
 
+def _exact_on_failure(results: Iterator[BatchResult], reading: _Reading) -> Iterator[BatchResult]:
+    try:
+        yield from results
+    except NeedsExactRead as exc:
+        reading.read_exactly(str(exc.args[0]))
+
+
 class _Reading:
     """The batches of every input in order, and how far the reading got (for progress)."""
 
@@ -68,7 +90,7 @@ class _Reading:
     def bytes_read(self) -> int:
         return self.bytes_done + (self._reader.bytes_read if self._reader is not None else 0)
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self) -> Iterator[Batch | RawBatch]:
         plan = self.plan
         for source in plan.inputs:
             with open_reader(
@@ -76,6 +98,11 @@ class _Reading:
             ) as reader:
                 if reader.header != plan.header:
                     raise InputError(source.name, "header changed since validation", line=1)
+                raw = _by_lines(self.plan, source)
+                if raw:
+                    reader.close()
+                    yield from self._raw_batches(source)
+                    continue
                 self._reader = reader
                 lines: list[int] = []
                 rows: list[list[Any]] = []
@@ -89,6 +116,78 @@ class _Reading:
                     yield Batch(source.name, lines, rows)
                 self._reader = None
                 self.bytes_done += reader.bytes_read
+
+    def _raw_batches(self, source: InputFile) -> Iterator[RawBatch]:
+        path = source.local_path
+        assert path is not None
+        seen_row = False
+        with path.open("rb") as f:
+            header = f.readline()
+            self.bytes_done += len(header)
+            start = 2 if header.endswith((b"\n", b"\r")) else 1
+            carry = b""
+            while True:
+                chunk = f.read(RAW_CHUNK_BYTES)
+                data = carry + chunk
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                if cut == 0 and chunk:  # one line longer than a chunk: read on
+                    carry = data
+                    continue
+                piece, carry = data[:cut], data[cut:]
+                if piece:
+                    seen_row = seen_row or bool(piece.strip(b"\r\n"))
+                    yield RawBatch(source.name, start, piece)
+                    start += piece.count(b"\n")
+                    self.bytes_done += len(piece)
+                if not chunk:
+                    break
+        if not seen_row:
+            self.read_exactly(source.name)  # "no data rows (header only)"
+
+    def read_exactly(self, name: str) -> None:
+        """Read a file with the reader to raise its exact error (file, line, reason)."""
+        plan = self.plan
+        source = next(s for s in plan.inputs if s.name == name)
+        with open_reader(
+            source, plan.input_format, plan.gzipped[source.uri], plan.config.csv, s3_client=self.s3_client
+        ) as reader:
+            for _ in reader.rows():
+                pass
+        raise StagingError(f"{name}: the local engine and the reader disagree on this file")
+
+
+def _by_lines(plan: JobPlan, source: InputFile) -> bool:
+    """Whether a file can go to the workers as chunks of lines (`RawBatch`): CSV with its header on line 1,
+    read as UTF-8, local and uncompressed, and not one quote character or lone CR in it (a scan at
+    memory speed), so that every line is one record."""
+    options = plan.config.csv
+    path = source.local_path
+    if (
+        plan.input_format is not InputFormat.CSV
+        or path is None
+        or plan.gzipped[source.uri]
+        or not options.header
+        or options.encoding != "utf-8-sig"
+        or plan.delimiter is None
+    ):
+        return False
+    quote = options.quote.encode()
+    try:
+        with path.open("rb") as f:
+            first = f.readline()
+            if not first.removeprefix(codecs.BOM_UTF8).strip(b"\r\n") or quote in first:
+                return False
+            if first.count(b"\r") != first.count(b"\r\n"):
+                return False
+            tail = b""
+            while chunk := f.read(RAW_CHUNK_BYTES):
+                data = tail + chunk
+                if quote in chunk or data.count(b"\r") != data.count(b"\r\n") + data.endswith(b"\r"):
+                    return False
+                tail = data[-1:]
+    except OSError:
+        return False
+    return not tail.endswith(b"\r")
 
 
 def run_local(
@@ -108,7 +207,7 @@ def run_local(
     count = worker_count(plan, workers)
     reading = _Reading(plan, s3_client)
     totals = BatchCounts()
-    pool: OrderedPool[Batch, BatchResult] | None = None
+    pool: OrderedPool[Batch | RawBatch, BatchResult] | None = None
     reported = 0
     try:
         if count > 1:
@@ -116,7 +215,7 @@ def run_local(
             results: Iterator[BatchResult] = pool.map(reading.batches())
         else:
             results = map(BatchTransformer(plan), reading.batches())
-        for result in results:
+        for result in _exact_on_failure(results, reading):
             totals.merge(result.counts)
             writer.write_lines(result.data, result.lengths)
             if progress is not None and totals.rows_in - reported >= _PROGRESS_EVERY:
