@@ -7,6 +7,12 @@ Generates N seeded synthetic customers (9 countries, ~10% messy values), runs th
 a fresh child process (stage-only to a local directory) and prints rows/s, wall time, CPU seconds of the
 whole process tree and the peak RSS of the driver process (for Spark also the JVM's), then the share of
 per-row time spent in each PII rule, measured on a sample with the compiled hashers the engines use.
+
+For the local engine it also prints, measured in the same run: end-to-end rows/s with process start
+included (rows / wall time of the child process), its ratio to single-core `normalize_records` rows/s on
+the same rows (a child process hashing the same CSV's rows as dicts, wall time), CPU seconds per row, the
+peak RSS of the main process and of its largest worker, and the load average before and after.
+`--workers N` sets the local engine's worker processes (default: the available cores).
 Figures, not assertions.
 """
 
@@ -69,12 +75,33 @@ def _tree_cpu_seconds(root: int) -> float:
     return total / ticks
 
 
-def run_engine(engine: str, data: Path, out: Path, country: str) -> dict[str, object]:
+def run_normalize_records(data: Path, country: str) -> dict[str, object]:
+    """Runs in a child process: `normalize_records` over the CSV's rows (read first, not timed), one core."""
+    from amc_normalize import normalize_records
+
+    with data.open(newline="", encoding="utf-8") as f:
+        rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(f)]
+    for _ in normalize_records(rows[:20_000], PII_SPEC, country):
+        pass  # warm the compiled rules and caches
+    cpu, t0 = time.process_time(), time.perf_counter()
+    for _ in normalize_records(rows, PII_SPEC, country):
+        pass
+    wall = time.perf_counter() - t0
+    return {
+        "rows": len(rows),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
+        "rows_per_s": round(len(rows) / wall),
+    }
+
+
+def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | None) -> dict[str, object]:
     """Runs in the child process: one job, returns figures."""
     from amc_uploader.job import JobConfig, run_job
 
     config = JobConfig.from_mapping(
         {
+            **({"workers": workers} if workers and engine == "local" else {}),
             "inputs": [str(data)],
             "dataset_id": "bench",
             "country_code": country,
@@ -112,6 +139,9 @@ def run_engine(engine: str, data: Path, out: Path, country: str) -> dict[str, ob
         "job_s": round(job_s, 2),
         "rows_per_s": round(result.report.rows_in / job_s),
         "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+        if engine == "local"
+        else None,
         "jvm_peak_rss_mb": round(jvm_kb / 1024, 1) if jvm_kb else None,
         "process_tree_cpu_s": round(tree_cpu, 1),
     }
@@ -160,12 +190,16 @@ def main() -> None:
     parser.add_argument("--keep-data", action="store_true")
     parser.add_argument("--sample", type=int, default=100_000, help="rows for the per-rule time shares")
     parser.add_argument("--dpu-hour-price", type=float, default=0.44, help="Glue price per DPU-hour (USD)")
+    parser.add_argument("--workers", type=int, default=None, help="local engine worker processes")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         engine, data, out = args.child
-        print(json.dumps(run_engine(engine, Path(data), Path(out), args.country)))
+        if engine == "normalize_records":
+            print(json.dumps(run_normalize_records(Path(data), args.country)))
+        else:
+            print(json.dumps(run_engine(engine, Path(data), Path(out), args.country, args.workers)))
         return
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="amc-bench-"))
@@ -179,13 +213,28 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (shared machine: figures vary)")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
-    for engine in args.engines.split(","):
+    engines = args.engines.split(",")
+    if "local" in engines:
+        engines = ["normalize_records", *engines]
+    measured: dict[str, dict[str, object]] = {}
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    for engine in engines:
         out = workdir / f"out-{engine}"
         shutil.rmtree(out, ignore_errors=True)
         t0 = time.perf_counter()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
-            [sys.executable, __file__, "--country", args.country, "--child", engine, str(data), str(out)],
+            [
+                sys.executable,
+                __file__,
+                "--country",
+                args.country,
+                *workers,
+                "--child",
+                engine,
+                str(data),
+                str(out),
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -202,11 +251,26 @@ def main() -> None:
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         figures["process_wall_s"] = round(wall, 1)
         figures.setdefault("process_tree_cpu_s", round(cpu, 1))
-        cpu_per_row = float(figures["process_tree_cpu_s"]) / max(int(figures["rows_in"]), 1)
-        figures["cpu_us_per_row"] = round(cpu_per_row * 1e6, 1)
-        figures["glue_usd_per_100m_rows"] = round(glue_cost(cpu_per_row, 100_000_000, args.dpu_hour_price), 2)
-        print(json.dumps(figures))
+        if engine != "normalize_records":
+            rows = int(figures["rows_in"])  # type: ignore[call-overload]
+            cpu_per_row = float(figures["process_tree_cpu_s"]) / max(rows, 1)  # type: ignore[arg-type]
+            figures["end_to_end_rows_per_s"] = round(rows / wall)
+            figures["cpu_us_per_row"] = round(cpu_per_row * 1e6, 1)
+            glue = glue_cost(cpu_per_row, 100_000_000, args.dpu_hour_price)
+            figures["glue_usd_per_100m_rows"] = round(glue, 2)
+        measured[engine] = figures
+        print(json.dumps({"engine": engine, **figures} if engine == "normalize_records" else figures))
         shutil.rmtree(out, ignore_errors=True)
+    if "local" in measured and "normalize_records" in measured:
+        local, core = measured["local"], measured["normalize_records"]
+        ratio = float(local["end_to_end_rows_per_s"]) / float(core["rows_per_s"])  # type: ignore[arg-type]
+        print(
+            f"local engine: {local['end_to_end_rows_per_s']:,} rows/s end to end (process start included), "
+            f"{ratio:.2f}x single-core normalize_records ({core['rows_per_s']:,} rows/s, same rows, "
+            "this run); "
+            f"{local['cpu_us_per_row']} CPU us/row; peak RSS main {local['driver_peak_rss_mb']} MiB, "
+            f"largest worker {local['worker_peak_rss_mb']} MiB; load average {os.getloadavg()[0]:.1f}"
+        )
     print("time share per PII rule (compiled hashers, sample of", args.sample, "rows):")
     print(json.dumps(rule_shares(data, args.country, args.sample)))
     if not args.keep_data and args.workdir is None:

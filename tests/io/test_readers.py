@@ -131,3 +131,16 @@ def test_a_header_that_looks_like_a_value_is_described_not_quoted(
 ) -> None:
     error = RecordFileError("a.csv", "extra column", line=1, column=name, position=position)
     assert str(error) == f"a.csv:1: {described}: extra column"
+
+
+def test_parquet_binary_cells_are_utf8_text(tmp_path: Path) -> None:
+    """Binary cells are decoded as UTF-8; an invalid sequence becomes a lone surrogate (not Unicode: PII
+    columns count it invalid, plain columns write U+FFFD), never the bytes' repr."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "binary.parquet"
+    values = [b"ann@example.com", "Zo\u00eb".encode(), b"bad\xff\xfe", None]
+    pq.write_table(pa.table({"v": pa.array(values, pa.binary())}), path)
+    rows = [values[0] for _, values in _rows(path)]
+    assert rows == ["ann@example.com", "Zo\u00eb", "bad\ud800\ud800", None]

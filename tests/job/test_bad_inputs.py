@@ -7,10 +7,12 @@ stages the same rows. ``NORMALIZE`` is the expected outcome of ``normalize`` per
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,13 @@ def _parquet(columns: dict[str, list[Any]]) -> bytes:
 
     sink = io.BytesIO()
     pq.write_table(pa.table(columns), sink)
+    return sink.getvalue()
+
+
+def _zip(content: bytes) -> bytes:
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w") as archive:
+        archive.writestr("a.csv", content)
     return sink.getvalue()
 
 
@@ -278,9 +287,28 @@ CASES: dict[str, Callable[[], Case]] = {
         {"a.csv": _rows_with("9999-12-31T23:00:00-05:00")}, r"'ts'.*(missing or )?unparseable", "a.csv"
     ),
     "timestamp_words": lambda: Case({"a.csv": _rows_with("next tuesday")}, r"'ts'.*unparseable", "a.csv"),
-    # Named .csv, read as CSV (the name decides the format): rejected as text that is not UTF-8.
+    # Named .csv, read as CSV (the name decides the format): the message says what the file is.
     "parquet_named_csv": lambda: Case(
-        {"a.csv": _parquet(GOOD_COLUMNS)}, r"a\.csv:\d+: not valid UTF-8", "a.csv"
+        {"a.csv": _parquet(GOOD_COLUMNS)}, r"a\.csv:1: file is Parquet, not CSV: name it \.parquet", "a.csv"
+    ),
+    "parquet_named_jsonl": lambda: Case(
+        {"a.jsonl": _parquet(GOOD_COLUMNS)}, r"a\.jsonl:1: file is Parquet, not JSON lines", "a.jsonl"
+    ),
+    "gzip_parquet_named_csv_gz": lambda: Case(
+        {"a.csv.gz": gzip.compress(_parquet(GOOD_COLUMNS))},
+        r"a\.csv\.gz:1: file is Parquet, not CSV",
+        "a.csv.gz",
+    ),
+    "zip_named_csv": lambda: Case(
+        {"a.csv": _zip(_csv(HEADER, *_good_lines(5)))}, r"a\.csv:1: file is a ZIP", "a.csv"
+    ),
+    "bzip2_named_csv": lambda: Case(
+        {"a.csv": bz2.compress(_csv(HEADER, *_good_lines(5)))}, r"a\.csv:1: file is bzip2-compressed", "a.csv"
+    ),
+    "gzip_twice": lambda: Case(
+        {"a.csv.gz": gzip.compress(gzip.compress(_csv(HEADER, *_good_lines(5))))},
+        r"a\.csv\.gz:1: file is gzip data compressed twice",
+        "a.csv.gz",
     ),
     "parquet_header_only": lambda: Case(
         {"a.parquet": _parquet({k: [] for k in GOOD_COLUMNS})}, "no data rows", "a.parquet"

@@ -124,3 +124,13 @@ def test_an_error_is_one_line_even_when_stderr_is_no_terminal(tmp_path: Path) ->
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: {missing}: ")
+
+
+def test_workers_option(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "c.csv", list(synthetic_rows(300)))
+    base = ["run", "--input", str(src), "--country", "US", "--pii", "email=EMAIL", "--dataset-id", "d1"]
+    outcome = CliRunner().invoke(app, [*base, "--dry-run", "--workers", "2", "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(outcome.stdout)["report"]["rows_out"] == 300
+    refused = CliRunner().invoke(app, [*base, "--dry-run", "--workers", "0"])
+    assert refused.exit_code == 2

@@ -153,6 +153,25 @@ def test_parquet_input_with_typed_columns(tmp_path: Path) -> None:
     assert columns["email"]["null"] == 1 and columns["email"]["invalid"] == 1
 
 
+def test_parquet_binary_cells(tmp_path: Path) -> None:
+    """A binary cell is UTF-8 text: hashed as its text in a PII column; not UTF-8: invalid
+    (`text.invalid_unicode`) in a PII column, U+FFFD per invalid sequence in a plain one."""
+    src = tmp_path / "binary.parquet"
+    emails = [b"Ann@Example.com", b"bad\xff@example.com"]
+    notes = [b"caf\xc3\xa9", b"x\xe2\x82y"]
+    pq.write_table(
+        pa.table({"email": pa.array(emails, pa.binary()), "note": pa.array(notes, pa.binary())}), src
+    )
+    result = run_job(_config(tmp_path, [str(src)], pii={"email": "EMAIL"}))
+    _, rows = read_staged_csv(find_manifest(tmp_path / "out"))
+    assert rows == [
+        {"email": hash_value("Ann@Example.com", "EMAIL", "US"), "note": "caf\u00e9"},
+        {"email": "", "note": "x\ufffdy"},
+    ]
+    email = result.report.normalization["columns"]["email"]
+    assert email["ok"] == 1 and email["invalid_by_reason"] == {"text.invalid_unicode": 1}
+
+
 def test_csv_options_delimiter_bom_and_latin1(tmp_path: Path) -> None:
     src = tmp_path / "semi.csv"
     src.write_bytes("\ufeffname;city\nMüller;Köln\n".encode("utf-8"))

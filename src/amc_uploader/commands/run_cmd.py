@@ -137,6 +137,15 @@ def register(app: typer.Typer) -> None:
         engine: Annotated[
             str | None, ENGINES.option("--engine", help="Where the job runs (default: local).")
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                min=1,
+                metavar="N",
+                help="Local engine: worker processes (default: available cores).",
+            ),
+        ] = None,
         report: Annotated[
             Path | None, typer.Option("--report", metavar="PATH", help="Also write the report JSON here.")
         ] = None,
@@ -196,6 +205,7 @@ def register(app: typer.Typer) -> None:
             "output": output,
             "file_format": file_format,
             "engine": engine,
+            "workers": workers,
             "job_id": job_id,
             "update_strategy": update_strategy,
             "partition_cap_bytes": partition_cap,

@@ -4,6 +4,10 @@ for text that is not Unicode in plain (non-PII) columns.
 Plain columns: a lone surrogate (JSON lines can spell one, ``"\ud800"``; no UTF-8 file can) is written
 as U+FFFD, the replacement character, in every writer and both job engines; the row is kept. (In a PII
 column it is invalid instead: ``text.invalid_unicode``, `amc_normalize.common.value_reason`.)
+
+Binary cells (Parquet ``binary`` columns: many writers store strings unannotated) are decoded as UTF-8
+(`binary_text`); each invalid sequence becomes one lone surrogate, so the rule above applies: invalid in a
+PII column, one U+FFFD per invalid sequence in a plain one (what ``bytes.decode(errors="replace")`` gives).
 """
 
 from __future__ import annotations
@@ -27,6 +31,24 @@ def _replacement(error: UnicodeError) -> tuple[bytes, int]:
 
 
 codecs.register_error(REPLACE_SURROGATES, _replacement)
+
+#: Codec error handler of `binary_text`: each invalid UTF-8 sequence becomes one lone surrogate.
+MARK_INVALID_UTF8 = "amc.mark_invalid_utf8"
+_LONE_SURROGATE = "\ud800"
+
+
+def _mark_invalid(error: UnicodeError) -> tuple[str, int]:
+    if isinstance(error, UnicodeDecodeError):
+        return _LONE_SURROGATE, error.end
+    raise error
+
+
+codecs.register_error(MARK_INVALID_UTF8, _mark_invalid)
+
+
+def binary_text(data: bytes | bytearray | memoryview) -> str:
+    """A binary cell as text: UTF-8, each invalid sequence a lone surrogate (not Unicode: see above)."""
+    return bytes(data).decode("utf-8", MARK_INVALID_UTF8)
 
 
 def encode_utf8(text: str) -> bytes:

@@ -51,6 +51,12 @@ def _spanning(exc: csv.Error) -> str | None:
     return None
 
 
+def _peek(stream: Any, size: int) -> bytes:
+    """Up to ``size`` first bytes of a buffered stream, without consuming them (a gzip stream's ``peek``
+    may return fewer than asked, a short file fewer than exist)."""
+    return bytes(stream.peek(size)[:size])
+
+
 def _uncommented(lines: Iterator[str], comment: str) -> Iterator[str]:
     """An empty line for each comment line: the parser skips it and its line numbers stay the file's."""
     for line in lines:
@@ -88,7 +94,9 @@ class DelimitedReader(TableReader):
             self.kind = replace(self.kind, gzip=gzipped)
             stream: Any = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
             self._closers.append(stream)
-            bom = stream.peek(4)[:4]
+            head = _peek(stream, 64)
+            self.check_text(head, "CSV")
+            bom = head[:4]
             if bom.startswith(_UTF16_BOMS) and _label(self._encoding) == "UTF-8":
                 raise self.fail(
                     "file starts with a UTF-16 byte-order mark; re-save it as UTF-8 or set the CSV encoding",

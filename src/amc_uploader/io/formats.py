@@ -76,6 +76,43 @@ def sniff_format(head: bytes) -> InputFormat | None:
     return InputFormat.CSV if head else None
 
 
+#: Leading bytes of binary formats a text reader must not try to decode: (magic, what it is, what to do).
+_BINARY_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (PARQUET_MAGIC, "Parquet", "name it .parquet or set the format"),
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx workbook)", "extract it, or export the sheet as CSV"),
+    (b"PK\x05\x06", "an empty ZIP archive", "export the data as CSV"),
+    (GZIP_MAGIC, "gzip data compressed twice", "decompress it once"),
+    (b"BZh", "bzip2-compressed", "decompress it (gzip is read directly)"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (gzip is read directly)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it (gzip is read directly)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it first"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an .xls workbook", "export the sheet as CSV"),
+    (b"%PDF-", "a PDF document", "export the data as CSV"),
+    (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV"),
+    (b"Obj\x01", "Avro", "convert it to Parquet, CSV or JSON lines"),
+)
+_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether the first bytes could start a text file: UTF-8 (a sequence cut at the end is fine) and no
+    control character but tab, line breaks and form feed."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return not any(b < 0x20 and b not in _TEXT_CONTROLS for b in head)
+
+
+def binary_format(head: bytes) -> tuple[str, str] | None:
+    """(what the file is, what to do) when the first (decompressed) bytes are a known binary format's
+    magic and not text, else None: a text reader then names it instead of "not valid UTF-8"."""
+    for magic, what, hint in _BINARY_MAGIC:
+        if head.startswith(magic) and not _is_text(head):
+            return what, hint
+    return None
+
+
 def sniff_delimiter(header: str) -> str:
     """`,` unless the header line has none and uses `;`, tab or `|` instead (European exports)."""
     if "," in header:

@@ -42,6 +42,10 @@ class JsonLinesReader(TableReader):
         self.kind = replace(self.kind, gzip=gzipped)
         stream: Any = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
         self._closers.append(stream)
+        try:
+            self.check_text(bytes(stream.peek(64)[:64]), "JSON lines")
+        except GZIP_ERRORS:
+            raise gzip_error(self.source, 1) from None
         self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
         first = self._guarded_next()
         while isinstance(first, Rejected):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from amc_normalize.extras import MissingExtraError
+from amc_uploader.io.cells import binary_text
 from amc_uploader.io.formats import FileKind
 from amc_uploader.io.limits import PARQUET_BATCH_ROWS, READ_BUFFER
 from amc_uploader.io.sources import Source, open_binary
@@ -84,7 +85,7 @@ class ParquetReader(TableReader):
         number = 0
         try:
             for batch in self._file.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-                columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                columns = batch_columns(batch)
                 for values in zip(*columns, strict=True):
                     number += 1
                     self.line = number
@@ -93,3 +94,26 @@ class ParquetReader(TableReader):
             raise self.fail(
                 f"corrupt Parquet data ({type(exc).__name__})", line=number, code="bad_parquet"
             ) from None
+
+
+def _is_binary(data_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_binary(data_type)
+        or pa.types.is_large_binary(data_type)
+        or pa.types.is_fixed_size_binary(data_type)
+        or pa.types.is_binary_view(data_type)
+    )
+
+
+def batch_columns(batch: Any) -> list[list[Any]]:
+    """The columns of a record batch as Python lists; binary columns as text (`cells.binary_text`)."""
+    columns: list[list[Any]] = []
+    for i in range(batch.num_columns):
+        array = batch.column(i)
+        values = array.to_pylist()
+        if _is_binary(array.type):
+            values = [None if v is None else binary_text(v) for v in values]
+        columns.append(values)
+    return columns

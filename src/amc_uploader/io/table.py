@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from amc_uploader.io.errors import RecordFileError
-from amc_uploader.io.formats import FileKind
+from amc_uploader.io.formats import FileKind, binary_format
 from amc_uploader.io.limits import MAX_COLUMNS
 from amc_uploader.io.sources import CountingRaw, Source
 
@@ -91,6 +91,14 @@ class TableReader:
                 )
             seen.add(name)
         return header
+
+    def check_text(self, head: bytes, expected: str) -> None:
+        """Raise when the first (decompressed) bytes are a binary format's (Parquet, ZIP, bzip2 ...) rather
+        than ``expected`` text (e.g. "CSV"): the message says what the file is, not "not valid UTF-8"."""
+        found = binary_format(head)
+        if found is not None:
+            what, hint = found
+            raise self.fail(f"file is {what}, not {expected}: {hint}", line=1, code="wrong_format")
 
     def no_rows(self) -> RecordFileError:
         return self.fail("no data rows (header only)", code="empty_file")

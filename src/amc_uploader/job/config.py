@@ -102,6 +102,12 @@ class JobConfig(BaseModel):
     )
     max_timestamp_failure_share: float = Field(default=0.0, ge=0.0, le=1.0)
     engine: Engine = "local"
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Local engine: worker processes (default: the available cores).",
+    )
     dry_run: bool = False
     stage_only: bool = False
 

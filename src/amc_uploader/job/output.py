@@ -16,7 +16,7 @@ from amc_uploader.io.cells import encode_utf8
 from amc_uploader.job.config import OutputFormat
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
-__all__ = ["header_bytes", "make_serializer", "to_text"]
+__all__ = ["csv_field", "header_bytes", "make_serializer", "to_text"]
 
 _NEEDS_QUOTES = frozenset(',"\r\n')
 
@@ -38,7 +38,8 @@ def to_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _csv_field(value: Any) -> str:
+def csv_field(value: Any) -> str:
+    """One CSV field: "" for null, quoted (quotes doubled) when it holds a comma, quote or line break."""
     text = to_text(value)
     if not text:
         return ""
@@ -54,7 +55,7 @@ def _csv_line(values: Sequence[Any]) -> bytes:
     if line.count(",") == len(texts) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
         line += "\n"
     else:
-        line = ",".join([_csv_field(v) for v in values]) + "\n"
+        line = ",".join([csv_field(v) for v in values]) + "\n"
     try:
         return line.encode()
     except UnicodeEncodeError:  # a lone surrogate: the error path only

@@ -1,0 +1,305 @@
+"""The local engine's batch step: a batch of input rows in, encoded output lines and their counts out.
+
+The same rules as ``RowTransformer`` (drop, TIMESTAMP/DATE conversion, PII hashing, consent, per-row
+country), applied column by column where the plan allows it: a job without a country column and without
+consent columns converts each timestamp column, hashes each PII column with its batch hash function
+(`amc_normalize.get_batch_hash_function`) and formats CSV lines by joining whole columns. A job with a
+country column or consent columns decides per row, so its batches go through ``RowTransformer`` row by
+row (still one batch per worker). Either way a batch's output bytes are exactly what the row path writes
+for the same rows (`output.make_serializer`), and its counts merge into the job's in input order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from amc_normalize import NormalizationReport, Outcome, classify_missing, get_batch_hash_function
+from amc_normalize.core import get_rule
+from amc_uploader.io.cells import encode_utf8
+from amc_uploader.io.limits import FIELD_LIMIT
+from amc_uploader.job.config import ColumnDataType
+from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_failure, is_eea_uk, row_action
+from amc_uploader.job.errors import DataQualityError
+from amc_uploader.job.output import csv_field, make_serializer, to_text
+from amc_uploader.job.plan import JobPlan
+from amc_uploader.job.timestamps import convert_date, convert_timestamp
+from amc_uploader.job.transform import RowTransformer
+
+__all__ = [
+    "BATCH_ROWS",
+    "RAW_CHUNK_BYTES",
+    "Batch",
+    "BatchCounts",
+    "BatchResult",
+    "BatchTransformer",
+    "NeedsExactRead",
+    "RawBatch",
+]
+
+#: Rows per batch: large enough that a batch costs far more than its trip to a worker, small enough
+#: that the batches in flight stay a few MB.
+BATCH_ROWS = 8_192
+#: Bytes per batch of a CSV file cut by lines (`RawBatch`): about `BATCH_ROWS` rows of a typical file.
+RAW_CHUNK_BYTES = 1 << 20
+_SPECIAL = (",", '"', "\r", "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Consecutive rows of one input file: values in header order and the line each starts on."""
+
+    source: str
+    lines: list[int]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawBatch:
+    """Whole lines of a CSV file without any quote character nor lone CR (so every line is one record),
+    UTF-8 bytes as stored; ``start`` is the line number of the first. The worker parses them with the same
+    `csv` parser and rules as `amc_uploader.io` (blank lines skipped, empty fields None)."""
+
+    source: str
+    start: int
+    data: bytes
+
+
+class NeedsExactRead(Exception):
+    """A `RawBatch` is not what the reader accepts (bad UTF-8, a ragged row ...): the main process reads the
+    file with `amc_uploader.io` to fail with its exact message. ``args[0]`` names the file."""
+
+
+@dataclass
+class BatchCounts:
+    """What a batch (or the whole job, merged in input order) counted; never a value."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    timestamp_failures: Counter[str] = field(default_factory=Counter)
+    #: column -> (file, line) of its first timestamp failure
+    first_failure: dict[str, tuple[str, int]] = field(default_factory=dict)
+    normalization: NormalizationReport = field(default_factory=NormalizationReport)
+    consent: ConsentCounts | None = None
+
+    def merge(self, other: BatchCounts) -> None:
+        """Add a later batch's counts (first failures: the earliest wins)."""
+        self.rows_in += other.rows_in
+        self.rows_out += other.rows_out
+        self.timestamp_failures.update(other.timestamp_failures)
+        for column, where in other.first_failure.items():
+            self.first_failure.setdefault(column, where)
+        self.normalization.merge(other.normalization)
+        if other.consent is not None:
+            if self.consent is None:
+                self.consent = ConsentCounts(other.consent.policy, dict(other.consent.columns))
+            self.consent.merge(other.consent)
+
+
+@dataclass
+class BatchResult:
+    """A batch's output lines, concatenated (``data``) with each line's length in bytes, and its counts."""
+
+    data: bytes
+    lengths: list[int]
+    counts: BatchCounts
+
+
+class BatchTransformer:
+    """``Batch -> BatchResult`` for one plan (built once per worker process)."""
+
+    def __init__(self, plan: JobPlan) -> None:
+        self.plan = plan
+        config = plan.config
+        self.serialize = make_serializer(plan.output_format, plan.output_columns)
+        self.columnar = config.country_column is None and not config.consent
+        index = {name: i for i, name in enumerate(plan.header)}
+        self.keep = [index[c] for c in plan.output_columns]
+        country = plan.country_code or ""
+        self.pii: list[tuple[int, str, str, Callable[[Sequence[Any]], list[str | None]], Any]] = (
+            [
+                (
+                    pos,
+                    column,
+                    plan.pii[column],
+                    get_batch_hash_function(plan.pii[column], country),
+                    get_rule(plan.pii[column], country),
+                )
+                for pos, column in enumerate(plan.output_columns)
+                if column in plan.pii
+            ]
+            if self.columnar
+            else []
+        )
+        self.timestamps: list[tuple[int, str, Callable[[Any], str | None]]] = [
+            (
+                pos,
+                column,
+                convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
+            )
+            for pos, column in enumerate(plan.output_columns)
+            if column in plan.timestamp_columns
+        ]
+        self.event_time = config.event_time
+        self.delimiter = plan.delimiter or ","
+        self.quote = config.csv.quote
+        self.width = len(plan.header)
+        csv.field_size_limit(FIELD_LIMIT)
+        #: One EEA/UK country and no consent column: every row lacks consent (`consent.decide`).
+        self.no_consent = is_eea_uk(plan.country_code)
+        self.policy = config.missing_consent
+
+    def __call__(self, batch: Batch | RawBatch) -> BatchResult:
+        if isinstance(batch, RawBatch):
+            batch = self.parse(batch)
+        if not self.columnar:
+            return self._by_row(batch)
+        return self._by_column(batch)
+
+    def parse(self, raw: RawBatch) -> Batch:
+        """The rows of a `RawBatch` as `DelimitedReader.rows(empty_as_none=True)` gives them; anything it
+        would reject raises `NeedsExactRead` (the main process then names file, line and reason)."""
+        try:
+            text = raw.data.decode()
+        except UnicodeDecodeError:
+            raise NeedsExactRead(raw.source) from None
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar=self.quote, strict=True
+        )
+        width = self.width
+        first = raw.start - 1
+        lines: list[int] = []
+        rows: list[list[Any]] = []
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if not row:
+                        continue
+                    raise NeedsExactRead(raw.source)
+                lines.append(first + reader.line_num)
+                rows.append([v if v != "" else None for v in row])
+        except csv.Error:
+            raise NeedsExactRead(raw.source) from None
+        return Batch(raw.source, lines, rows)
+
+    def _by_row(self, batch: Batch) -> BatchResult:
+        transform = RowTransformer(self.plan)
+        transform.source = batch.source
+        serialize = self.serialize
+        lines: list[bytes] = []
+        for line, values in zip(batch.lines, batch.rows, strict=True):
+            transform.line = line
+            out = transform(values)
+            if out is not None:
+                lines.append(serialize(out))
+        counts = BatchCounts(
+            rows_in=transform.rows_in,
+            rows_out=transform.rows_out,
+            timestamp_failures=transform.timestamp_failures,
+            first_failure=transform.first_failure,
+            normalization=transform.normalization_report(),
+            consent=transform.consent.counts,
+        )
+        return BatchResult(b"".join(lines), [len(b) for b in lines], counts)
+
+    def _by_column(self, batch: Batch) -> BatchResult:
+        rows = batch.rows
+        n = len(rows)
+        counts = BatchCounts(rows_in=n, consent=ConsentCounts(self.policy, {}))
+        if n == 0:
+            return BatchResult(b"", [], counts)
+        columns = list(zip(*rows, strict=True))
+        out: list[Sequence[Any]] = [columns[i] for i in self.keep]
+        dropped: set[int] = set()
+        for pos, column, convert in self.timestamps:
+            converted: list[str | None] = [None] * n
+            failed: list[int] = []
+            required = column == self.event_time
+            for j, raw in enumerate(out[pos]):
+                if raw is None or raw == "":
+                    if required:
+                        failed.append(j)
+                    continue
+                value = convert(raw)
+                if value is None:
+                    failed.append(j)
+                converted[j] = value
+            if failed:
+                counts.timestamp_failures[column] += len(failed)
+                counts.first_failure[column] = (batch.source, batch.lines[failed[0]])
+                dropped.update(failed)
+            out[pos] = converted
+        if dropped:
+            kept = [j for j in range(n) if j not in dropped]
+            out = [[col[j] for j in kept] for col in out]
+        rows_out = n - len(dropped)
+        if self.no_consent and rows_out:
+            assert counts.consent is not None
+            counts.consent.add(None, CONSENT_MISSING, rows_out)
+            action = row_action(CONSENT_MISSING, self.policy)
+            if action == "failed":  # normally caught before staging (consent.first_violation)
+                first = next(j for j in range(n) if j not in dropped)
+                raise DataQualityError(consent_failure(batch.source, batch.lines[first], CONSENT_MISSING))
+            if action == "dropped":
+                rows_out = 0
+        counts.rows_out = rows_out
+        if rows_out == 0:
+            return BatchResult(b"", [], counts)
+        report = counts.normalization
+        for pos, column, pii_type, hash_batch, rule in self.pii:
+            values = out[pos]
+            digests = hash_batch(values)
+            missing = digests.count(None)
+            # A prehashed value comes back as the same object; so does every None (null in, null out).
+            prehashed = sum(map(operator.is_, digests, values)) - values.count(None)
+            invalid: Counter[str] = Counter()
+            null = 0
+            if missing:
+                for digest, value in zip(digests, values, strict=True):
+                    if digest is None:
+                        outcome, reason = classify_missing(rule, value)
+                        if outcome is Outcome.NULL:
+                            null += 1
+                        else:
+                            invalid[reason or "unknown"] += 1
+            ok = rows_out - null - prehashed - sum(invalid.values())
+            # The order RowTransformer.normalization_report adds them in.
+            for outcome, count in ((Outcome.OK, ok), (Outcome.NULL, null), (Outcome.PREHASHED, prehashed)):
+                if count:
+                    report.add(column, pii_type, outcome, None, count)
+            for reason, count in sorted(invalid.items()):
+                report.add(column, pii_type, Outcome.INVALID, reason, count)
+            out[pos] = digests
+        if self.plan.output_format != "CSV":
+            serialize = self.serialize
+            lines = [serialize(list(values)) for values in zip(*out, strict=True)]
+            return BatchResult(b"".join(lines), [len(b) for b in lines], counts)
+        return _csv_lines(out, counts)
+
+
+def _column_texts(values: Sequence[Any]) -> list[str]:
+    """A column's CSV fields: text, "" for null, quoted where a field needs it (as `output.csv_field`)."""
+    texts = [v if v.__class__ is str else (to_text(v) or "") for v in values]
+    joined = "".join(texts)
+    if any(c in joined for c in _SPECIAL):
+        return [csv_field(t) for t in texts]
+    return texts
+
+
+def _csv_lines(out: list[Sequence[Any]], counts: BatchCounts) -> BatchResult:
+    lines = [",".join(fields) for fields in zip(*map(_column_texts, out), strict=True)]
+    text = "\n".join(lines) + "\n"
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: the error path only
+        data = encode_utf8(text)
+    if len(data) == len(text):  # ASCII: a character is a byte
+        lengths = [len(line) + 1 for line in lines]
+    else:
+        lengths = [len(encode_utf8(line)) + 1 for line in lines]
+    return BatchResult(data, lengths, counts)
