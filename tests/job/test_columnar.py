@@ -295,6 +295,6 @@ def test_a_bad_line_fails_with_the_readers_message(
 ) -> None:
     monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 1000)
     src = _raw_csv(tmp_path, "bad.csv", content)
-    plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
-    with pytest.raises(JobError, match=message):
+    with pytest.raises(JobError, match=message):  # a header-only file already fails while planning
+        plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
         run_local(plan, lambda part: None, workers=2)
