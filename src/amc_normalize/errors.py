@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class NormalizationConfigError(ValueError):
     """Base of every configuration error of `amc_normalize`."""
@@ -21,13 +23,11 @@ class MissingCountryError(UnsupportedCountryError):
     """No country was given and no per-row country column either (an `UnsupportedCountryError`, which is
     what callers caught before it had its own message)."""
 
-    def __init__(self) -> None:
-        from amc_normalize.registry import SUPPORTED_COUNTRIES
-
+    def __init__(self, supported: Iterable[str]) -> None:
         NormalizationConfigError.__init__(
             self,
-            "a country is needed: pass country_code (one of "
-            f"{', '.join(sorted(SUPPORTED_COUNTRIES))}) or country_column (a column with each row's country)",
+            f"a country is needed: pass country_code (one of {', '.join(sorted(supported))}) or "
+            "country_column (a column with each row's country)",
         )
         self.country_code = ""
         self.pii_type = None

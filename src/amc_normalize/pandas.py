@@ -136,7 +136,7 @@ def _hash_one_country(
     df: pd.DataFrame, spec: ColumnSpec, country_code: str | None
 ) -> tuple[pd.DataFrame, NormalizationReport]:
     if country_code is None:
-        raise MissingCountryError()
+        raise MissingCountryError(SUPPORTED_COUNTRIES)
     spec.validate(country_code)
     spec.check_columns([str(c) for c in df.columns], source="DataFrame")
     width = _digit_zip_length(canonical_country(country_code))

@@ -60,6 +60,22 @@ describe("Session", () => {
     s.signOut();
   });
 
+  it("a refresh that fails after the user signed in again does not end the new session", async () => {
+    let now = 1_000_000;
+    const s = new Session(null, () => now);
+    let fail: (e: Error) => void = () => undefined;
+    s.setSource({ refresh: () => new Promise<TokenResponse>((_, reject) => (fail = reject)) });
+    s.accept(tokens(now, { refreshToken: "revoked" }));
+    now += 3600_000;
+    const late = s.refresh(); // on its way with the old refresh token
+    s.accept(tokens(now, { refreshToken: "r2" })); // the user signs in meanwhile
+    fail(new Error("refresh token revoked"));
+    expect(await late).toBe(true);
+    expect(s.state.expired).toBe(false);
+    expect(s.state.tokens?.refreshToken).toBe("r2");
+    s.signOut();
+  });
+
   it("is signed out without tokens", async () => {
     const s = new Session(null);
     expect(s.signedIn).toBe(false);

@@ -122,6 +122,9 @@ export class Session {
         return true;
       })
       .catch(() => {
+        // A sign-in may have replaced the tokens while this refresh was on its way: its failure then
+        // says nothing about the new session (marking it expired would reopen the dialog).
+        if (this.state.tokens?.refreshToken !== tokens.refreshToken) return this.state.tokens !== null;
         this.markExpired();
         return false;
       })
