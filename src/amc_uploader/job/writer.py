@@ -240,9 +240,10 @@ class GzipPartitionWriter:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
-#: Uncompressed bytes per independently deflated chunk (`deflate_lines`): big enough that starting a
-#: fresh compressor costs little ratio, small enough that a partition closes near its cap.
-CHUNK_BYTES = 1 << 17
+#: Most uncompressed bytes per independently deflated chunk (`deflate_lines`): a fresh compressor per
+#: chunk costs ~1% of the ratio on hashed output at 1 MB (7% at 128 KB), and a partition closes at most a
+#: chunk short of its cap.
+CHUNK_BYTES = 1 << 20
 # What zlib writes for wbits=31 (no name, no mtime, OS Unix); the final block is an empty fixed block.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 _FINAL_BLOCK = b"\x03\x00"
@@ -292,10 +293,11 @@ def deflate_lines(
     level: int = 6,
 ) -> list[DeflatedChunk]:
     """Consecutive complete records (``data`` cut at ``lengths``) as chunks that each fit in a partition of
-    ``cap`` bytes beside the header: about `CHUNK_BYTES` (at most half of the room) each, halved until they
-    fit; a record that does not fit alone fails the job."""
+    ``cap`` bytes beside the header: equal pieces of at most `CHUNK_BYTES` (and half of the room) each,
+    halved until they fit; a record that does not fit alone fails the job."""
     room = _member_room(cap, deflate_chunk(header, 0, level) if header is not None else None)
-    target = max(min(CHUNK_BYTES, room // 2), 1)
+    most = max(min(CHUNK_BYTES, room // 2), 1)
+    target = -(-len(data) // -(-len(data) // most)) if data else most
     ends = list(accumulate(lengths))
     view = memoryview(data)
     chunks: list[DeflatedChunk] = []
