@@ -74,32 +74,6 @@ def test_no_rows_no_partition(tmp_path: Path) -> None:
     assert writer.close() == []
 
 
-@pytest.mark.parametrize("cap", [1024, 20_000, 1_000_000])
-def test_write_lines_is_write_per_line(tmp_path: Path, cap: int) -> None:
-    """Blocks of lines give the same partitions, byte for byte, as one `write` per line."""
-    rng = random.Random(cap)
-    lines = [
-        (rng.randbytes(rng.randint(1, 200)) if rng.random() < 0.3 else b"x" * rng.randint(1, 900)) + b"\n"
-        for _ in range(6000)
-    ]
-    per_line = GzipPartitionWriter(cap, header=b"h\n", spool_dir=tmp_path / "a", margin=64)
-    (tmp_path / "a").mkdir()
-    _write_all(per_line, lines)
-    blocks = GzipPartitionWriter(cap, header=b"h\n", spool_dir=tmp_path / "b", margin=64)
-    (tmp_path / "b").mkdir()
-    at = 0
-    while at < len(lines):
-        block = lines[at : at + rng.randint(1, 700)]
-        blocks.write_lines(b"".join(block), [len(line) for line in block])
-        at += len(block)
-    blocks.close()
-    assert [p.path.read_bytes() for p in blocks.partitions] == [
-        p.path.read_bytes() for p in per_line.partitions
-    ]
-    assert [p.rows for p in blocks.partitions] == [p.rows for p in per_line.partitions]
-    assert len(per_line.partitions) > 1 or cap == 1_000_000
-
-
 def test_crc32_combine_is_the_crc_of_the_concatenation() -> None:
     rng = random.Random(5)
     for _ in range(100):

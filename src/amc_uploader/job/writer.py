@@ -6,7 +6,7 @@ import shutil
 import struct
 import tempfile
 import zlib
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -164,41 +164,6 @@ class GzipPartitionWriter:
             raise StagingError(f"a single record of {len(line)} bytes does not fit in the partition cap")
         self._feed(line)
         self._rows += 1
-
-    def write_lines(self, data: bytes, lengths: Sequence[int]) -> None:
-        """Write consecutive complete records, ``data`` cut at ``lengths``: exactly what ``write`` of each
-        would write (same partitions, same zlib calls), without a Python step per record.
-
-        Between two drains of the 64 KB buffer the emitted byte count is fixed and the pending count only
-        grows, so when a run of records up to the next drain fits, each of them fits: the run goes in as
-        one piece. Only a run that crosses the cap's bound goes record by record."""
-        ends = list(accumulate(lengths))
-        view = memoryview(data)
-        count = len(ends)
-        start = i = 0
-        while i < count:
-            if self._file is None:
-                self.write(bytes(view[start : ends[i]]))
-                start = ends[i]
-                i += 1
-                continue
-            # The record after which `_feed` drains: the first whose end reaches the buffer's threshold.
-            last = min(bisect_left(ends, start + _DRAIN_AT - self._buf_len, i), count - 1)
-            size = ends[last] - start
-            if not self._fits(size):
-                for j in range(i, last + 1):
-                    self.write(bytes(view[start : ends[j]]))
-                    start = ends[j]
-                i = last + 1
-                continue
-            self._buf.append(view[start : ends[last]])
-            self._buf_len += size
-            self._pending += size
-            self._rows += last + 1 - i
-            if self._buf_len >= _DRAIN_AT:
-                self._drain()
-            start = ends[last]
-            i = last + 1
 
     def _close_partition(self) -> None:
         self._drain()
