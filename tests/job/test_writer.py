@@ -1,17 +1,20 @@
-"""The gzip partition writer: every partition under the cap, on any data."""
+"""The gzip partition writers: every partition under the cap, on any data; chunks deflated apart make
+one standard gzip member."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import random
+import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from amc_uploader.job.errors import StagingError
-from amc_uploader.job.writer import GzipPartitionWriter
+from amc_uploader.job.writer import ChunkPartitionWriter, GzipPartitionWriter, crc32_combine, deflate_lines
 
 
 def _write_all(writer: GzipPartitionWriter, lines: list[bytes]) -> None:
@@ -71,27 +74,42 @@ def test_no_rows_no_partition(tmp_path: Path) -> None:
     assert writer.close() == []
 
 
-@pytest.mark.parametrize("cap", [1024, 20_000, 1_000_000])
-def test_write_lines_is_write_per_line(tmp_path: Path, cap: int) -> None:
-    """Blocks of lines give the same partitions, byte for byte, as one `write` per line."""
+def test_crc32_combine_is_the_crc_of_the_concatenation() -> None:
+    rng = random.Random(5)
+    for _ in range(100):
+        a, b = rng.randbytes(rng.randint(0, 5000)), rng.randbytes(rng.randint(0, 5000))
+        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def _one_member(path: Path) -> bytes:
+    inflate = zlib.decompressobj(31)
+    content = inflate.decompress(path.read_bytes()) + inflate.flush()
+    assert inflate.eof and inflate.unused_data == b""
+    return content
+
+
+@pytest.mark.parametrize("cap", [1024, 5000, 65_536])
+def test_chunks_make_one_member_partitions_under_the_cap(tmp_path: Path, cap: int) -> None:
     rng = random.Random(cap)
-    lines = [
-        (rng.randbytes(rng.randint(1, 200)) if rng.random() < 0.3 else b"x" * rng.randint(1, 900)) + b"\n"
-        for _ in range(6000)
-    ]
-    per_line = GzipPartitionWriter(cap, header=b"h\n", spool_dir=tmp_path / "a", margin=64)
-    (tmp_path / "a").mkdir()
-    _write_all(per_line, lines)
-    blocks = GzipPartitionWriter(cap, header=b"h\n", spool_dir=tmp_path / "b", margin=64)
-    (tmp_path / "b").mkdir()
-    at = 0
-    while at < len(lines):
-        block = lines[at : at + rng.randint(1, 700)]
-        blocks.write_lines(b"".join(block), [len(line) for line in block])
-        at += len(block)
-    blocks.close()
-    assert [p.path.read_bytes() for p in blocks.partitions] == [
-        p.path.read_bytes() for p in per_line.partitions
-    ]
-    assert [p.rows for p in blocks.partitions] == [p.rows for p in per_line.partitions]
-    assert len(per_line.partitions) > 1 or cap == 1_000_000
+    header = b"h" * 700 + b"\n"  # most of a 1 KB partition: chunks of several records must be halved
+    writer = ChunkPartitionWriter(cap, header=header, spool_dir=tmp_path)
+    lines: list[bytes] = []
+    for _ in range(20):  # batches from different "workers", each far larger than the smallest cap
+        batch = [rng.choice((rng.randbytes, os.urandom))(rng.randint(1, 250)) + b"\n" for _ in range(150)]
+        lines += batch
+        writer.write_chunks(deflate_lines(b"".join(batch), [len(x) for x in batch], cap, header))
+    parts = writer.close()
+    assert len(parts) > 1 and all(0 < p.size_bytes <= cap for p in parts)
+    contents = [_one_member(p.path) for p in parts]
+    assert all(c.startswith(header) for c in contents)
+    assert b"".join(c[len(header) :] for c in contents) == b"".join(lines)
+    assert sum(p.rows for p in parts) == writer.total_rows == len(lines)
+    subprocess.run(["gzip", "-t", *(str(p.path) for p in parts)], check=True)
+
+
+def test_a_record_larger_than_the_cap_fails(tmp_path: Path) -> None:
+    big = os.urandom(2000) + b"\n"
+    with pytest.raises(StagingError, match="single record of 2001 bytes"):
+        deflate_lines(b"a\n" + big, [2, len(big)], 1024, b"h\n")
+    with pytest.raises(StagingError, match="header row alone"):
+        deflate_lines(b"a\n", [2], 1024, os.urandom(1100))

@@ -6,10 +6,11 @@ transform and encode them (`job.columnar`). A local, uncompressed UTF-8 CSV file
 character and without lone CRs (every line one record, as most exports are) is not parsed here at all:
 it goes out in chunks of whole lines that the workers parse with the same `csv` parser and rules; should
 a chunk hold anything the reader rejects, this process reads the file with the reader to fail with its
-exact message. the results come back in input order and go into the gzip
-partitions (`writer.GzipPartitionWriter.write_lines`), so the staged bytes are the same whatever the
-number of workers. At most a few batches are in flight. A small input (or ``workers = 1``) is done in
-this process, without starting a pool.
+exact message. The workers also compress: each deflates its batch's lines into independent chunks
+(`writer.deflate_lines`), and this process only concatenates the chunks, in input order, into gzip
+partitions of one member each (`writer.ChunkPartitionWriter`), so the staged bytes are the same whatever
+the number of workers. At most a few batches are in flight. A small input (or ``workers = 1``) is done in
+this process, the same steps without starting a pool.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from amc_uploader.job.columnar import (
     RAW_CHUNK_BYTES,
     Batch,
     BatchCounts,
-    BatchResult,
     BatchTransformer,
     NeedsExactRead,
     RawBatch,
@@ -39,7 +39,7 @@ from amc_uploader.job.output import header_bytes
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.pool import OrderedPool, available_cores
 from amc_uploader.job.report import JobProgress
-from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
+from amc_uploader.job.writer import ChunkPartitionWriter, DeflatedChunk, SpooledPartition, deflate_lines
 
 __all__ = ["QUICK_PATH_BYTES", "EngineResult", "run_local", "worker_count"]
 
@@ -70,7 +70,26 @@ def worker_count(plan: JobPlan, workers: int | None = None) -> int:
     return 1 if small and workers is None and plan.config.workers is None else count
 
 
-def _exact_on_failure(results: Iterator[BatchResult], reading: _Reading) -> Iterator[BatchResult]:
+@dataclass
+class _Deflated:
+    chunks: list[DeflatedChunk]
+    counts: BatchCounts
+
+
+class _DeflatingTransformer:
+    """A worker's step: `BatchTransformer`, then its lines deflated into chunks for the plan's cap."""
+
+    def __init__(self, plan: JobPlan) -> None:
+        self.transform = BatchTransformer(plan)
+        self.cap = plan.config.partition_cap_bytes
+        self.header = header_bytes(plan.output_format, plan.output_columns)
+
+    def __call__(self, batch: Batch | RawBatch) -> _Deflated:
+        result = self.transform(batch)
+        return _Deflated(deflate_lines(result.data, result.lengths, self.cap, self.header), result.counts)
+
+
+def _exact_on_failure(results: Iterator[_Deflated], reading: _Reading) -> Iterator[_Deflated]:
     try:
         yield from results
     except NeedsExactRead as exc:
@@ -199,7 +218,7 @@ def run_local(
     workers: int | None = None,
 ) -> EngineResult:
     """Transform every input row and hand each finished gzip partition to ``on_partition``."""
-    writer = GzipPartitionWriter(
+    writer = ChunkPartitionWriter(
         plan.config.partition_cap_bytes,
         header=header_bytes(plan.output_format, plan.output_columns),
         on_partition=on_partition,
@@ -207,17 +226,17 @@ def run_local(
     count = worker_count(plan, workers)
     reading = _Reading(plan, s3_client)
     totals = BatchCounts()
-    pool: OrderedPool[Batch | RawBatch, BatchResult] | None = None
+    pool: OrderedPool[Batch | RawBatch, _Deflated] | None = None
     reported = 0
     try:
         if count > 1:
-            pool = OrderedPool(count, BatchTransformer, (plan,))
-            results: Iterator[BatchResult] = pool.map(reading.batches())
+            pool = OrderedPool(count, _DeflatingTransformer, (plan,))
+            results: Iterator[_Deflated] = pool.map(reading.batches())
         else:
-            results = map(BatchTransformer(plan), reading.batches())
+            results = map(_DeflatingTransformer(plan), reading.batches())
         for result in _exact_on_failure(results, reading):
             totals.merge(result.counts)
-            writer.write_lines(result.data, result.lengths)
+            writer.write_chunks(result.chunks)
             if progress is not None and totals.rows_in - reported >= _PROGRESS_EVERY:
                 reported = totals.rows_in
                 progress(
