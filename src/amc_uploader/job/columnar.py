@@ -23,13 +23,11 @@ from amc_normalize import NormalizationReport, Outcome, classify_missing, get_ba
 from amc_normalize.core import get_rule
 from amc_uploader.io.cells import encode_utf8
 from amc_uploader.io.limits import FIELD_LIMIT
-from amc_uploader.job.config import ColumnDataType
 from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_failure, is_eea_uk, row_action
 from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.output import csv_field, make_serializer, to_text
 from amc_uploader.job.plan import JobPlan
-from amc_uploader.job.timestamps import convert_date, convert_timestamp
-from amc_uploader.job.transform import RowTransformer
+from amc_uploader.job.transform import RowTransformer, timestamp_converters
 
 __all__ = [
     "BATCH_ROWS",
@@ -136,15 +134,7 @@ class BatchTransformer:
             if self.columnar
             else []
         )
-        self.timestamps: list[tuple[int, str, Callable[[Any], str | None]]] = [
-            (
-                pos,
-                column,
-                convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
-            )
-            for pos, column in enumerate(plan.output_columns)
-            if column in plan.timestamp_columns
-        ]
+        self.timestamps = timestamp_converters(plan)
         self.event_time = config.event_time
         self.delimiter = plan.delimiter or ","
         self.quote = config.csv.quote

@@ -18,7 +18,23 @@ from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
-__all__ = ["RowTransformer"]
+__all__ = ["RowTransformer", "TimestampConverter", "timestamp_converters"]
+
+
+TimestampConverter = tuple[int, str, Callable[[Any], str | None]]
+
+
+def timestamp_converters(plan: JobPlan) -> list[TimestampConverter]:
+    """(output position, column, converter) for every DATE or TIMESTAMP column of the plan."""
+    return [
+        (
+            pos,
+            column,
+            convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
+        )
+        for pos, column in enumerate(plan.output_columns)
+        if column in plan.timestamp_columns
+    ]
 
 
 class RowTransformer:
@@ -43,15 +59,7 @@ class RowTransformer:
             for pos, column in enumerate(plan.output_columns)
             if column in plan.pii
         ]
-        self.timestamps: list[tuple[int, str, Callable[[Any], str | None]]] = [
-            (
-                pos,
-                column,
-                convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
-            )
-            for pos, column in enumerate(plan.output_columns)
-            if column in plan.timestamp_columns
-        ]
+        self.timestamps = timestamp_converters(plan)
         self.event_time = plan.config.event_time
         # With a country column, each row's hash functions are its country's (job/countries.py).
         self.by_country = (
