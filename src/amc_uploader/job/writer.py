@@ -66,7 +66,56 @@ def _deflate_bound(n: int) -> int:
     return n + (n >> 10) + 64
 
 
-class GzipPartitionWriter:
+class _SpoolWriter:
+    """What both partition writers share: the spool directory, the next partition's path, publishing a
+    finished partition (cap invariant, totals, callback) and the clean-up on abort."""
+
+    def __init__(
+        self,
+        cap: int,
+        spool_dir: Path | None,
+        on_partition: Callable[[SpooledPartition], None] | None,
+    ) -> None:
+        self.cap = validate_partition_cap(cap)
+        self.on_partition = on_partition
+        self._own_spool = spool_dir is None
+        self.spool_dir = Path(tempfile.mkdtemp(prefix="amc-spool-")) if spool_dir is None else spool_dir
+        self.partitions: list[SpooledPartition] = []
+        self._file: Any = None
+        self._path: Path | None = None
+        self.total_rows = 0
+        self.total_bytes = 0
+
+    def _open_file(self) -> None:
+        self._path = self.spool_dir / f"part-{len(self.partitions):05d}.gz"
+        self._file = self._path.open("wb")
+
+    def _publish(self, rows: int, size: int) -> None:
+        """Record the closed file at `_path` as the next partition and hand it on."""
+        assert self._path is not None
+        part = SpooledPartition(len(self.partitions), self._path, rows, size)
+        if part.size_bytes > self.cap:  # each writer's bound makes this unreachable
+            raise StagingError(f"partition {part.index} is {part.size_bytes} bytes, above the cap {self.cap}")
+        self.partitions.append(part)
+        self.total_rows += part.rows
+        self.total_bytes += part.size_bytes
+        if self.on_partition is not None:
+            self.on_partition(part)
+
+    def discard(self) -> None:
+        """Abort: close and delete every spool file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        for part in self.partitions:
+            part.path.unlink(missing_ok=True)
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+        if self._own_spool:
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
+
+
+class GzipPartitionWriter(_SpoolWriter):
     """Streams lines into gzip files that never exceed ``cap`` compressed bytes.
 
     The cap holds on any data: before each line we bound the final size by the exact compressed bytes
@@ -88,28 +137,19 @@ class GzipPartitionWriter:
         margin: int | None = None,
         level: int = 6,
     ) -> None:
-        self.cap = validate_partition_cap(cap)
+        super().__init__(cap, spool_dir, on_partition)
         self.header = header
         self.margin = margin if margin is not None else max(self.cap // 100, 256)
         self.level = level
-        self.on_partition = on_partition
-        self._own_spool = spool_dir is None
-        self.spool_dir = Path(tempfile.mkdtemp(prefix="amc-spool-")) if spool_dir is None else spool_dir
-        self.partitions: list[SpooledPartition] = []
-        self._file: Any = None
         self._compressor: Any = None
         self._emitted = 0
         self._pending = 0
         self._rows = 0
         self._buf: list[bytes | memoryview] = []
         self._buf_len = 0
-        self._path: Path | None = None
-        self.total_rows = 0
-        self.total_bytes = 0
 
     def _open(self) -> None:
-        self._path = self.spool_dir / f"part-{len(self.partitions):05d}.gz"
-        self._file = self._path.open("wb")
+        self._open_file()
         self._compressor = zlib.compressobj(self.level, zlib.DEFLATED, 31)
         self._emitted = 0
         self._pending = 0
@@ -171,16 +211,8 @@ class GzipPartitionWriter:
         self._file.write(out)
         self._emitted += len(out)
         self._file.close()
-        assert self._path is not None
-        part = SpooledPartition(len(self.partitions), self._path, self._rows, self._emitted)
-        if part.size_bytes > self.cap:  # the bound above makes this unreachable; keep the invariant explicit
-            raise StagingError(f"partition {part.index} is {part.size_bytes} bytes, above the cap {self.cap}")
-        self.partitions.append(part)
-        self.total_rows += part.rows
-        self.total_bytes += part.size_bytes
         self._file = None
-        if self.on_partition is not None:
-            self.on_partition(part)
+        self._publish(self._rows, self._emitted)
 
     def close(self) -> list[SpooledPartition]:
         """Finish the open partition (if any row was written) and return all partitions."""
@@ -191,18 +223,6 @@ class GzipPartitionWriter:
                 self._file.close()
                 self._file = None
         return self.partitions
-
-    def discard(self) -> None:
-        """Abort: close and delete every spool file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        for part in self.partitions:
-            part.path.unlink(missing_ok=True)
-        if self._path is not None:
-            self._path.unlink(missing_ok=True)
-        if self._own_spool:
-            shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
 #: Most uncompressed bytes per independently deflated chunk (`deflate_lines`): a fresh compressor per
@@ -288,7 +308,7 @@ def deflate_lines(
     return chunks
 
 
-class ChunkPartitionWriter:
+class ChunkPartitionWriter(_SpoolWriter):
     """Writes `DeflatedChunk`s into gzip partitions of at most ``cap`` bytes, each ONE standard gzip member
     (header, the header row's chunk, record chunks, a final empty block, CRC-32 and size): a partition is
     closed when the next chunk would not fit, so partitions close at chunk boundaries."""
@@ -302,25 +322,16 @@ class ChunkPartitionWriter:
         on_partition: Callable[[SpooledPartition], None] | None = None,
         level: int = 6,
     ) -> None:
-        self.cap = validate_partition_cap(cap)
+        super().__init__(cap, spool_dir, on_partition)
         self.header = deflate_chunk(header, 0, level) if header is not None else None
         self.room = _member_room(self.cap, self.header)
-        self.on_partition = on_partition
-        self._own_spool = spool_dir is None
-        self.spool_dir = Path(tempfile.mkdtemp(prefix="amc-spool-")) if spool_dir is None else spool_dir
-        self.partitions: list[SpooledPartition] = []
-        self._file: Any = None
-        self._path: Path | None = None
         self._used = 0
         self._rows = 0
         self._crc = 0
         self._size = 0
-        self.total_rows = 0
-        self.total_bytes = 0
 
     def _open(self) -> None:
-        self._path = self.spool_dir / f"part-{len(self.partitions):05d}.gz"
-        self._file = self._path.open("wb")
+        self._open_file()
         self._file.write(_GZIP_HEADER)
         self._used = self._rows = self._crc = self._size = 0
         if self.header is not None:
@@ -349,30 +360,10 @@ class ChunkPartitionWriter:
         self._file.close()
         self._file = None
         assert self._path is not None
-        size = self._path.stat().st_size
-        part = SpooledPartition(len(self.partitions), self._path, self._rows, size)
-        if part.size_bytes > self.cap:  # the room above makes this unreachable; keep the invariant explicit
-            raise StagingError(f"partition {part.index} is {part.size_bytes} bytes, above the cap {self.cap}")
-        self.partitions.append(part)
-        self.total_rows += part.rows
-        self.total_bytes += part.size_bytes
-        if self.on_partition is not None:
-            self.on_partition(part)
+        self._publish(self._rows, self._path.stat().st_size)
 
     def close(self) -> list[SpooledPartition]:
         """Finish the open partition (it holds a record once open) and return all partitions."""
         if self._file is not None:
             self._close_partition()
         return self.partitions
-
-    def discard(self) -> None:
-        """Abort: close and delete every spool file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        for part in self.partitions:
-            part.path.unlink(missing_ok=True)
-        if self._path is not None:
-            self._path.unlink(missing_ok=True)
-        if self._own_spool:
-            shutil.rmtree(self.spool_dir, ignore_errors=True)
