@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amc_uploader.job import convert_date, convert_timestamp
+from amc_uploader.job.timestamps import batch_converter
 
 
 @pytest.mark.parametrize(
@@ -108,3 +111,34 @@ def test_job_counts_out_of_range_timestamps(tmp_path: Path) -> None:
     result = run_job(JobConfig.from_mapping({**base, "max_timestamp_failure_share": 0.5}))
     assert result.report.timestamp_failures == {"ts": 2}
     assert result.report.rows_out == 2
+
+
+_SHAPES = st.text(alphabet="0123456789 -T:Z+./\n٣", min_size=0, max_size=22)
+_NAIVE = st.builds(
+    lambda y, mo, d, sep, h, mi, s: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}",
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from([" ", "T"]),
+    st.integers(0, 25),
+    st.integers(0, 60),
+    st.integers(0, 61),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_NAIVE, _SHAPES, st.none()), max_size=12), st.booleans())
+def test_batch_conversion_is_the_value_conversion(values: list[str | None], naive_only: bool) -> None:
+    """`batch_converter` gives, for every batch, what the per-value converter gives for each value: on
+    batches of the plain naive shape (its one-regex path) and on mixed ones (value by value)."""
+    if naive_only:
+        values = [v for v in values if v is not None and len(v) == 19 and v[10] in " T"]
+    for convert in (convert_timestamp, convert_date):
+        expected = [None if v is None else convert(v) for v in values]
+        assert batch_converter(convert)(values) == expected
+
+
+def test_batch_conversion_of_a_plain_column() -> None:
+    values = [f"2024-{m:02d}-{d:02d} {d:02d}:{m:02d}:59" for m in range(1, 13) for d in range(1, 29)]
+    assert batch_converter(convert_timestamp)(values) == [convert_timestamp(v) for v in values]
+    assert batch_converter(convert_timestamp)(["2024-02-30 10:00:00", *values])[0] is None
