@@ -6,6 +6,7 @@ and consent plans too."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import random
@@ -15,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from amc_uploader.job import JobConfig, JobError
+from amc_uploader.io.limits import FIELD_LIMIT
+from amc_uploader.job import JobConfig, JobError, columnar
 from amc_uploader.job import local_engine as engine_module
+from amc_uploader.job.columnar import BatchTransformer, NeedsExactRead, RawBatch
 from amc_uploader.job.inputs import open_reader
 from amc_uploader.job.local_engine import EngineResult, run_local
 from amc_uploader.job.output import header_bytes, make_serializer
@@ -325,3 +330,71 @@ def test_a_bad_line_fails_with_the_readers_message(
     with pytest.raises(JobError, match=message):  # a header-only file already fails while planning
         plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
         run_local(plan, lambda part: None, workers=2)
+
+
+_FIELD = st.text(alphabet="ab é\t\x00", max_size=6)
+
+
+@st.composite
+def _chunk_lines(draw: st.DrawFn) -> tuple[int, list[str]]:
+    """A width and lines of mostly that many fields (some ragged, some blank)."""
+    width = draw(st.integers(1, 4))
+    sizes = st.one_of(st.just(width), st.just(width), st.just(width), st.integers(0, 5))
+    lines = draw(st.lists(sizes.flatmap(lambda n: st.lists(_FIELD, min_size=n, max_size=n)), max_size=8))
+    return width, [",".join(fields) for fields in lines]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    _chunk_lines(),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.sampled_from([b"", b"", b"\xff", b"\xe2\x82"]),
+)
+def test_split_columns_is_what_the_csv_parser_reads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: tuple[int, list[str]],
+    line_end: str,
+    final_break: bool,
+    bad: bytes,
+) -> None:
+    """The workers' parser-free split of a chunk of lines gives what `parse` (the `csv` module, as the
+    reader) gives, line numbers included, or hands the chunk to `parse` (None); what `parse` refuses
+    (ragged rows, bad UTF-8, a field past the limit) it never accepts."""
+    width, lines = chunk
+    header = b",".join(b"c%d" % i for i in range(width))
+    src = _raw_csv(tmp_path, "s.csv", header + b"\n" + header + b"\n")
+    transformer = BatchTransformer(_plan(tmp_path, [src], pii={}))
+    monkeypatch.setattr(columnar, "FIELD_LIMIT", 5)
+    csv.field_size_limit(5)
+    data = line_end.join(lines).encode() + (line_end.encode() if final_break else b"") + bad
+    raw = RawBatch("s.csv", 7, data)
+    try:
+        expected: Any = transformer.parse(raw)
+    except NeedsExactRead:
+        expected = NeedsExactRead
+    try:
+        split: Any = transformer.split_columns(raw)
+    except NeedsExactRead:
+        split = NeedsExactRead
+    finally:
+        csv.field_size_limit(FIELD_LIMIT)
+    if split is None:
+        return
+    if expected is NeedsExactRead:
+        assert split is NeedsExactRead
+        return
+    assert split is not NeedsExactRead
+    numbers, columns = split
+    assert list(numbers) == expected.lines
+    assert [list(row) for row in zip(*columns, strict=True)] == expected.rows
+
+
+def test_plain_lines_take_the_split(tmp_path: Path) -> None:
+    src = _raw_csv(tmp_path, "p.csv", b"a,b\n1,2\n")
+    transformer = BatchTransformer(_plan(tmp_path, [src], pii={}))
+    split = transformer.split_columns(RawBatch("p.csv", 2, b"1,x\r\n,y\r\n3,\r\n"))
+    assert split is not None
+    assert list(split[0]) == [2, 3, 4]
+    assert split[1] == [["1", None, "3"], ["x", "y", None]]

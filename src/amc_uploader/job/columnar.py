@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import csv
 import io
-import operator
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
-from amc_normalize import NormalizationReport, Outcome, classify_missing, get_batch_hash_function
-from amc_normalize.core import get_rule
+from amc_normalize import ColumnHasher, NormalizationReport
+from amc_normalize.records import ColumnTally
 from amc_uploader.io.cells import encode_utf8
 from amc_uploader.io.limits import FIELD_LIMIT
 from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_failure, is_eea_uk, row_action
 from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.output import csv_field, make_serializer, to_text
 from amc_uploader.job.plan import JobPlan
+from amc_uploader.job.timestamps import batch_converter
 from amc_uploader.job.transform import RowTransformer, timestamp_converters
 
 __all__ = [
@@ -119,22 +120,13 @@ class BatchTransformer:
         index = {name: i for i, name in enumerate(plan.header)}
         self.keep = [index[c] for c in plan.output_columns]
         country = plan.country_code or ""
-        self.pii: list[tuple[int, str, str, Callable[[Sequence[Any]], list[str | None]], Any]] = (
-            [
-                (
-                    pos,
-                    column,
-                    plan.pii[column],
-                    get_batch_hash_function(plan.pii[column], country),
-                    get_rule(plan.pii[column], country),
-                )
-                for pos, column in enumerate(plan.output_columns)
-                if column in plan.pii
-            ]
-            if self.columnar
-            else []
-        )
-        self.timestamps = timestamp_converters(plan)
+        pii = [c for c in plan.output_columns if c in plan.pii] if self.columnar else []
+        #: The batch hash functions and outcome tally of the PII columns, by their output positions.
+        self.hasher = ColumnHasher({c: plan.pii[c] for c in pii}, country)
+        self.pii = [plan.output_columns.index(c) for c in pii]
+        self.timestamps = [
+            (pos, c, batch_converter(convert)) for pos, c, convert in timestamp_converters(plan)
+        ]
         self.event_time = config.event_time
         self.delimiter = plan.delimiter or ","
         self.quote = config.csv.quote
@@ -146,10 +138,41 @@ class BatchTransformer:
 
     def __call__(self, batch: Batch | RawBatch) -> BatchResult:
         if isinstance(batch, RawBatch):
+            if self.columnar:
+                split = self.split_columns(batch)
+                if split is not None:
+                    return self._by_column(batch.source, *split)
             batch = self.parse(batch)
         if not self.columnar:
             return self._by_row(batch)
-        return self._by_column(batch)
+        return self._by_column(batch.source, batch.lines, list(zip(*batch.rows, strict=True)))
+
+    def split_columns(self, raw: RawBatch) -> tuple[range, list[Sequence[Any]]] | None:
+        """The columns of a `RawBatch` without a CSV parser, when its lines are the plain case: no blank
+        line, every line exactly ``width`` fields, none longer than the field limit. Then a line is its
+        fields joined by the delimiter, which is what `parse` finds; otherwise None (`parse` decides)."""
+        try:
+            text = raw.data.decode()
+        except UnicodeDecodeError:
+            raise NeedsExactRead(raw.source) from None
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+            if "\r" in text:
+                return None
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if not lines or "" in lines or max(map(len, lines)) > FIELD_LIMIT:
+            return None
+        delimiter, width = self.delimiter, self.width
+        if set(map(str.count, lines, repeat(delimiter))) != {width - 1}:
+            return None
+        cells = delimiter.join(lines).split(delimiter)
+        columns: list[Sequence[Any]] = []
+        for i in range(width):
+            column = cells[i::width]
+            columns.append([v or None for v in column] if "" in column else column)
+        return range(raw.start, raw.start + len(lines)), columns
 
     def parse(self, raw: RawBatch) -> Batch:
         """The rows of a `RawBatch` as `DelimitedReader.rows(empty_as_none=True)` gives them; anything it
@@ -197,32 +220,27 @@ class BatchTransformer:
         )
         return BatchResult(b"".join(lines), [len(b) for b in lines], counts)
 
-    def _by_column(self, batch: Batch) -> BatchResult:
-        rows = batch.rows
-        n = len(rows)
+    def _by_column(self, source: str, lines: Sequence[int], columns: list[Sequence[Any]]) -> BatchResult:
+        n = len(lines)
         counts = BatchCounts(rows_in=n, consent=ConsentCounts(self.policy, {}))
         if n == 0:
             return BatchResult(b"", [], counts)
-        columns = list(zip(*rows, strict=True))
         out: list[Sequence[Any]] = [columns[i] for i in self.keep]
         dropped: set[int] = set()
         for pos, column, convert in self.timestamps:
-            converted: list[str | None] = [None] * n
-            failed: list[int] = []
-            required = column == self.event_time
-            for j, raw in enumerate(out[pos]):
-                if raw is None or raw == "":
-                    if required:
-                        failed.append(j)
-                    continue
-                value = convert(raw)
-                if value is None:
-                    failed.append(j)
-                converted[j] = value
-            if failed:
-                counts.timestamp_failures[column] += len(failed)
-                counts.first_failure[column] = (batch.source, batch.lines[failed[0]])
-                dropped.update(failed)
+            values = out[pos]
+            converted = convert(values)
+            if None in converted:
+                required = column == self.event_time
+                failed = [
+                    j
+                    for j, value in enumerate(converted)
+                    if value is None and (required or (values[j] is not None and values[j] != ""))
+                ]
+                if failed:
+                    counts.timestamp_failures[column] += len(failed)
+                    counts.first_failure[column] = (source, lines[failed[0]])
+                    dropped.update(failed)
             out[pos] = converted
         if dropped:
             kept = [j for j in range(n) if j not in dropped]
@@ -234,41 +252,26 @@ class BatchTransformer:
             action = row_action(CONSENT_MISSING, self.policy)
             if action == "failed":  # normally caught before staging (consent.first_violation)
                 first = next(j for j in range(n) if j not in dropped)
-                raise DataQualityError(consent_failure(batch.source, batch.lines[first], CONSENT_MISSING))
+                raise DataQualityError(consent_failure(source, lines[first], CONSENT_MISSING))
             if action == "dropped":
                 rows_out = 0
         counts.rows_out = rows_out
         if rows_out == 0:
             return BatchResult(b"", [], counts)
         report = counts.normalization
-        for pos, column, pii_type, hash_batch, rule in self.pii:
+        hasher = self.hasher
+        for index, pos in enumerate(self.pii):
             values = out[pos]
-            digests = hash_batch(values)
-            missing = digests.count(None)
-            # A prehashed value comes back as the same object; so does every None (null in, null out).
-            prehashed = sum(map(operator.is_, digests, values)) - values.count(None)
-            invalid: Counter[str] = Counter()
-            null = 0
-            if missing:
-                for digest, value in zip(digests, values, strict=True):
-                    if digest is None:
-                        outcome, reason = classify_missing(rule, value)
-                        if outcome is Outcome.NULL:
-                            null += 1
-                        else:
-                            invalid[reason or "unknown"] += 1
-            ok = rows_out - null - prehashed - sum(invalid.values())
-            # The order RowTransformer.normalization_report adds them in.
-            for outcome, count in ((Outcome.OK, ok), (Outcome.NULL, null), (Outcome.PREHASHED, prehashed)):
-                if count:
-                    report.add(column, pii_type, outcome, None, count)
-            for reason, count in sorted(invalid.items()):
-                report.add(column, pii_type, Outcome.INVALID, reason, count)
+            digests = hasher.hash_column(index, values)  # type: ignore[arg-type]
+            tally = ColumnTally()
+            hasher.tally(index, values, digests, tally)  # type: ignore[arg-type]
+            tally.invalid = Counter(dict(sorted(tally.invalid.items())))  # the row path's order
+            hasher.add_to(report, index, tally)
             out[pos] = digests
         if self.plan.output_format != "CSV":
             serialize = self.serialize
-            lines = [serialize(list(values)) for values in zip(*out, strict=True)]
-            return BatchResult(b"".join(lines), [len(b) for b in lines], counts)
+            encoded = [serialize(list(values)) for values in zip(*out, strict=True)]
+            return BatchResult(b"".join(encoded), [len(b) for b in encoded], counts)
         return _csv_lines(out, counts)
 
 
