@@ -21,11 +21,10 @@ from typing import Any
 
 from amc_normalize import ColumnHasher, NormalizationReport
 from amc_normalize.records import ColumnTally
-from amc_uploader.io.cells import encode_utf8
 from amc_uploader.io.limits import FIELD_LIMIT
 from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_failure, is_eea_uk, row_action
 from amc_uploader.job.errors import DataQualityError
-from amc_uploader.job.output import csv_field, make_serializer, to_text
+from amc_uploader.job.output import encode_columns, make_serializer
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import batch_converter
 from amc_uploader.job.transform import RowTransformer, timestamp_converters
@@ -46,7 +45,6 @@ __all__ = [
 BATCH_ROWS = 8_192
 #: Bytes per batch of a CSV file cut by lines (`RawBatch`): about `BATCH_ROWS` rows of a typical file.
 RAW_CHUNK_BYTES = 1 << 20
-_SPECIAL = (",", '"', "\r", "\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,31 +266,5 @@ class BatchTransformer:
             tally.invalid = Counter(dict(sorted(tally.invalid.items())))  # the row path's order
             hasher.add_to(report, index, tally)
             out[pos] = digests
-        if self.plan.output_format != "CSV":
-            serialize = self.serialize
-            encoded = [serialize(list(values)) for values in zip(*out, strict=True)]
-            return BatchResult(b"".join(encoded), [len(b) for b in encoded], counts)
-        return _csv_lines(out, counts)
-
-
-def _column_texts(values: Sequence[Any]) -> list[str]:
-    """A column's CSV fields: text, "" for null, quoted where a field needs it (as `output.csv_field`)."""
-    texts = [v if v.__class__ is str else (to_text(v) or "") for v in values]
-    joined = "".join(texts)
-    if any(c in joined for c in _SPECIAL):
-        return [csv_field(t) for t in texts]
-    return texts
-
-
-def _csv_lines(out: list[Sequence[Any]], counts: BatchCounts) -> BatchResult:
-    lines = [",".join(fields) for fields in zip(*map(_column_texts, out), strict=True)]
-    text = "\n".join(lines) + "\n"
-    try:
-        data = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate: the error path only
-        data = encode_utf8(text)
-    if len(data) == len(text):  # ASCII: a character is a byte
-        lengths = [len(line) + 1 for line in lines]
-    else:
-        lengths = [len(encode_utf8(line)) + 1 for line in lines]
-    return BatchResult(data, lengths, counts)
+        data, lengths = encode_columns(self.plan.output_format, self.plan.output_columns, out)
+        return BatchResult(data, lengths, counts)

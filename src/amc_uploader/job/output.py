@@ -16,9 +16,10 @@ from amc_uploader.io.cells import encode_utf8
 from amc_uploader.job.config import OutputFormat
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
-__all__ = ["csv_field", "header_bytes", "make_serializer", "to_text"]
+__all__ = ["csv_field", "encode_columns", "header_bytes", "make_serializer", "to_text"]
 
 _NEEDS_QUOTES = frozenset(',"\r\n')
+_SPECIAL = (",", '"', "\r", "\n")
 
 
 def to_text(value: Any) -> str | None:
@@ -93,3 +94,35 @@ def make_serializer(file_format: OutputFormat, columns: Sequence[str]) -> Callab
 
 def header_bytes(file_format: OutputFormat, columns: Sequence[str]) -> bytes | None:
     return _csv_line(list(columns)) if file_format == "CSV" else None
+
+
+def _column_texts(values: Sequence[Any]) -> list[str]:
+    """A column's CSV fields: text, "" for null, quoted where a field needs it (as `csv_field`)."""
+    texts = [v if v.__class__ is str else (to_text(v) or "") for v in values]
+    joined = "".join(texts)
+    if any(c in joined for c in _SPECIAL):
+        return [csv_field(t) for t in texts]
+    return texts
+
+
+def encode_columns(
+    file_format: OutputFormat, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> tuple[bytes, list[int]]:
+    """Rows given column by column (equal lengths, output column order) as their encoded lines, joined,
+    with each line's length in bytes: the bytes `make_serializer` gives row by row, without a call per
+    row for CSV."""
+    if file_format != "CSV":
+        serialize = make_serializer(file_format, columns)
+        encoded = [serialize(row) for row in zip(*values, strict=True)]
+        return b"".join(encoded), [len(b) for b in encoded]
+    if not values or not values[0]:
+        return b"", []
+    lines = [",".join(fields) for fields in zip(*map(_column_texts, values), strict=True)]
+    text = "\n".join(lines) + "\n"
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: the error path only
+        data = encode_utf8(text)
+    if len(data) == len(text):  # ASCII: a character is a byte
+        return data, [len(line) + 1 for line in lines]
+    return data, [len(encode_utf8(line)) + 1 for line in lines]

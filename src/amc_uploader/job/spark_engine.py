@@ -35,14 +35,14 @@ from amc_uploader.job.errors import InputError, JobConfigError
 from amc_uploader.job.inputs import InputFile
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.local_engine import EngineResult
-from amc_uploader.job.output import header_bytes, make_serializer, to_text
+from amc_uploader.job.output import encode_columns, header_bytes, to_text
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
 from amc_uploader.job.staging import InstanceStage
 from amc_uploader.job.target import TargetSpec
-from amc_uploader.job.timestamps import convert_date, convert_timestamp
-from amc_uploader.job.writer import GzipPartitionWriter, SpooledPartition
+from amc_uploader.job.timestamps import batch_converter, convert_date, convert_timestamp
+from amc_uploader.job.writer import ChunkPartitionWriter, SpooledPartition, deflate_lines
 
 __all__ = ["build_spark_session", "job_frame", "quiet_spark_logs", "run_spark"]
 
@@ -360,11 +360,11 @@ def _partition_writer(
         chunk = context.partitionId() if context is not None else 0
         completers = [python_completer(t, cc) for *_, t, cc in layout.deferred]
         converters = [
-            convert_date if kind is ColumnDataType.DATE else convert_timestamp
+            batch_converter(convert_date if kind is ColumnDataType.DATE else convert_timestamp)
             for _, _, kind, _ in layout.times
         ]
         opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
-        serialize = make_serializer(output_format, columns)
+        header = header_bytes(output_format, columns)
         staged: list[tuple[int, int, int]] = []
 
         def on_partition(part: SpooledPartition) -> None:
@@ -374,9 +374,7 @@ def _partition_writer(
             part.path.unlink(missing_ok=True)
             staged.append((part.index, part.rows, part.size_bytes))
 
-        writer = GzipPartitionWriter(
-            cap, header=header_bytes(output_format, columns), on_partition=on_partition
-        )
+        writer = ChunkPartitionWriter(cap, header=header, on_partition=on_partition)
         outcomes: Counter[str] = Counter()
         failures: Counter[str] = Counter()
         consent: Counter[str] = Counter()
@@ -418,9 +416,10 @@ def _partition_writer(
                         names=["country", *outcome_cols],
                     )
                     count_by_country(keyed, 0, 1, outcome_cols, outcomes)
+                # Encoded and deflated column by column, as the local engine's workers do.
                 data = [batch.column(i).to_pylist() for i in layout.output]
-                for row in zip(*data, strict=True):
-                    writer.write(serialize(row))
+                encoded, lengths = encode_columns(output_format, columns, data)
+                writer.write_chunks(deflate_lines(encoded, lengths, cap, header))
                 rows_out += batch.num_rows
             writer.close()
         finally:
@@ -470,7 +469,7 @@ def _complete(batch: Any, layout: _Layout, completers: list[Any], converters: li
         changed = True
     for (at, fail_at, _, is_event), convert in zip(layout.times, converters, strict=True):
         raw = arrays[at].to_pylist()
-        converted = [None if v is None else convert(v) for v in raw]
+        converted = convert(raw)
         failed = [
             is_event if v is None or v == "" else c is None for v, c in zip(raw, converted, strict=True)
         ]
