@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amc_uploader.job import convert_date, convert_timestamp
-from amc_uploader.job.timestamps import batch_converter
+from amc_uploader.job.timestamps import batch_converter, parse_datetime
 
 
 @pytest.mark.parametrize(
@@ -142,3 +142,16 @@ def test_batch_conversion_of_a_plain_column() -> None:
     values = [f"2024-{m:02d}-{d:02d} {d:02d}:{m:02d}:59" for m in range(1, 13) for d in range(1, 29)]
     assert batch_converter(convert_timestamp)(values) == [convert_timestamp(v) for v in values]
     assert batch_converter(convert_timestamp)(["2024-02-30 10:00:00", *values])[0] is None
+
+
+def test_batches_leave_the_process_wide_cache_alone() -> None:
+    """A batch memoizes its own repeated texts; `parse_datetime`'s cache would keep every batch's cells
+    alive in a long-running worker."""
+    parse_datetime.cache_clear()
+    values = ["4/1/20 20:50", "4/1/20 20:50", "2020-04-01T20:50:00+02:00", None, "x"]
+    assert batch_converter(convert_timestamp)(values) == [convert_timestamp(v) for v in values]
+    assert batch_converter(convert_date)(values) == [None if v is None else convert_date(v) for v in values]
+    parse_datetime.cache_clear()
+    batch_converter(convert_timestamp)(values)
+    batch_converter(convert_date)(values)
+    assert parse_datetime.cache_info().currsize == 0

@@ -84,25 +84,24 @@ def _utc(parsed: datetime) -> datetime | None:
         return None
 
 
-def _as_datetime(value: Any) -> datetime | date | None:
+def _as_datetime(value: Any, parse: Callable[[str], datetime | date | None]) -> datetime | date | None:
     if isinstance(value, datetime):
         return _utc(value)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return parse_datetime(value)
+        return parse(value)
     return None
 
 
-def convert_timestamp(value: Any) -> str | None:
-    """AMC TIMESTAMP text, or None when the value cannot be parsed (the caller counts it)."""
+def _timestamp(value: Any, parse: Callable[[str], datetime | date | None]) -> str | None:
     if value.__class__ is str and _AMC_TIMESTAMP.fullmatch(value):
         try:
             datetime.fromisoformat(value)
         except ValueError:
             return None
         return value
-    parsed = _as_datetime(value)
+    parsed = _as_datetime(value, parse)
     if parsed is None:
         return None
     # Not strftime: its %Y writes year 1 as "1" on glibc.
@@ -111,12 +110,21 @@ def convert_timestamp(value: Any) -> str | None:
     return f"{parsed.isoformat(timespec='seconds')[:19]}Z"
 
 
-def convert_date(value: Any) -> str | None:
-    """AMC DATE text (a datetime is converted to UTC first), or None when unparseable."""
-    parsed = _as_datetime(value)
+def _date(value: Any, parse: Callable[[str], datetime | date | None]) -> str | None:
+    parsed = _as_datetime(value, parse)
     if parsed is None:
         return None
     return (parsed.date() if isinstance(parsed, datetime) else parsed).isoformat()
+
+
+def convert_timestamp(value: Any) -> str | None:
+    """AMC TIMESTAMP text, or None when the value cannot be parsed (the caller counts it)."""
+    return _timestamp(value, parse_datetime)
+
+
+def convert_date(value: Any) -> str | None:
+    """AMC DATE text (a datetime is converted to UTC first), or None when unparseable."""
+    return _date(value, parse_datetime)
 
 
 # The most common shape of a naive timestamp column (ASCII digits only): `convert_timestamp` gives it back
@@ -124,16 +132,39 @@ def convert_date(value: Any) -> str | None:
 _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}")
 _NAIVE_LINES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}\n)+")
 _fromisoformat = datetime.fromisoformat
+_parse = parse_datetime.__wrapped__
+_UNSEEN = object()
 
 
-def _naive_or_convert(value: Any) -> str | None:
-    if value.__class__ is str and len(value) == 19 and _NAIVE.fullmatch(value):
-        try:
-            _fromisoformat(value)
-        except ValueError:
+def _batch(convert: Callable[[Any, Callable[[str], Any]], str | None]) -> Callable[[Any], str | None]:
+    """`convert` for the values of one batch: repeated texts are parsed once (a memo that dies with the
+    batch, not `parse_datetime`'s process-wide cache, whose keys would pin every batch's memory)."""
+    memo: dict[str, str | None] = {}
+
+    def one(value: Any) -> str | None:
+        if value is None:
             return None
-        return f"{value[:10]}T{value[11:]}Z"
-    return None if value is None else convert_timestamp(value)
+        if value.__class__ is not str:
+            return convert(value, _parse)
+        done = memo.get(value, _UNSEEN)
+        if done is _UNSEEN:
+            done = memo[value] = convert(value, _parse)
+        return done  # type: ignore[return-value]
+
+    return one
+
+
+def _naive(convert: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def one(value: Any) -> str | None:
+        if value.__class__ is str and len(value) == 19 and _NAIVE.fullmatch(value):
+            try:
+                _fromisoformat(value)
+            except ValueError:
+                return None
+            return f"{value[:10]}T{value[11:]}Z"
+        return convert(value)
+
+    return one
 
 
 def convert_timestamps(values: Sequence[Any]) -> list[str | None]:
@@ -142,20 +173,20 @@ def convert_timestamps(values: Sequence[Any]) -> list[str | None]:
     try:
         joined = "\n".join(values) + "\n"
     except TypeError:  # a None or a non-text value
-        return list(map(_naive_or_convert, values))
+        return list(map(_naive(_batch(_timestamp)), values))
     if len(joined) == 20 * len(values) and _NAIVE_LINES.fullmatch(joined):
         try:
             for _ in map(_fromisoformat, values):
                 pass
         except ValueError:  # one is no calendar date or time
-            return list(map(_naive_or_convert, values))
+            return list(map(_naive(_batch(_timestamp)), values))
         return joined.replace(" ", "T").replace("\n", "Z\n").split("\n")[:-1]  # type: ignore[return-value]
-    return list(map(_naive_or_convert, values))
+    return list(map(_naive(_batch(_timestamp)), values))
 
 
 def convert_dates(values: Sequence[Any]) -> list[str | None]:
     """`convert_date` of each value (None for None)."""
-    return [None if value is None else convert_date(value) for value in values]
+    return list(map(_batch(_date), values))
 
 
 def batch_converter(convert: Callable[[Any], str | None]) -> Callable[[Sequence[Any]], list[str | None]]:
