@@ -18,6 +18,7 @@ from typing import Any
 
 FROM_VENV = (
     "pydantic_core",
+    "isal",
     "_cffi_backend",
     "cryptography",
     "boto3",
