@@ -4,6 +4,7 @@ a small input takes the quick path without a pool; the worker count follows conf
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,28 @@ def _slow_square_factory() -> Any:
 
 def test_job_error_is_the_base_of_staging_error() -> None:
     assert issubclass(StagingError, JobError)
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.self = self  # a reference cycle: only the cyclic collector frees it
+        self.payload = list(range(1000))
+
+
+_ALIVE: weakref.WeakSet[_Node] = weakref.WeakSet()
+
+
+def _cycle_maker() -> Any:
+    def make(item: int) -> int:
+        alive = len(_ALIVE)  # left by earlier items in this worker
+        _ALIVE.add(_Node())
+        return alive
+
+    return make
+
+
+def test_an_items_reference_cycles_die_with_it() -> None:
+    """A worker collects each item's cyclic garbage before the next item (a batch's columns held by such
+    a cycle made worker memory creep up)."""
+    with OrderedPool(1, _cycle_maker, ()) as pool:
+        assert list(pool.map(range(6))) == [0] * 6

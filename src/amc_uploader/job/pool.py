@@ -8,6 +8,7 @@ the caller discards everything, so nothing is staged.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -40,10 +41,17 @@ def available_cores() -> int:
 
 def _init(factory: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
     _WORKER["fn"] = factory(*args)
+    gc.collect()
+    gc.freeze()  # what the worker starts with is never garbage: later collections skip it
 
 
 def _run(item: Any) -> Any:
-    return _WORKER["fn"](item)
+    result = _WORKER["fn"](item)
+    # An item's reference cycles die with it. Left to the collector's thresholds they can outlive many
+    # items: phonenumbers keeps a caught exception in a local (frame -> exception -> traceback -> frame),
+    # and those frames hold a whole batch's columns; worker memory then crept up item after item.
+    gc.collect()
+    return result
 
 
 class OrderedPool(Generic[T, R]):
