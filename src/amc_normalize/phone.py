@@ -352,31 +352,51 @@ def make_phone_normalizer(region: str) -> Rule:
             return sha256(number.encode()).hexdigest() if number else None
         return generic(value)
 
-    def hash_phones(values: Iterable[Any]) -> list[str | None]:
+    def phone_outcomes(values: list[Any]) -> tuple[list[str | None], dict[int, str]]:
         # `hash_phone` over a batch: the digits (and `+`) of all values by one translate
-        # (`translate_batch`); a `+` counts only where the value starts with it.
-        values = values if isinstance(values, list) else list(values)
+        # (`translate_batch`); a `+` counts only where the value starts with it. The reason of each
+        # invalid value is what `explain` gives (`Rule.batch_outcome_function`).
         translated = translate_batch(values, _BATCH_DIGITS)
         if translated is None:
-            return list(map(hash_phone, values))
+            return list(map(hash_phone, values)), {}
         parts, others = translated
         digest = sha256
         out: list[str | None] = []
         append = out.append
+        reasons: dict[int, str] = {}
         for value, kept in zip(values, parts, strict=True):
             plus = False
             digits = kept
             if 43 in kept:  # "+"
                 plus = value.lstrip()[:1] == "+"
                 digits = kept.replace(b"+", b"")
-            number = e164(digits.decode(), plus) if digits else ""
-            append(digest(number.encode()).hexdigest() if number else None)
+            if not digits:
+                # Blank is null, not invalid; a prehashed value (restored below) is neither.
+                if value and not value.isspace() and not (len(value) == 64 and HEX.issuperset(value)):
+                    reasons[len(out)] = "phone.no_digits"
+                append(None)
+                continue
+            number, reason = phone_result(digits.decode(), plus, region, plan)
+            if number:
+                append(digest(number.encode()).hexdigest())
+            else:
+                if len(value) != 64 or not HEX.issuperset(value):
+                    reasons[len(out)] = reason or "phone.not_possible"
+                append(None)
         for at in others:
             out[at] = hash_phone(values[at])
-        return restore_prehashed(values, out)
+            reasons.pop(at, None)
+        return restore_prehashed(values, out), reasons
+
+    def hash_phones(values: Iterable[Any]) -> list[str | None]:
+        return phone_outcomes(values if isinstance(values, list) else list(values))[0]
 
     return Rule(
-        kernel=normalize_phone, explain=explain, hash_function=hash_phone, batch_hash_function=hash_phones
+        kernel=normalize_phone,
+        explain=explain,
+        hash_function=hash_phone,
+        batch_hash_function=hash_phones,
+        batch_outcome_function=phone_outcomes,
     )
 
 

@@ -32,6 +32,11 @@ class Rule:
     hash_function: Callable[[Any], str | None] | None = None
     #: Optional batch form of `hash_function` (list in, list out, loop inlined).
     batch_hash_function: Callable[[Iterable[Any]], list[str | None]] | None = None
+    #: Optional form of `batch_hash_function` that also hands back the reasons it already knows:
+    #: (digests, {index: reason}) where every index is that of an invalid value (None digest) and its
+    #: reason is what `explain` gives; invalid values not in the dict are left to `explain`. Lets a
+    #: counting caller (`ColumnHasher`) skip re-running an expensive rule (PHONE) on invalid values.
+    batch_outcome_function: Callable[[list[Any]], tuple[list[str | None], dict[int, str]]] | None = None
 
 
 #: Finishes the expensive part of a native Spark rule into (normalized text, invalid reason) columns.
