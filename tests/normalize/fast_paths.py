@@ -47,6 +47,12 @@ def assert_fast_paths_agree(rule: Rule, value: str) -> None:
     texts = [value, value.upper(), "", DIGEST, DIGEST.upper(), " " + value, value[::-1], value + "é"]
     for batch in (texts, [*texts, "a\x01b"], [*texts, value + "\ud800"], texts[:1]):
         assert batch_function(batch) == [slow(v) for v in batch]
+    # Repeated values (a rule with `repeats` hashes each distinct one once): each prehashed cell still
+    # comes back as the very object it was.
+    repeated = [*texts, None, *((" " + t)[1:] for t in texts), *texts, None]  # equal, other objects
+    got = batch_function(repeated)
+    assert got == [slow(v) for v in repeated]
+    assert [d is v for d, v in zip(got, repeated, strict=True)] == [slow(v) is v for v in repeated]
     for batch in (mixed, texts, [*texts, "a\x01b"], [*texts, value + "\ud800"], texts[:1]):
         assert_outcomes_agree(rule, batch)
 
