@@ -172,9 +172,20 @@ def separator_table(table: bytes) -> bytes:
 def translate_batch(
     values: list[Any], table: bytes, *, delete_nul: bool = True
 ) -> tuple[list[bytes], list[int]] | None:
+    """`translate_joined` with the bytes split into each value's part."""
+    translated = translate_joined(values, table, delete_nul=delete_nul)
+    if translated is None:
+        return None
+    data, others = translated
+    return data.split(BATCH_SEPARATOR.encode()), others
+
+
+def translate_joined(
+    values: list[Any], table: bytes, *, delete_nul: bool = True
+) -> tuple[bytes, list[int]] | None:
     """Each value's UTF-8 bytes through `table` (a `separator_table`; NUL deleted unless not
-    `delete_nul`) by one join, encode and
-    translate over the whole batch, and the indices of the values that are not ASCII (their rule is not
+    `delete_nul`) by one join, encode and translate over the whole batch (the values' parts joined by
+    `BATCH_SEPARATOR`), and the indices of the values that are not ASCII (their rule is not
     the table: their parts are to be replaced). None when a value is not text, holds
     `BATCH_SEPARATOR` or a lone surrogate: the caller then goes value by value."""
     try:
@@ -199,7 +210,7 @@ def translate_batch(
     data = encoded.translate(table)
     if delete_nul and 0 in data:
         data = data.replace(b"\0", b"")
-    return data.split(BATCH_SEPARATOR.encode()), others
+    return data, others
 
 
 def restore_prehashed(values: list[str], out: list[str | None]) -> list[str | None]:
