@@ -442,6 +442,8 @@ def make_phone_normalizer(region: str) -> Rule:
     # The kernel and explain use `phone_result` (the readable fast path); the hash functions its
     # compiled form: tests/normalize/test_phone.py proves all of them equal to phonenumbers.
     result = compile_phone_result(region)
+    national = compile_national(region, plan) if plan is not None else None
+    international = compiled_international
 
     def hash_phone(value: Any) -> str | None:
         # `kernel_hash_function(normalize_phone)` with its ASCII case inlined: split_digits by one
@@ -486,7 +488,18 @@ def make_phone_normalizer(region: str) -> Rule:
                     reasons[len(out)] = "phone.no_digits"
                 append(None)
                 continue
-            number, reason = result(digits.decode(), plus)
+            # `result`, inlined.
+            text = digits.decode()
+            try:
+                if plus:
+                    found = international(text)
+                elif national is not None:
+                    found = national(text)
+                else:
+                    found = None
+            except _Fallback:
+                found = None
+            number, reason = slow_phone(text, plus, region) if found is None else found
             if number:
                 append(digest(number.encode()).hexdigest())
             else:
