@@ -14,11 +14,12 @@ from hashlib import sha256
 from typing import Any
 
 from amc_normalize.common import (
+    BATCH_SEPARATOR,
     HEX,
     kernel_hash_function,
     restore_prehashed,
     separator_table,
-    translate_batch,
+    translate_joined,
 )
 from amc_normalize.registry import address_tables, country_rules
 from amc_normalize.rule import PiiRule, Rule
@@ -98,6 +99,8 @@ _ASCII_TOKENS = bytes(
 )
 
 _BATCH_TOKENS = separator_table(_ASCII_TOKENS)
+SEPARATOR = BATCH_SEPARATOR.encode()
+SPACED_SEPARATOR = b" " + SEPARATOR + b" "
 
 
 def make_address_normalizer(words: dict[str, str]) -> Rule:
@@ -142,24 +145,26 @@ def make_address_normalizer(words: dict[str, str]) -> Rule:
             return sha256(data).hexdigest() if data else None
         return generic(value)
 
+    # The whole-batch form below marks value boundaries by BATCH_SEPARATOR tokens: no word may hold it.
+    batch_words = not any(SEPARATOR in k or SEPARATOR in v for k, v in byte_words.items())
+
     def hash_addresses(values: Iterable[Any]) -> list[str | None]:
-        # `hash_address` over a batch, one translate for all (`translate_batch`; NUL is a token
-        # character here).
+        # `hash_address` over a batch: one translate for all (`translate_joined`; NUL is a token
+        # character here), then the word tables over every token of the batch at once: each separator
+        # made a token of its own, the replaced tokens joined and split again at the separators.
         values = values if isinstance(values, list) else list(values)
-        translated = translate_batch(values, _BATCH_TOKENS, delete_nul=False)
-        if translated is None:
+        translated = translate_joined(values, _BATCH_TOKENS, delete_nul=False)
+        if translated is None or not batch_words:
             return list(map(hash_address, values))
-        parts, others = translated
+        data, others = translated
+        tokens = data.replace(SEPARATOR, SPACED_SEPARATOR).split()
+        results = b"".join(map(get_bytes, tokens, tokens)).split(SEPARATOR)
+        if 45 in data or 35 in data or (47 in data and b"c/o" in data):  # "-", "#", "/": the full rule
+            for at, lowered in enumerate(data.split(SEPARATOR)):
+                if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):
+                    results[at] = normalize_address(values[at]).encode()
         digest = sha256
-        out: list[str | None] = []
-        append = out.append
-        for value, lowered in zip(values, parts, strict=True):
-            if 45 in lowered or 35 in lowered or (47 in lowered and b"c/o" in lowered):
-                data = normalize_address(value).encode()
-            else:
-                tokens = lowered.split()
-                data = b"".join(map(get_bytes, tokens, tokens))
-            append(digest(data).hexdigest() if data else None)
+        out: list[str | None] = [digest(r).hexdigest() if r else None for r in results]
         for at in others:
             out[at] = hash_address(values[at])
         return restore_prehashed(values, out)

@@ -172,9 +172,20 @@ def separator_table(table: bytes) -> bytes:
 def translate_batch(
     values: list[Any], table: bytes, *, delete_nul: bool = True
 ) -> tuple[list[bytes], list[int]] | None:
+    """`translate_joined` with the bytes split into each value's part."""
+    translated = translate_joined(values, table, delete_nul=delete_nul)
+    if translated is None:
+        return None
+    data, others = translated
+    return data.split(BATCH_SEPARATOR.encode()), others
+
+
+def translate_joined(
+    values: list[Any], table: bytes, *, delete_nul: bool = True
+) -> tuple[bytes, list[int]] | None:
     """Each value's UTF-8 bytes through `table` (a `separator_table`; NUL deleted unless not
-    `delete_nul`) by one join, encode and
-    translate over the whole batch, and the indices of the values that are not ASCII (their rule is not
+    `delete_nul`) by one join, encode and translate over the whole batch (the values' parts joined by
+    `BATCH_SEPARATOR`), and the indices of the values that are not ASCII (their rule is not
     the table: their parts are to be replaced). None when a value is not text, holds
     `BATCH_SEPARATOR` or a lone surrogate: the caller then goes value by value."""
     try:
@@ -199,7 +210,7 @@ def translate_batch(
     data = encoded.translate(table)
     if delete_nul and 0 in data:
         data = data.replace(b"\0", b"")
-    return data.split(BATCH_SEPARATOR.encode()), others
+    return data, others
 
 
 def restore_prehashed(values: list[str], out: list[str | None]) -> list[str | None]:
@@ -213,9 +224,47 @@ def restore_prehashed(values: list[str], out: list[str | None]) -> list[str | No
     return out
 
 
+#: `distinct_values` hashes the distinct values only when at most this share of a batch is distinct.
+DISTINCT_SHARE = 0.75
+_DISTINCT_TYPES = frozenset((str, type(None)))
+
+
+def distinct_values(batch: BatchHashFunction) -> BatchHashFunction:
+    """`batch` applied to each distinct value of a batch once, for the types whose values repeat a lot in
+    real files (STATE, ZIP, CITY): a repeated value costs a dict lookup instead of its rule and
+    its sha256. Only for batches of `str` (and None) cells, where equal cells are one value to every
+    rule, and only when few enough are distinct; any other batch goes to `batch` as it is. Each
+    prehashed cell still comes back as the very object it was."""
+
+    def hash_distinct(values: Iterable[Any]) -> list[str | None]:
+        values = values if isinstance(values, list) else list(values)
+        # Exactly str or None: 1 == 1.0 == True are three cells, a str subclass may be no plain text.
+        if not _DISTINCT_TYPES.issuperset(map(type, values)):
+            return batch(values)
+        seen = dict.fromkeys(values)
+        if len(seen) > DISTINCT_SHARE * len(values):
+            return batch(values)
+        keys = list(seen)
+        digests = batch(keys)
+        found = dict(zip(keys, digests, strict=True))
+        out = list(map(found.__getitem__, values))
+        prehashed = {k for k, d in zip(keys, digests, strict=True) if d is k}  # (None too: no matter)
+        if prehashed:
+            out = [v if v in prehashed else d for v, d in zip(values, out, strict=True)]
+        return out
+
+    return hash_distinct
+
+
 def compile_batch_hash_function(rule: Rule) -> BatchHashFunction:
     """`compile_hash_function` over a batch (list in, list out); translate-only rules translate a whole
-    batch of text at once (`translate_batch`)."""
+    batch of text at once (`translate_batch`); a rule whose values repeat hashes each distinct value
+    once (`distinct_values`)."""
+    batch = _compile_batch(rule)
+    return distinct_values(batch) if rule.repeats else batch
+
+
+def _compile_batch(rule: Rule) -> BatchHashFunction:
     if rule.batch_hash_function is not None:
         return rule.batch_hash_function
     hash_one = compile_hash_function(rule)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
@@ -305,6 +305,123 @@ def phone_result(digits: str, plus: bool, region: str, plan: _Plan | None) -> _R
     return slow_phone(digits, plus, region)
 
 
+_Finish = Callable[[str], _Result]
+
+
+def _compile_finish(cc_str: str, plan: _Plan, main: _Plan) -> _Finish:
+    """`_finish(cc_str, national, plan, main)` as a function of `national`, its lookups done once."""
+    prefix = plan.prefix is not None
+    literal = plan.prefix_literal
+    strip = plan.strip_national_prefix
+    test_length = plan.test_length
+    main_prefix = main.prefix is not None
+    main_literal = main.prefix_literal
+    main_strip = main.strip_national_prefix
+    main_test_length = main.test_length
+    # The sizes `_finish` lets through: parse's NSN limits and is_possible_number's lengths.
+    sizes = frozenset(n for n in range(_MIN_NSN, _MAX_NSN + 1) if main.results[n] in _POSSIBLE)
+
+    def finish(national: str) -> _Result:
+        if len(national) < _MIN_NSN:
+            return _UNPARSABLE
+        if prefix and (literal is None or national.startswith(literal)):
+            stripped = strip(national)
+            if stripped != national and test_length(stripped) not in _KEEP_ORIGINAL:
+                national = stripped
+        if len(national) not in sizes:
+            return _NOT_POSSIBLE if _MIN_NSN <= len(national) <= _MAX_NSN else _UNPARSABLE
+        if main_prefix and (main_literal is None or national.startswith(main_literal)):
+            again = main_strip(national)
+            if again != national and main_test_length(again) not in _KEEP_ORIGINAL:
+                return _AMBIGUOUS
+        return cc_str + national, None
+
+    return finish
+
+
+#: `_compile_finish` of each country calling code (as its digit string) met after a `+`; None where
+#: the metadata is not replayed (`_calling_code_plan`).
+_INTERNATIONAL: dict[str, _Finish | None] = {}
+
+
+def _international_finish(code: str) -> _Finish | None:
+    if code not in _INTERNATIONAL:
+        found = _calling_code_plan(int(code))
+        _INTERNATIONAL[code] = None if found is None else _compile_finish(code, found[1], found[1])
+    return _INTERNATIONAL[code]
+
+
+def compiled_international(digits: str) -> _Result | None:
+    """`fast_international(digits)`, None where it raises _Fallback on its own (a national prefix rule
+    it does not replay still raises _Fallback)."""
+    if not 3 <= len(digits) <= _MAX_NSN + _MAX_CC or digits[0] == "0":
+        return None
+    for size in range(1, _MAX_CC + 1):
+        code = digits[:size]
+        if code in _CALLING_CODES:
+            finish = _INTERNATIONAL[code] if code in _INTERNATIONAL else _international_finish(code)
+            return None if finish is None else finish(digits[size:])
+    return None
+
+
+def compile_national(region: str, plan: _Plan) -> Callable[[str], _Result | None]:
+    """`fast_national(digits, region, plan)` as a function of `digits`, None where it raises _Fallback on
+    its own (a national prefix rule it does not replay still raises _Fallback)."""
+    found = _calling_code_plan(plan.country_code)
+    if found is None:
+        return lambda digits: None
+    main_region, main_plan = found
+    cc_str = plan.cc_str
+    cc_size = len(cc_str)
+    finish = _compile_finish(cc_str, plan, main_plan)
+    finish_after_cc = _compile_finish(cc_str, plan if main_region == region else main_plan, main_plan)
+    idd_literal = plan.idd_literal
+    idd = plan.idd
+    strip = plan.strip_national_prefix
+    matches_general = plan.matches_general
+    test_length = plan.test_length
+    too_long = ValidationResult.TOO_LONG
+
+    def national(digits: str) -> _Result | None:
+        if not _MIN_NSN <= len(digits) <= _MAX_NSN:
+            return None
+        if idd_literal is not None:
+            if digits.startswith(idd_literal):
+                return None
+        elif idd is not None and idd.match(digits):
+            return None
+        if digits.startswith(cc_str):
+            candidate = strip(digits[cc_size:])
+            if (not matches_general(digits) and matches_general(candidate)) or test_length(
+                digits
+            ) == too_long:
+                return finish_after_cc(candidate)
+        return finish(digits)
+
+    return national
+
+
+def compile_phone_result(region: str) -> Callable[[str, bool], _Result]:
+    """`phone_result(digits, plus, region, _region_plan(region))` compiled for one region."""
+    plan = _region_plan(region)
+    national = compile_national(region, plan) if plan is not None else None
+    international = compiled_international
+
+    def result(digits: str, plus: bool) -> _Result:
+        try:
+            if plus:
+                found = international(digits)
+            elif national is not None:
+                found = national(digits)
+            else:
+                found = None
+        except _Fallback:
+            found = None
+        return slow_phone(digits, plus, region) if found is None else found
+
+    return result
+
+
 def make_phone_normalizer(region: str) -> Rule:
     plan = _region_plan(region)
 
@@ -322,16 +439,11 @@ def make_phone_normalizer(region: str) -> Rule:
 
     generic = kernel_hash_function(normalize_phone)
 
-    def e164(digits: str, plus: bool) -> str:
-        # phone_result without its reason.
-        try:
-            if plus:
-                return fast_international(digits)[0]
-            if plan is not None:
-                return fast_national(digits, region, plan)[0]
-        except _Fallback:
-            pass
-        return slow_phone(digits, plus, region)[0]
+    # The kernel and explain use `phone_result` (the readable fast path); the hash functions its
+    # compiled form: tests/normalize/test_phone.py proves all of them equal to phonenumbers.
+    result = compile_phone_result(region)
+    national = compile_national(region, plan) if plan is not None else None
+    international = compiled_international
 
     def hash_phone(value: Any) -> str | None:
         # `kernel_hash_function(normalize_phone)` with its ASCII case inlined: split_digits by one
@@ -348,35 +460,66 @@ def make_phone_normalizer(region: str) -> Rule:
                 if not digits:
                     return None
                 plus = value.lstrip()[:1] == "+"
-            number = e164(digits, plus)
+            number = result(digits, plus)[0]
             return sha256(number.encode()).hexdigest() if number else None
         return generic(value)
 
-    def hash_phones(values: Iterable[Any]) -> list[str | None]:
+    def phone_outcomes(values: list[Any]) -> tuple[list[str | None], dict[int, str]]:
         # `hash_phone` over a batch: the digits (and `+`) of all values by one translate
-        # (`translate_batch`); a `+` counts only where the value starts with it.
-        values = values if isinstance(values, list) else list(values)
+        # (`translate_batch`); a `+` counts only where the value starts with it. The reason of each
+        # invalid value is what `explain` gives (`Rule.batch_outcome_function`).
         translated = translate_batch(values, _BATCH_DIGITS)
         if translated is None:
-            return list(map(hash_phone, values))
+            return list(map(hash_phone, values)), {}
         parts, others = translated
         digest = sha256
         out: list[str | None] = []
         append = out.append
+        reasons: dict[int, str] = {}
         for value, kept in zip(values, parts, strict=True):
             plus = False
             digits = kept
             if 43 in kept:  # "+"
                 plus = value.lstrip()[:1] == "+"
                 digits = kept.replace(b"+", b"")
-            number = e164(digits.decode(), plus) if digits else ""
-            append(digest(number.encode()).hexdigest() if number else None)
+            if not digits:
+                # Blank is null, not invalid; a prehashed value (restored below) is neither.
+                if value and not value.isspace() and not (len(value) == 64 and HEX.issuperset(value)):
+                    reasons[len(out)] = "phone.no_digits"
+                append(None)
+                continue
+            # `result`, inlined.
+            text = digits.decode()
+            try:
+                if plus:
+                    found = international(text)
+                elif national is not None:
+                    found = national(text)
+                else:
+                    found = None
+            except _Fallback:
+                found = None
+            number, reason = slow_phone(text, plus, region) if found is None else found
+            if number:
+                append(digest(number.encode()).hexdigest())
+            else:
+                if len(value) != 64 or not HEX.issuperset(value):
+                    reasons[len(out)] = reason or "phone.not_possible"
+                append(None)
         for at in others:
             out[at] = hash_phone(values[at])
-        return restore_prehashed(values, out)
+            reasons.pop(at, None)
+        return restore_prehashed(values, out), reasons
+
+    def hash_phones(values: Iterable[Any]) -> list[str | None]:
+        return phone_outcomes(values if isinstance(values, list) else list(values))[0]
 
     return Rule(
-        kernel=normalize_phone, explain=explain, hash_function=hash_phone, batch_hash_function=hash_phones
+        kernel=normalize_phone,
+        explain=explain,
+        hash_function=hash_phone,
+        batch_hash_function=hash_phones,
+        batch_outcome_function=phone_outcomes,
     )
 
 

@@ -8,6 +8,7 @@ from itertools import islice, repeat
 from operator import is_, itemgetter
 from typing import Any
 
+from amc_normalize.common import TEXT_INVALID_UNICODE, is_unicode
 from amc_normalize.core import classify_missing, get_batch_hash_function, get_rule
 from amc_normalize.errors import SchemaError, UnsupportedCountryError
 from amc_normalize.registry import parse_pii_type
@@ -141,11 +142,13 @@ class ColumnHasher:
     """The compiled hash functions of a column spec in one country, applied to column batches.
 
     `hash_column(i, values)` hashes the i-th spec column's values (`get_batch_hash_function`: digests,
-    prehashed values unchanged, None for null / invalid); `tally(i, values, digests, into)` counts their
-    outcomes. `hash_columns` does both for every column of a batch.
+    prehashed values unchanged, None for null / invalid); `outcomes(i, values)` also gives the reasons
+    of the invalid values the rule's batch function already knows (`Rule.batch_outcome_function`);
+    `tally(i, values, digests, into, reasons)` counts their outcomes. `hash_columns` does both for every
+    column of a batch.
     """
 
-    __slots__ = ("batch_functions", "names", "rules", "spec", "types")
+    __slots__ = ("batch_functions", "names", "outcome_functions", "rules", "spec", "types")
 
     def __init__(self, spec: ColumnSpec | Mapping[str, str | PiiType], country_code: str) -> None:
         self.spec = column_spec = ColumnSpec.coerce(spec)
@@ -153,12 +156,27 @@ class ColumnHasher:
         self.types = list(column_spec.values())
         self.batch_functions = [get_batch_hash_function(t, country_code) for t in self.types]
         self.rules = [get_rule(t, country_code) for t in self.types]
+        self.outcome_functions = [rule.batch_outcome_function for rule in self.rules]
 
     def hash_column(self, index: int, values: list[Any]) -> list[str | None]:
         return self.batch_functions[index](values)
 
-    def tally(self, index: int, values: list[Any], digests: list[str | None], into: ColumnTally) -> None:
-        """Count `values` (with their `digests`) into `into`."""
+    def outcomes(self, index: int, values: list[Any]) -> tuple[list[str | None], dict[int, str]]:
+        """`hash_column`, and {index: reason} of invalid values whose reason the batch function knew."""
+        function = self.outcome_functions[index]
+        if function is None:
+            return self.batch_functions[index](values), {}
+        return function(values)
+
+    def tally(
+        self,
+        index: int,
+        values: list[Any],
+        digests: list[str | None],
+        into: ColumnTally,
+        reasons: Mapping[int, str] | None = None,
+    ) -> None:
+        """Count `values` (with their `digests`, and `reasons` from `outcomes`) into `into`."""
         into.rows += len(values)
         # A prehashed value comes back as the very object; so does a None value (always a null, no
         # rule asked). `is`, never `==`: cells may be objects whose `==` is no bool (numpy arrays).
@@ -173,6 +191,9 @@ class ColumnHasher:
         if missing == nulls:
             return
         rule = self.rules[index]
+        explain = rule.explain
+        known = reasons or {}
+        invalid = into.invalid
         start = 0
         for _ in range(missing):
             at = digests.index(None, start)
@@ -180,11 +201,21 @@ class ColumnHasher:
             value = values[at]
             if value is None:
                 continue
-            outcome, reason = classify_missing(rule, value)
-            if outcome is Outcome.NULL:
-                into.null += 1
-            else:
-                into.invalid[reason or "unknown"] += 1
+            reason = known.get(at)
+            if reason is None:
+                if value.__class__ is str:
+                    # `classify_missing` for text, inlined: blank is null; a lone surrogate is invalid
+                    # before the rule (a blank value has none); else the rule explains.
+                    if not value.strip():
+                        into.null += 1
+                        continue
+                    reason = explain(value) if value.isascii() or is_unicode(value) else TEXT_INVALID_UNICODE
+                else:
+                    outcome, reason = classify_missing(rule, value)
+                    if outcome is Outcome.NULL:
+                        into.null += 1
+                        continue
+            invalid[reason or "unknown"] += 1
 
     def hash_columns(
         self, columns: Mapping[str, list[Any]], report: NormalizationReport | None = None
@@ -193,11 +224,14 @@ class ColumnHasher:
         out: dict[str, list[str | None]] = {}
         for index, name in enumerate(self.names):
             values = columns[name]
-            digests = out[name] = self.hash_column(index, values)
-            if report is not None:
-                tally = ColumnTally()
-                self.tally(index, values, digests, tally)
-                self.add_to(report, index, tally)
+            if report is None:
+                out[name] = self.hash_column(index, values)
+                continue
+            digests, reasons = self.outcomes(index, values)
+            out[name] = digests
+            tally = ColumnTally()
+            self.tally(index, values, digests, tally, reasons)
+            self.add_to(report, index, tally)
         return out
 
     def add_to(self, report: NormalizationReport, index: int, tally: ColumnTally) -> None:
@@ -236,6 +270,7 @@ def _normalize_stream(
     # The chunk being yielded: its column values and digests, and how many of its rows went out.
     values: list[list[Any]] = []
     digests: list[list[str | None]] = []
+    reasons: list[dict[int, str]] = []
     done = 0
     try:
         iterator = iter(records)
@@ -249,24 +284,30 @@ def _normalize_stream(
         chunk.extend(islice(iterator, CHUNK_ROWS - 1))
         while chunk:
             values = _columns(chunk, names, pick)
-            digests = [hasher.hash_column(i, values[i]) for i in width]
+            if report is None:
+                digests = [hasher.hash_column(i, values[i]) for i in width]
+            else:
+                results = [hasher.outcomes(i, values[i]) for i in width]
+                digests = [result[0] for result in results]
+                reasons = [result[1] for result in results]
+            # Output records column by column: a copy of each record, then each spec column set.
+            outs = [dict(record) for record in chunk]
+            for name, column in zip(names, digests, strict=True):
+                for out, digest in zip(outs, column, strict=True):
+                    out[name] = digest
             done = 0
-            per_row = zip(*digests, strict=True) if digests else repeat((), len(chunk))  # empty spec
-            rows = enumerate(zip(chunk, per_row, strict=True), start=1)
-            for done, (record, row) in rows:  # noqa: B007 (`finally` reads `done`)
-                out = dict(record)
-                out.update(zip(names, row, strict=True))
+            for done, out in enumerate(outs, start=1):  # noqa: B007 (`finally` reads `done`)
                 yield out
             if report is not None:
                 for i in width:
-                    hasher.tally(i, values[i], digests[i], tallies[i])
-            values, digests, done = [], [], 0
+                    hasher.tally(i, values[i], digests[i], tallies[i], reasons[i])
+            values, digests, reasons, done = [], [], [], 0
             chunk = list(islice(iterator, CHUNK_ROWS))
     finally:
         if report is not None and checked:
             if done:  # closed inside a chunk: count the rows that went out
                 for i in width:
-                    hasher.tally(i, values[i][:done], digests[i][:done], tallies[i])
+                    hasher.tally(i, values[i][:done], digests[i][:done], tallies[i], reasons[i])
             for i in width:
                 hasher.add_to(report, i, tallies[i])
 

@@ -32,6 +32,14 @@ class Rule:
     hash_function: Callable[[Any], str | None] | None = None
     #: Optional batch form of `hash_function` (list in, list out, loop inlined).
     batch_hash_function: Callable[[Iterable[Any]], list[str | None]] | None = None
+    #: Optional form of `batch_hash_function` that also hands back the reasons it already knows:
+    #: (digests, {index: reason}) where every index is that of an invalid value (None digest) and its
+    #: reason is what `explain` gives; invalid values not in the dict are left to `explain`. Lets a
+    #: counting caller (`ColumnHasher`) skip re-running an expensive rule (PHONE) on invalid values.
+    batch_outcome_function: Callable[[list[Any]], tuple[list[str | None], dict[int, str]]] | None = None
+    #: The type's values repeat a lot in real files (STATE, ZIP, CITY): its batch hash function
+    #: hashes each distinct value of a batch once (`common.distinct_values`).
+    repeats: bool = False
 
 
 #: Finishes the expensive part of a native Spark rule into (normalized text, invalid reason) columns.
@@ -101,7 +109,9 @@ def spark_ascii_filter(raw: Column, delete: str, *, upper: bool = False) -> Colu
     return F.regexp_replace(mapped, delete, "")
 
 
-def lowercase_alnum_rule(kernel: Callable[[str], str], reason: str) -> tuple[Rule, PiiRule]:
+def lowercase_alnum_rule(
+    kernel: Callable[[str], str], reason: str, *, repeats: bool = False
+) -> tuple[Rule, PiiRule]:
     """The rule of the types that lowercase and keep `a-z0-9` (names, CITY): `kernel` for any text (it may
     transliterate first), one C-level pass for ASCII text, and the same pass as a Spark expression. The
     rule is the same in every country."""
@@ -110,6 +120,7 @@ def lowercase_alnum_rule(kernel: Callable[[str], str], reason: str) -> tuple[Rul
         explain=lambda value: reason,
         ascii_kernel=ascii_filter(ASCII_ALNUM, ASCII_LOWER),
         ascii_table=ascii_table(ASCII_ALNUM, ASCII_LOWER),
+        repeats=repeats,
     )
 
     def spark_native(raw: Column, country_code: str) -> tuple[Column, SparkFinish]:

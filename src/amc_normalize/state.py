@@ -90,7 +90,11 @@ def make_state_normalizer(names: Mapping[str, str]) -> Rule:
         return restore_prehashed(values, out)
 
     return Rule(
-        kernel=normalize_state, explain=explain, hash_function=hash_state, batch_hash_function=hash_states
+        kernel=normalize_state,
+        explain=explain,
+        hash_function=hash_state,
+        batch_hash_function=hash_states,
+        repeats=True,
     )
 
 

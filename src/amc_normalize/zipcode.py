@@ -94,7 +94,13 @@ def make_zip_normalizer(rule: ZipRule) -> Rule:
             out[at] = hash_zip(values[at])
         return restore_prehashed(values, out)
 
-    return Rule(kernel=normalize_zip, explain=explain, hash_function=hash_zip, batch_hash_function=hash_zips)
+    return Rule(
+        kernel=normalize_zip,
+        explain=explain,
+        hash_function=hash_zip,
+        batch_hash_function=hash_zips,
+        repeats=True,
+    )
 
 
 def build(country_code: str) -> Rule:

@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 
 from amc_normalize import SUPPORTED_COUNTRIES
 from amc_normalize.address import _DELIMITERS, tokenize
+from amc_normalize.common import compile_batch_hash_function, kernel_hash_function
 from amc_normalize.core import get_rule
 from amc_normalize.registry import address_tables
-from tests.normalize.fast_paths import PROFILE, assert_fast_paths_agree, values
+from tests.normalize.fast_paths import DIGEST, PROFILE, assert_fast_paths_agree, values
 
 COUNTRIES = sorted(SUPPORTED_COUNTRIES)
 WORDS = sorted({word for table in address_tables().values() for word, _ in table})
@@ -39,3 +40,18 @@ def test_tokenizer_fast_path_equals_regex(value: str, cc: str) -> None:
 @given(value=st.one_of(values, lines), cc=st.sampled_from(COUNTRIES))
 def test_fast_paths_equal_kernel(value: str, cc: str) -> None:
     assert_fast_paths_agree(get_rule("ADDRESS", cc), value)
+
+
+@PROFILE
+@example(batch=["123 North Main Street", "", "5 W. 3rd Ave", "   ", "12-A Elm Rd."], cc="US")
+@example(batch=["Flat 1, High St", "c/o Smith, 2 Low Rd", DIGEST, "Rue de l'Église 3"], cc="GB")
+@given(
+    batch=st.lists(st.one_of(lines, values, st.just(DIGEST), st.just("")), max_size=12),
+    cc=st.sampled_from(COUNTRIES),
+)
+def test_batch_equals_kernel(batch: list[str], cc: str) -> None:
+    """The whole-batch word replacement (every token of the batch at once, the separators as tokens)
+    gives each value's digest, whatever mix of plain, `-`/`#`/`C/O`, blank and non-ASCII lines."""
+    rule = get_rule("ADDRESS", cc)
+    slow = kernel_hash_function(rule.kernel)
+    assert compile_batch_hash_function(rule)(batch) == [slow(v) for v in batch]

@@ -15,6 +15,7 @@ from amc_normalize.common import (
     coerce_text,
     compile_batch_hash_function,
     compile_hash_function,
+    distinct_values,
     is_prehashed,
     kernel_hash_function,
 )
@@ -84,3 +85,46 @@ def test_compiled_hash_functions_equal_the_kernel(value: object, pii_type: PiiTy
     slow = kernel_hash_function(rule.kernel)
     assert compile_hash_function(rule)(value) == slow(value)
     assert compile_batch_hash_function(rule)([value, value]) == [slow(value)] * 2
+
+
+class _Text(str):
+    """A str subclass: equal to its str, but not the same cell to `distinct_values`."""
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["TX", "TX", " tx", None, "TX", None, DIGEST, (" " + DIGEST)[1:], "", "é", "é", "TX"],
+        [1, 1.0, True, 1, 1.0, True, "1", "1"],  # equal keys, three different cells
+        ["TX", _Text("TX"), "TX", "TX"],
+        ["TX", ["TX"], "TX", "TX"],  # unhashable
+        ["TX", "CA", "NY", "TX"],  # too few repeats
+        [None, None, None],
+        [],
+    ],
+)
+@pytest.mark.parametrize(
+    ("pii_type", "cc"), [(PiiType.STATE, "US"), (PiiType.ZIP, "GB"), (PiiType.CITY, "FR")]
+)
+def test_distinct_values_equals_the_batch_function(cells: list[object], pii_type: PiiType, cc: str) -> None:
+    """Hashing each distinct cell once gives what hashing each cell gives, a prehashed cell as itself."""
+    rule = get_rule(pii_type, cc)
+    slow = kernel_hash_function(rule.kernel)
+    calls: list[int] = []
+
+    def batch(values: list[object]) -> list[str | None]:
+        calls.append(len(values))
+        return [slow(v) for v in values]
+
+    got = distinct_values(batch)(cells)
+    assert got == [slow(v) for v in cells]
+    assert [d is v for d, v in zip(got, cells, strict=True)] == [slow(v) is v for v in cells]
+    assert rule.repeats and compile_batch_hash_function(rule)(cells) == got
+    if (
+        cells
+        and all(c.__class__ in (str, type(None)) for c in cells)
+        and len(set(cells)) <= 0.75 * len(cells)
+    ):
+        assert calls == [len(set(cells))]  # each distinct cell once
+    else:
+        assert calls == [len(cells)]

@@ -14,8 +14,10 @@ from amc_normalize.core import get_rule
 from amc_normalize.phone import (
     _Fallback,
     _region_plan,
+    compile_phone_result,
     fast_international,
     fast_national,
+    phone_result,
     slow_phone,
     split_digits,
 )
@@ -78,6 +80,34 @@ def fast_or_slow(digits: str, plus: bool, region: str) -> tuple[str, bool]:
 def test_fast_path_equals_phonenumbers(case: tuple[str, bool, str]) -> None:
     digits, plus, region = case
     assert fast_or_slow(digits, plus, region)[0] == slow_phone(digits, plus, region)[0]
+
+
+@PROFILE
+@example(case=("4400793545211", False, "IM"))  # cc + digits read by IM's plan, not GB's (its main)
+@example(case=("4400490648649", False, "JE"))
+@example(case=("1" + "2" * 18, True, "US"))  # 18 national digits after +1: unparsable, not "not possible"
+@example(case=("7" + "9" * 19, True, "US"))
+@example(case=("49", True, "DE"))
+@given(case=numbers())
+def test_compiled_path_equals_the_fast_path(case: tuple[str, bool, str]) -> None:
+    """The per-region compiled form (what the hash functions use) gives phone_result's number and reason."""
+    digits, plus, region = case
+    assert compile_phone_result(region)(digits, plus) == phone_result(
+        digits, plus, region, _region_plan(region)
+    )
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_compiled_path_every_region_examples(region: str) -> None:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    cc = str(metadata.country_code)
+    prefix = metadata.national_prefix or ""
+    compiled = compile_phone_result(region)
+    plan = _region_plan(region)
+    for base in _example_digits(region):
+        for digits in (base, prefix + base, cc + base, cc + prefix + base, base[:-1], base + "0", "0" + base):
+            for plus in (False, True):
+                assert compiled(digits, plus) == phone_result(digits, plus, region, plan), (region, digits)
 
 
 @pytest.mark.parametrize("region", REGIONS)

@@ -201,3 +201,52 @@ def test_column_hasher_equals_normalize_records() -> None:
     columns = ColumnHasher(spec, "US").hash_columns({c: [r[c] for r in records] for c in spec}, by_columns)
     assert columns == {c: [r[c] for r in rows] for c in spec}
     assert by_columns == by_rows
+
+
+#: Cells of every kind, valid and invalid for each type: text, blanks, prehashed, numbers, a lone
+#: surrogate, booleans and nested values (each comes out as `hash_detailed` says and is counted so).
+CELLS: list[object] = [
+    "Jane",
+    " a@b.co ",
+    "+1 (571) 412-0599",
+    "030 1234567",
+    "12",
+    "x",
+    "+",
+    "123 Main St., Apt #4",
+    "Île-de-France",
+    "Texas",
+    "75236-9599",
+    "SW1A 1AA",
+    "São Paulo",
+    "",
+    "   ",
+    "\u00a0",
+    None,
+    PREHASHED,
+    "1" * 64,
+    "a\ud800",
+    " \udfff ",
+    75236,
+    1.0,
+    float("nan"),
+    True,
+    ["a"],
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("country", ["US", "DE", "GB", "FR"])
+@pytest.mark.parametrize("pii_type", [t for t in PiiType if t is not PiiType.NAME])
+def test_report_counts_every_cell_kind(pii_type: PiiType, country: str) -> None:
+    """The report of normalize_records (its batch reasons, its inlined classification of text) equals
+    `hash_detailed` value by value, over a chunk boundary."""
+    values = [CELLS[(i * 7) % len(CELLS)] for i in range(CHUNK_ROWS + len(CELLS))]
+    report = NormalizationReport()
+    rows = list(normalize_records(({"v": v} for v in values), {"v": pii_type}, country, report=report))
+    expected = NormalizationReport()
+    for v in values:
+        detail = hash_detailed(v, pii_type, country)  # type: ignore[arg-type]
+        expected.add("v", pii_type, detail.outcome, detail.reason)
+    assert [row["v"] for row in rows] == [hash_value(v, pii_type, country) for v in values]  # type: ignore[arg-type]
+    assert report == expected
