@@ -260,9 +260,9 @@ class BatchTransformer:
         hasher = self.hasher
         for index, pos in enumerate(self.pii):
             values = out[pos]
-            digests = hasher.hash_column(index, values)  # type: ignore[arg-type]
+            digests, reasons = hasher.outcomes(index, values)  # type: ignore[arg-type]
             tally = ColumnTally()
-            hasher.tally(index, values, digests, tally)  # type: ignore[arg-type]
+            hasher.tally(index, values, digests, tally, reasons)  # type: ignore[arg-type]
             tally.invalid = Counter(dict(sorted(tally.invalid.items())))  # the row path's order
             hasher.add_to(report, index, tally)
             out[pos] = digests
