@@ -126,8 +126,23 @@ _NAIVE = st.builds(
 )
 
 
+_SLASHED = st.builds(
+    lambda m, d, y, h, mi, s, wide: (
+        f"{m}/{d}/{y:04d} {h}:{mi:02d}" if wide else f"{m}/{d}/{y % 100:02d} {h}:{mi:02d}:{s:02d}"
+    ),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 9999),
+    st.integers(0, 25),
+    st.integers(0, 60),
+    st.integers(0, 61),
+    st.booleans(),
+)
+_AMC = _NAIVE.map(lambda v: v[:10] + "T" + v[11:] + "Z")
+
+
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.one_of(_NAIVE, _SHAPES, st.none()), max_size=12), st.booleans())
+@given(st.lists(st.one_of(_NAIVE, _AMC, _SLASHED, _SHAPES, st.none()), max_size=12), st.booleans())
 def test_batch_conversion_is_the_value_conversion(values: list[str | None], naive_only: bool) -> None:
     """`batch_converter` gives, for every batch, what the per-value converter gives for each value: on
     batches of the plain naive shape (its one-regex path) and on mixed ones (value by value)."""

@@ -37,6 +37,17 @@ _AMC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}) +(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
+def _slash_datetime(slash: re.Match[str]) -> datetime | None:
+    month, day, year, hour, minute, second = slash.groups()
+    y = int(year)
+    if len(year) == 2:
+        y += 1900 if y >= 69 else 2000
+    try:
+        return datetime(y, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=65_536)
 def parse_datetime(text: str) -> datetime | date | None:
     """A date or an aware UTC datetime, or None when the text is not a supported format."""
@@ -45,14 +56,7 @@ def parse_datetime(text: str) -> datetime | date | None:
         return None
     slash = _SLASH.fullmatch(value)
     if slash is not None:
-        month, day, year, hour, minute, second = slash.groups()
-        y = int(year)
-        if len(year) == 2:
-            y += 1900 if y >= 69 else 2000
-        try:
-            return datetime(y, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC)
-        except ValueError:
-            return None
+        return _slash_datetime(slash)
     if "/" in value:
         for fmt in _SLASH_FORMATS:
             try:
@@ -155,13 +159,29 @@ def _batch(convert: Callable[[Any, Callable[[str], Any]], str | None]) -> Callab
 
 
 def _naive(convert: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """`convert`, with the common text shapes done first: naive ISO, AMC's own, `M/d/yy H:mm`."""
+
     def one(value: Any) -> str | None:
-        if value.__class__ is str and len(value) == 19 and _NAIVE.fullmatch(value):
+        if value.__class__ is not str:
+            return convert(value)
+        size = len(value)
+        if size == 19 and _NAIVE.fullmatch(value):
             try:
                 _fromisoformat(value)
             except ValueError:
                 return None
             return f"{value[:10]}T{value[11:]}Z"
+        if size == 20 and value[19] == "Z" and _AMC_TIMESTAMP.fullmatch(value):
+            try:
+                _fromisoformat(value)
+            except ValueError:
+                return None
+            return value
+        if "/" in value:
+            slash = _SLASH.fullmatch(value)
+            if slash is not None:
+                parsed = _slash_datetime(slash)
+                return None if parsed is None else f"{parsed.isoformat()[:19]}Z"
         return convert(value)
 
     return one
