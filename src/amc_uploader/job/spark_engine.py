@@ -41,7 +41,8 @@ from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
 from amc_uploader.job.staging import InstanceStage
 from amc_uploader.job.target import TargetSpec
-from amc_uploader.job.timestamps import batch_converter, convert_date, convert_timestamp
+from amc_uploader.job.timestamps import batch_converter
+from amc_uploader.job.transform import timestamp_converter
 from amc_uploader.job.writer import ChunkPartitionWriter, SpooledPartition, deflate_lines
 
 __all__ = ["build_spark_session", "job_frame", "quiet_spark_logs", "run_spark"]
@@ -213,10 +214,10 @@ def _json_line_udf(header: Sequence[str], pii: Sequence[str]) -> Any:
 def _timestamp_udf(kind: ColumnDataType) -> Any:
     from pyspark.sql.pandas.functions import pandas_udf
 
-    convert = convert_date if kind is ColumnDataType.DATE else convert_timestamp
+    convert = batch_converter(timestamp_converter(kind))
 
     def to_amc(values: pd.Series) -> pd.Series:
-        return pd.Series([None if v is None else convert(v) for v in values.astype(object)], dtype=object)
+        return pd.Series(convert(list(values.astype(object))), dtype=object)
 
     # pyspark reads the pd.Series -> pd.Series hints (module globals) to pick a scalar UDF.
     return pandas_udf(to_amc, "string")  # type: ignore[call-overload]
@@ -359,10 +360,7 @@ def _partition_writer(
         context = TaskContext.get()
         chunk = context.partitionId() if context is not None else 0
         completers = [python_completer(t, cc) for *_, t, cc in layout.deferred]
-        converters = [
-            batch_converter(convert_date if kind is ColumnDataType.DATE else convert_timestamp)
-            for _, _, kind, _ in layout.times
-        ]
+        converters = [batch_converter(timestamp_converter(kind)) for _, _, kind, _ in layout.times]
         opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
         header = header_bytes(output_format, columns)
         staged: list[tuple[int, int, int]] = []
@@ -531,7 +529,7 @@ def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
         (
             c,
             plan.header.index(c),
-            convert_date if plan.timestamp_columns[c] is ColumnDataType.DATE else convert_timestamp,
+            timestamp_converter(plan.timestamp_columns[c]),
         )
         for c in columns
     ]

@@ -18,20 +18,21 @@ from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.timestamps import convert_date, convert_timestamp
 
-__all__ = ["RowTransformer", "TimestampConverter", "timestamp_converters"]
+__all__ = ["RowTransformer", "TimestampConverter", "timestamp_converter", "timestamp_converters"]
 
 
 TimestampConverter = tuple[int, str, Callable[[Any], str | None]]
 
 
+def timestamp_converter(kind: ColumnDataType) -> Callable[[Any], str | None]:
+    """The per-value converter of a DATE or TIMESTAMP column (both engines; `batch_converter` for batches)."""
+    return convert_date if kind is ColumnDataType.DATE else convert_timestamp
+
+
 def timestamp_converters(plan: JobPlan) -> list[TimestampConverter]:
     """(output position, column, converter) for every DATE or TIMESTAMP column of the plan."""
     return [
-        (
-            pos,
-            column,
-            convert_date if plan.timestamp_columns[column] is ColumnDataType.DATE else convert_timestamp,
-        )
+        (pos, column, timestamp_converter(plan.timestamp_columns[column]))
         for pos, column in enumerate(plan.output_columns)
         if column in plan.timestamp_columns
     ]
