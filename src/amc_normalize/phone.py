@@ -27,6 +27,7 @@ from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, region_cod
 
 from amc_normalize.common import (
     HEX,
+    is_prehashed,
     kernel_hash_function,
     restore_prehashed,
     separator_table,
@@ -442,8 +443,6 @@ def make_phone_normalizer(region: str) -> Rule:
     # The kernel and explain use `phone_result` (the readable fast path); the hash functions its
     # compiled form: tests/normalize/test_phone.py proves all of them equal to phonenumbers.
     result = compile_phone_result(region)
-    national = compile_national(region, plan) if plan is not None else None
-    international = compiled_international
 
     def hash_phone(value: Any) -> str | None:
         # `kernel_hash_function(normalize_phone)` with its ASCII case inlined: split_digits by one
@@ -484,26 +483,15 @@ def make_phone_normalizer(region: str) -> Rule:
                 digits = kept.replace(b"+", b"")
             if not digits:
                 # Blank is null, not invalid; a prehashed value (restored below) is neither.
-                if value and not value.isspace() and not (len(value) == 64 and HEX.issuperset(value)):
+                if value and not value.isspace() and not is_prehashed(value):
                     reasons[len(out)] = "phone.no_digits"
                 append(None)
                 continue
-            # `result`, inlined.
-            text = digits.decode()
-            try:
-                if plus:
-                    found = international(text)
-                elif national is not None:
-                    found = national(text)
-                else:
-                    found = None
-            except _Fallback:
-                found = None
-            number, reason = slow_phone(text, plus, region) if found is None else found
+            number, reason = result(digits.decode(), plus)
             if number:
                 append(digest(number.encode()).hexdigest())
             else:
-                if len(value) != 64 or not HEX.issuperset(value):
+                if not is_prehashed(value):
                     reasons[len(out)] = reason or "phone.not_possible"
                 append(None)
         for at in others:
