@@ -26,7 +26,7 @@ from amc_uploader.job.consent import CONSENT_MISSING, ConsentCounts, consent_fai
 from amc_uploader.job.errors import DataQualityError
 from amc_uploader.job.output import encode_columns, make_serializer
 from amc_uploader.job.plan import JobPlan
-from amc_uploader.job.timestamps import batch_converter
+from amc_uploader.job.timestamps import batch_converter, failed_times
 from amc_uploader.job.transform import RowTransformer, timestamp_converters
 
 __all__ = [
@@ -229,12 +229,8 @@ class BatchTransformer:
             values = out[pos]
             converted = convert(values)
             if None in converted:
-                required = column == self.event_time
-                failed = [
-                    j
-                    for j, value in enumerate(converted)
-                    if value is None and (required or (values[j] is not None and values[j] != ""))
-                ]
+                flags = failed_times(values, converted, column == self.event_time)
+                failed = [j for j, flag in enumerate(flags) if flag]
                 if failed:
                     counts.timestamp_failures[column] += len(failed)
                     counts.first_failure[column] = (source, lines[failed[0]])

@@ -41,7 +41,7 @@ from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
 from amc_uploader.job.staging import InstanceStage
 from amc_uploader.job.target import TargetSpec
-from amc_uploader.job.timestamps import batch_converter
+from amc_uploader.job.timestamps import batch_converter, failed_times
 from amc_uploader.job.transform import timestamp_converter
 from amc_uploader.job.writer import ChunkPartitionWriter, SpooledPartition, deflate_lines
 
@@ -468,9 +468,7 @@ def _complete(batch: Any, layout: _Layout, completers: list[Any], converters: li
     for (at, fail_at, _, is_event), convert in zip(layout.times, converters, strict=True):
         raw = arrays[at].to_pylist()
         converted = convert(raw)
-        failed = [
-            is_event if v is None or v == "" else c is None for v, c in zip(raw, converted, strict=True)
-        ]
+        failed = failed_times(raw, converted, is_event)
         arrays[at], arrays[fail_at] = pa.array(converted, pa.string()), pa.array(failed, pa.bool_())
         changed = True
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["batch_converter", "convert_date", "convert_timestamp", "parse_datetime"]
+__all__ = ["batch_converter", "convert_date", "convert_timestamp", "failed_times", "parse_datetime"]
 
 _SLASH_FORMATS = (
     "%m/%d/%y %H:%M",
@@ -105,7 +105,10 @@ def _timestamp(value: Any, parse: Callable[[str], datetime | date | None]) -> st
         except ValueError:
             return None
         return value
-    parsed = _as_datetime(value, parse)
+    return _timestamp_text(_as_datetime(value, parse))
+
+
+def _timestamp_text(parsed: datetime | date | None) -> str | None:
     if parsed is None:
         return None
     # Not strftime: its %Y writes year 1 as "1" on glibc.
@@ -171,17 +174,12 @@ def _naive(convert: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
             except ValueError:
                 return None
             return f"{value[:10]}T{value[11:]}Z"
-        if size == 20 and value[19] == "Z" and _AMC_TIMESTAMP.fullmatch(value):
-            try:
-                _fromisoformat(value)
-            except ValueError:
-                return None
-            return value
+        if size == 20 and value[19] == "Z":  # AMC's own shape, as `convert_timestamp` checks it
+            return _timestamp(value, _parse)
         if "/" in value:
             slash = _SLASH.fullmatch(value)
             if slash is not None:
-                parsed = _slash_datetime(slash)
-                return None if parsed is None else f"{parsed.isoformat()[:19]}Z"
+                return _timestamp_text(_slash_datetime(slash))
         return convert(value)
 
     return one
@@ -193,15 +191,20 @@ def convert_timestamps(values: Sequence[Any]) -> list[str | None]:
     try:
         joined = "\n".join(values) + "\n"
     except TypeError:  # a None or a non-text value
-        return list(map(_naive(_batch(_timestamp)), values))
-    if len(joined) == 20 * len(values) and _NAIVE_LINES.fullmatch(joined):
-        try:
-            for _ in map(_fromisoformat, values):
-                pass
-        except ValueError:  # one is no calendar date or time
-            return list(map(_naive(_batch(_timestamp)), values))
+        joined = ""
+    if len(joined) == 20 * len(values) and _NAIVE_LINES.fullmatch(joined) and _calendar(values):
         return joined.replace(" ", "T").replace("\n", "Z\n").split("\n")[:-1]  # type: ignore[return-value]
     return list(map(_naive(_batch(_timestamp)), values))
+
+
+def _calendar(texts: Sequence[str]) -> bool:
+    """Whether `fromisoformat` accepts every text (each a calendar date and time)."""
+    try:
+        for _ in map(_fromisoformat, texts):
+            pass
+    except ValueError:
+        return False
+    return True
 
 
 def convert_dates(values: Sequence[Any]) -> list[str | None]:
@@ -212,3 +215,9 @@ def convert_dates(values: Sequence[Any]) -> list[str | None]:
 def batch_converter(convert: Callable[[Any], str | None]) -> Callable[[Sequence[Any]], list[str | None]]:
     """The batch form of `convert_timestamp` or `convert_date`: the same result per value."""
     return convert_dates if convert is convert_date else convert_timestamps
+
+
+def failed_times(values: Sequence[Any], converted: Sequence[str | None], required: bool) -> list[bool]:
+    """Per value of a time column, whether its row fails: a missing value (None or "") only when the
+    column is `required` (the event time), a present one when its conversion is None."""
+    return [required if v is None or v == "" else c is None for v, c in zip(values, converted, strict=True)]
