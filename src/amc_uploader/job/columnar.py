@@ -145,6 +145,13 @@ class BatchTransformer:
             return self._by_row(batch)
         return self._by_column(batch.source, batch.lines, list(zip(*batch.rows, strict=True)))
 
+    def columns(self, source: str, lines: Sequence[int], columns: list[Sequence[Any]]) -> BatchResult:
+        """A batch given column by column (header order, values as the readers give them) and the line
+        each row starts on: the Spark engine's writer hands its Arrow batches' columns here."""
+        if not self.columnar:
+            return self._by_row(Batch(source, list(lines), [list(row) for row in zip(*columns, strict=True)]))
+        return self._by_column(source, lines, columns)
+
     def split_columns(self, raw: RawBatch) -> tuple[range, list[Sequence[Any]]] | None:
         """The columns of a `RawBatch` without a CSV parser, when its lines are the plain case: no blank
         line, every line exactly ``width`` fields, none longer than the field limit. Then a line is its

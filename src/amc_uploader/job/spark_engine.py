@@ -28,6 +28,7 @@ from amc_normalize import NormalizationReport
 from amc_normalize.common import SPARK_ASCII_BLANKS, coerce_text, value_reason
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.io.cells import replace_surrogates
+from amc_uploader.job.columnar import BatchCounts, BatchTransformer
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
@@ -353,39 +354,23 @@ def _partition_writer(
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.compute as pc  # type: ignore[import-untyped]
-        from pyspark import TaskContext
 
         from amc_normalize.spark import python_completer
 
-        context = TaskContext.get()
-        chunk = context.partitionId() if context is not None else 0
         completers = [python_completer(t, cc) for *_, t, cc in layout.deferred]
         converters = [batch_converter(timestamp_converter(kind)) for _, _, kind, _ in layout.times]
-        opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
-        header = header_bytes(output_format, columns)
-        staged: list[tuple[int, int, int]] = []
-
-        def on_partition(part: SpooledPartition) -> None:
-            for target, stage_layout in opened:
-                key = stage_layout.partition_key(part.index, output_format, chunk=chunk)
-                target.put_file(key, part.path, tags=instance_tags(stage_layout.instance_id))
-            part.path.unlink(missing_ok=True)
-            staged.append((part.index, part.rows, part.size_bytes))
-
-        writer = ChunkPartitionWriter(cap, header=header, on_partition=on_partition)
+        task = _TaskOutput(output_format, columns, cap, targets)
         outcomes: Counter[str] = Counter()
         failures: Counter[str] = Counter()
         consent: Counter[str] = Counter()
         consent_invalid: Counter[str] = Counter()
         rows_in = rows_out = 0
         verify: set[str] = set()
-        try:
+        with task:
             for incoming in batches:
                 batch = incoming
                 rows_in += batch.num_rows
-                flagged = batch.column(layout.verify)
-                if flagged.null_count < batch.num_rows:
-                    verify.update(pc.unique(flagged.drop_null()).to_pylist())
+                verify.update(_flagged(batch, layout.verify))
                 batch = _complete(batch, layout, completers, converters)
                 # Counting is vectorized (Arrow compute); only serialization walks the rows in Python.
                 if fail_cols:
@@ -417,12 +402,9 @@ def _partition_writer(
                 # Encoded and deflated column by column, as the local engine's workers do.
                 data = [batch.column(i).to_pylist() for i in layout.output]
                 encoded, lengths = encode_columns(output_format, columns, data)
-                writer.write_chunks(deflate_lines(encoded, lengths, cap, header))
+                task.write(encoded, lengths)
                 rows_out += batch.num_rows
-            writer.close()
-        finally:
-            writer.discard()
-        stats = json.dumps(
+        yield task.meta(
             {
                 "rows_in": rows_in,
                 "rows_out": rows_out,
@@ -433,18 +415,111 @@ def _partition_writer(
                 "verify": sorted(verify),
             }
         )
-        rows = [("part", chunk, idx, r, s, "") for idx, r, s in staged] + [("stats", chunk, -1, 0, 0, stats)]
+
+    return write
+
+
+class _TaskOutput:
+    """What a writer task stages: gzip partitions of its deflated lines, put to every target under the
+    task's chunk number, and the metadata rows it returns (one per file, then its counters)."""
+
+    def __init__(
+        self,
+        output_format: OutputFormat,
+        columns: Sequence[str],
+        cap: int,
+        targets: list[tuple[TargetSpec, StagingLayout]],
+    ) -> None:
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        self.chunk = context.partitionId() if context is not None else 0
+        self.output_format = output_format
+        self.cap = cap
+        self.header = header_bytes(output_format, columns)
+        self.opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
+        self.staged: list[tuple[int, int, int]] = []
+        self.writer = ChunkPartitionWriter(cap, header=self.header, on_partition=self._on_partition)
+
+    def _on_partition(self, part: SpooledPartition) -> None:
+        for target, stage_layout in self.opened:
+            key = stage_layout.partition_key(part.index, self.output_format, chunk=self.chunk)
+            target.put_file(key, part.path, tags=instance_tags(stage_layout.instance_id))
+        part.path.unlink(missing_ok=True)
+        self.staged.append((part.index, part.rows, part.size_bytes))
+
+    def write(self, data: bytes, lengths: list[int]) -> None:
+        """Encoded lines, deflated into chunks for the cap as the local engine's workers do."""
+        self.writer.write_chunks(deflate_lines(data, lengths, self.cap, self.header))
+
+    def __enter__(self) -> _TaskOutput:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            if kind is None:
+                self.writer.close()
+        finally:
+            self.writer.discard()
+
+    def meta(self, stats: dict[str, Any]) -> Any:
+        import pyarrow as pa
+
+        rows = [("part", self.chunk, idx, r, s, "") for idx, r, s in self.staged]
+        rows.append(("stats", self.chunk, -1, 0, 0, json.dumps(stats)))
+        types = [pa.string(), pa.int32(), pa.int32(), pa.int64(), pa.int64(), pa.string()]
         names = ["kind", "chunk", "idx", "rows", "size", "payload"]
-        yield pa.RecordBatch.from_arrays(
-            [
-                pa.array([r[0] for r in rows], pa.string()),
-                pa.array([r[1] for r in rows], pa.int32()),
-                pa.array([r[2] for r in rows], pa.int32()),
-                pa.array([r[3] for r in rows], pa.int64()),
-                pa.array([r[4] for r in rows], pa.int64()),
-                pa.array([r[5] for r in rows], pa.string()),
-            ],
-            names=names,
+        return pa.RecordBatch.from_arrays(
+            [pa.array([r[k] for r in rows], t) for k, t in enumerate(types)], names=names
+        )
+
+
+def _flagged(batch: Any, verify_at: int) -> list[str]:
+    """The input files of a batch's rows that the local reader must look at (`_VERIFY`)."""
+    import pyarrow.compute as pc
+
+    flagged = batch.column(verify_at)
+    if flagged.null_count == batch.num_rows:
+        return []
+    return list(pc.unique(flagged.drop_null()).to_pylist())
+
+
+def _row_writer(
+    plan: JobPlan, targets: list[tuple[TargetSpec, StagingLayout]]
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The writer of a CSV input: the local engine's own batch step (`BatchTransformer`: time columns,
+    consent, PII hashing with the batch hash functions, counting and encoding) over each Arrow batch of
+    the header's columns, in this one Python pass. Spark only reads and splits the files."""
+    width = len(plan.header)
+
+    def write(batches: Iterator[Any]) -> Iterator[Any]:
+        transform = BatchTransformer(plan)
+        task = _TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
+        totals = BatchCounts(consent=ConsentCounts(plan.config.missing_consent, dict(plan.config.consent)))
+        verify: set[str] = set()
+        with task:
+            for batch in batches:
+                verify.update(_flagged(batch, width))
+                columns = [batch.column(i).to_pylist() for i in range(width)]
+                result = transform.columns("", range(batch.num_rows), columns)
+                totals.merge(result.counts)
+                task.write(result.data, result.lengths)
+        consent = totals.consent
+        assert consent is not None
+        yield task.meta(
+            {
+                "rows_in": totals.rows_in,
+                "rows_out": totals.rows_out,
+                "normalization": totals.normalization.to_dict(),
+                "failures": dict(totals.timestamp_failures),
+                "consent": {f"{s}|{r}": n for (s, r), n in consent.decisions.items()},
+                "consent_invalid": {
+                    f"{c}\t{reason}": n
+                    for c, reasons in consent.invalid.items()
+                    for reason, n in reasons.items()
+                },
+                "verify": sorted(verify),
+            }
         )
 
     return write
@@ -557,6 +632,9 @@ def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any
     if _needs_spreading(plan, spark.sparkContext.defaultParallelism):
         # A file read in one task: spread the (expensive) hashing over every core.
         df = df.repartition(spark.sparkContext.defaultParallelism)
+    targets = [(stage.target.spec, stage.layout) for stage in stages]
+    if plan.input_format is InputFormat.CSV:
+        return df.mapInArrow(_row_writer(plan, targets), _META_SCHEMA)
     transformed, layout, outcome_cols, fail_cols = _transform(df, plan)
     write = _partition_writer(
         output_format=plan.output_format,
@@ -565,7 +643,7 @@ def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any
         outcome_cols=outcome_cols,
         fail_cols=fail_cols,
         cap=plan.config.partition_cap_bytes,
-        targets=[(stage.target.spec, stage.layout) for stage in stages],
+        targets=targets,
         consent_cols=list(plan.config.consent),
         drop_without_consent=plan.config.missing_consent == "drop",
     )
@@ -687,13 +765,15 @@ def _collect(
     failures: Counter[str] = Counter()
     consent = ConsentCounts(plan.config.missing_consent, dict(plan.config.consent))
     parts = sorted((r["chunk"], r["idx"], r["rows"], r["size"]) for r in meta if r["kind"] == "part")
-    for row in meta:
-        if row["kind"] != "stats":
-            continue
+    normalization = NormalizationReport()
+    # Counted in input order (tasks by chunk), as the local engine merges its batches.
+    for row in sorted((r for r in meta if r["kind"] == "stats"), key=lambda r: int(r["chunk"])):
         stats = json.loads(row["payload"])
         rows_in += stats["rows_in"]
         rows_out += stats["rows_out"]
-        outcomes.update(stats["outcomes"])
+        outcomes.update(stats.get("outcomes", {}))
+        if "normalization" in stats:
+            normalization.merge(NormalizationReport.from_dict(stats["normalization"]))
         failures.update(stats["failures"])
         for code, count in stats["consent"].items():
             consent.add_code(code, count)
@@ -704,7 +784,9 @@ def _collect(
         for chunk, idx, n_rows, size in parts:
             key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
             stage.add_staged(PartitionInfo(key=key, uri=stage.target.uri(key), rows=n_rows, size_bytes=size))
-    if plan.country_column is not None:
+    if not outcomes:
+        report = normalization
+    elif plan.country_column is not None:
         report = country_report(outcomes, {c: plan.pii[c] for c in outcome_cols})
     else:
         report = NormalizationReport()
