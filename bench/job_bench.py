@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark
     .venv/bin/python bench/job_bench.py --rows 10000000 --engines spark --keep-data
+    .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark,spark-reader
 
 Generates N seeded synthetic customers (9 countries, ~10% messy values), runs the job once per engine in
 a fresh child process (stage-only to a local directory) and prints rows/s, wall time, CPU seconds of the
@@ -107,8 +108,14 @@ def run_normalize_records(data: Path, country: str) -> dict[str, object]:
 
 
 def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | None) -> dict[str, object]:
-    """Runs in the child process: one job, returns figures."""
+    """Runs in the child process: one job, returns figures. ``spark-reader`` is the Spark engine made to
+    read the CSV with Spark's reader, the path of `s3://` inputs (Glue) and of files with quotes."""
     from amc_uploader.job import JobConfig, run_job
+
+    if engine == "spark-reader":
+        from amc_uploader.job import spark_engine
+
+        spark_engine._line_ranges = lambda plan, parallelism: None  # type: ignore[assignment]
 
     config = JobConfig.from_mapping(
         {
@@ -122,12 +129,12 @@ def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | 
             "instances": ["bench01"],
             "output": str(out),
             "stage_only": True,
-            "engine": engine,
+            "engine": "spark" if engine.startswith("spark") else engine,
         }
     )
     spark = None
     started = time.perf_counter()
-    if engine == "spark":
+    if engine.startswith("spark"):
         from amc_uploader.job.spark_engine import build_spark_session
 
         spark = build_spark_session(master=os.environ.get("BENCH_SPARK_MASTER", "local[2]"))
@@ -303,6 +310,13 @@ def main() -> None:
             f"{local['cpu_us_per_row']} CPU us/row; peak RSS main {local['driver_peak_rss_mb']} MiB, "
             f"largest worker {local['worker_peak_rss_mb']} MiB; load average {os.getloadavg()[0]:.1f}"
         )
+    for name in ("spark", "spark-reader"):
+        if name in measured and "local" in measured:
+            spark_us, local_us = measured[name]["cpu_us_per_row"], measured["local"]["cpu_us_per_row"]
+            print(
+                f"{name}: {spark_us} CPU us/row (process tree, JVM included), "
+                f"{float(spark_us) / float(local_us):.2f}x the local engine's {local_us}"  # type: ignore[arg-type]
+            )
     print("time share per PII rule (compiled hashers, sample of", args.sample, "rows):")
     print(json.dumps(rule_shares(data, args.country, args.sample)))
     if not args.keep_data and args.workdir is None:

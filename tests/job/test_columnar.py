@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amc_uploader.io.limits import FIELD_LIMIT
-from amc_uploader.job import JobConfig, JobError, columnar
+from amc_uploader.job import JobConfig, JobError, columnar, line_chunks
 from amc_uploader.job import local_engine as engine_module
 from amc_uploader.job.columnar import BatchTransformer, NeedsExactRead, RawBatch
 from amc_uploader.job.inputs import open_reader
@@ -276,7 +276,7 @@ def test_lines_parsed_by_the_workers(
 ) -> None:
     """A quote-free CSV goes to the workers as chunks of lines: blank lines, a BOM, no final line break,
     lines longer than a chunk, empty fields; the same bytes, counts and first-failure lines."""
-    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 300)
+    monkeypatch.setattr(line_chunks, "RAW_CHUNK_BYTES", 300)
     rows = [
         f"{i},user{i}@example.com,{'x' * (700 if i % 37 == 0 else 3)},2020-04-01T20:50:{i % 60:02d}Z"
         for i in range(900)
@@ -288,7 +288,7 @@ def test_lines_parsed_by_the_workers(
     )
     src = _raw_csv(tmp_path, "lines.csv", body)
     plan = _plan(tmp_path, [src], pii={"email": "EMAIL"}, event_time="ts", partition_cap_bytes=4096)
-    assert engine_module._by_lines(plan, plan.inputs[0])
+    assert line_chunks.line_ranges(plan, plan.inputs[0]) is not None
     _assert_same(plan, workers=2)
     _, result = _batch_path(plan, workers=2)
     assert result.first_failures == {"ts": f"{src}, line 19"}
@@ -306,7 +306,7 @@ def test_lines_parsed_by_the_workers(
 def test_which_files_go_by_lines(tmp_path: Path, content: bytes, by_lines: bool) -> None:
     src = _raw_csv(tmp_path, "a.csv", content)
     plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})
-    assert engine_module._by_lines(plan, plan.inputs[0]) is by_lines
+    assert (line_chunks.line_ranges(plan, plan.inputs[0]) is not None) is by_lines
     _assert_same(plan, workers=2)
 
 
@@ -325,7 +325,7 @@ _GOOD = b"id,email\n" + b"".join(b"%d,u%d@b.co\n" % (i, i) for i in range(2000))
 def test_a_bad_line_fails_with_the_readers_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
 ) -> None:
-    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 1000)
+    monkeypatch.setattr(line_chunks, "RAW_CHUNK_BYTES", 1000)
     src = _raw_csv(tmp_path, "bad.csv", content)
     with pytest.raises(JobError, match=message):  # a header-only file already fails while planning
         plan = _plan(tmp_path, [src], pii={"email": "EMAIL"})

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from amc_uploader.job import JobConfig, JobError, run_job
+from amc_uploader.job import JobConfig, JobError, line_chunks, run_job
 from amc_uploader.job import local_engine as engine_module
 from amc_uploader.job.columnar import Batch, BatchResult, BatchTransformer, RawBatch
 from amc_uploader.job.errors import StagingError
@@ -66,7 +66,7 @@ def _raises(self: BatchTransformer, batch: Batch | RawBatch) -> BatchResult:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "BATCH_ROWS", 100)
-    monkeypatch.setattr(engine_module, "RAW_CHUNK_BYTES", 10_000)
+    monkeypatch.setattr(line_chunks, "RAW_CHUNK_BYTES", 10_000)
 
 
 @pytest.mark.usefixtures("small_batches")

@@ -31,7 +31,6 @@ from amc_uploader.job.transform import RowTransformer, timestamp_converters
 
 __all__ = [
     "BATCH_ROWS",
-    "RAW_CHUNK_BYTES",
     "Batch",
     "BatchCounts",
     "BatchResult",
@@ -43,8 +42,6 @@ __all__ = [
 #: Rows per batch: large enough that a batch costs far more than its trip to a worker, small enough
 #: that the batches in flight stay a few MB.
 BATCH_ROWS = 8_192
-#: Bytes per batch of a CSV file cut by lines (`RawBatch`): about `BATCH_ROWS` rows of a typical file.
-RAW_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)

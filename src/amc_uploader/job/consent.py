@@ -50,6 +50,7 @@ __all__ = [
     "decide",
     "filter_records",
     "first_violation",
+    "invalid_code",
     "is_eea_uk",
     "parse_consent_spec",
     "row_action",
@@ -202,6 +203,11 @@ def decide(country: str | None, signals: Mapping[ConsentType, str | None]) -> tu
 RowAction = Literal["kept", "dropped", "failed"]
 
 
+def invalid_code(column: str, reason: str) -> str:
+    """The key of an invalid consent value's count in a Spark task's stats (`add_invalid_code`)."""
+    return f"{column}\t{reason}"
+
+
 def row_action(reason: str | None, policy: MissingConsent) -> RowAction:
     """What `missing_consent` does with a row whose `decide` reason is `reason`."""
     if reason is None or policy == "keep":
@@ -228,6 +234,22 @@ class ConsentCounts:
         """Count a row code of `spark_consent_columns` ("signal|reason")."""
         signal, _, reason = code.partition("|")
         self.add(signal, reason, count)
+
+    def add_invalid_code(self, code: str, count: int) -> None:
+        """Count an `invalid_code` ("column<TAB>reason")."""
+        column, _, reason = code.partition("\t")
+        self.add_invalid(column, reason, count)
+
+    def codes(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The counts as plain JSON (a Spark task's stats), keyed as `add_code` and `add_invalid_code`
+        read them back."""
+        decisions = {f"{signal}|{reason}": n for (signal, reason), n in self.decisions.items()}
+        invalid = {
+            invalid_code(column, reason): n
+            for column, reasons in self.invalid.items()
+            for reason, n in reasons.items()
+        }
+        return decisions, invalid
 
     def merge(self, other: ConsentCounts) -> None:
         self.decisions.update(other.decisions)

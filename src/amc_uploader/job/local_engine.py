@@ -15,17 +15,14 @@ this process, the same steps without starting a pool.
 
 from __future__ import annotations
 
-import codecs
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from amc_normalize import NormalizationReport
-from amc_uploader.io import InputFormat
 from amc_uploader.job.columnar import (
     BATCH_ROWS,
-    RAW_CHUNK_BYTES,
     Batch,
     BatchCounts,
     BatchTransformer,
@@ -34,7 +31,8 @@ from amc_uploader.job.columnar import (
 )
 from amc_uploader.job.consent import ConsentCounts
 from amc_uploader.job.errors import InputError, StagingError
-from amc_uploader.job.inputs import InputFile, open_reader
+from amc_uploader.job.inputs import open_reader
+from amc_uploader.job.line_chunks import LineRange, line_ranges, raw_batches
 from amc_uploader.job.output import header_bytes
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.pool import OrderedPool, available_cores
@@ -117,10 +115,10 @@ class _Reading:
             ) as reader:
                 if reader.header != plan.header:
                     raise InputError(source.name, "header changed since validation", line=1)
-                raw = _by_lines(self.plan, source)
-                if raw:
+                ranges = line_ranges(self.plan, source)
+                if ranges is not None:
                     reader.close()
-                    yield from self._raw_batches(source)
+                    yield from self._raw_batches(ranges)
                     continue
                 self._reader = reader
                 lines: list[int] = []
@@ -136,32 +134,12 @@ class _Reading:
                 self._reader = None
                 self.bytes_done += reader.bytes_read
 
-    def _raw_batches(self, source: InputFile) -> Iterator[RawBatch]:
-        path = source.local_path
-        assert path is not None
-        seen_row = False
-        with path.open("rb") as f:
-            header = f.readline()
-            self.bytes_done += len(header)
-            start = 2 if header.endswith((b"\n", b"\r")) else 1
-            carry = b""
-            while True:
-                chunk = f.read(RAW_CHUNK_BYTES)
-                data = carry + chunk
-                cut = data.rfind(b"\n") + 1 if chunk else len(data)
-                if cut == 0 and chunk:  # one line longer than a chunk: read on
-                    carry = data
-                    continue
-                piece, carry = data[:cut], data[cut:]
-                if piece:
-                    seen_row = seen_row or bool(piece.strip(b"\r\n"))
-                    yield RawBatch(source.name, start, piece)
-                    start += piece.count(b"\n")
-                    self.bytes_done += len(piece)
-                if not chunk:
-                    break
-        if not seen_row:
-            self.read_exactly(source.name)  # "no data rows (header only)"
+    def _raw_batches(self, ranges: list[LineRange]) -> Iterator[RawBatch]:
+        self.bytes_done += ranges[0].start  # the header line
+        for lines in ranges:
+            for raw in raw_batches(lines):
+                yield raw
+                self.bytes_done += len(raw.data)
 
     def read_exactly(self, name: str) -> None:
         """Read a file with the reader to raise its exact error (file, line, reason)."""
@@ -173,43 +151,6 @@ class _Reading:
             for _ in reader.rows():
                 pass
         raise StagingError(f"{name}: the local engine and the reader disagree on this file")
-
-
-def _by_lines(plan: JobPlan, source: InputFile) -> bool:
-    """Whether a file can go to the workers as chunks of lines (`RawBatch`): CSV with its header on line 1,
-    read as UTF-8, local and uncompressed, and not one quote character or lone CR in it (a scan at
-    memory speed), so that every line is one record."""
-    options = plan.config.csv
-    path = source.local_path
-    if (
-        plan.input_format is not InputFormat.CSV
-        or path is None
-        or plan.gzipped[source.uri]
-        or not options.header
-        or options.encoding != "utf-8-sig"
-        or plan.delimiter is None
-    ):
-        return False
-    quote = options.quote.encode()
-    try:
-        with path.open("rb") as f:
-            first = f.readline()
-            if not first.removeprefix(codecs.BOM_UTF8).strip(b"\r\n") or quote in first:
-                return False
-            if first.count(b"\r") != first.count(b"\r\n"):
-                return False
-            tail = b""
-            while chunk := f.read(RAW_CHUNK_BYTES):
-                data = tail + chunk
-                if quote in chunk:
-                    return False
-                # Counting is a pass each: only for the files that hold a CR at all.
-                if b"\r" in data and data.count(b"\r") != data.count(b"\r\n") + data.endswith(b"\r"):
-                    return False
-                tail = data[-1:]
-    except OSError:
-        return False
-    return not tail.endswith(b"\r")
 
 
 def run_local(

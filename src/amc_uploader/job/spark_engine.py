@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -28,13 +28,14 @@ from amc_normalize import NormalizationReport
 from amc_normalize.common import SPARK_ASCII_BLANKS, coerce_text, value_reason
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.io.cells import replace_surrogates
-from amc_uploader.job.columnar import BatchCounts, BatchTransformer
+from amc_uploader.job.columnar import BatchCounts, BatchTransformer, NeedsExactRead
 from amc_uploader.job.config import ColumnDataType, OutputFormat
-from amc_uploader.job.consent import ConsentCounts, spark_consent_columns
+from amc_uploader.job.consent import ConsentCounts, invalid_code, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
-from amc_uploader.job.errors import InputError, JobConfigError
+from amc_uploader.job.errors import InputError, JobConfigError, StagingError
 from amc_uploader.job.inputs import InputFile
 from amc_uploader.job.layout import StagingLayout
+from amc_uploader.job.line_chunks import LineRange, line_ranges, raw_batches
 from amc_uploader.job.local_engine import EngineResult
 from amc_uploader.job.output import encode_columns, header_bytes, to_text
 from amc_uploader.job.plan import JobPlan
@@ -60,24 +61,42 @@ _LINE, _JSON, _SUSPECT, _FIXED = "__amc_line__", "__amc_json__", "__amc_suspect_
 _VERIFY = "__amc_verify__"
 _PYTHON = "__amc_python__"
 _META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
+_META_NAMES = ("kind", "chunk", "idx", "rows", "size", "payload")
 
 
-def build_spark_session(master: str = "local[*]", app_name: str = "amc-uploader") -> Any:
-    """A SparkSession for adapters (CLI, Glue entry): UTC, Arrow on, no UI. Libraries never call this."""
+#: The driver JVM's flags of a local session (the whole job runs in it): the client compiler only and
+#: the serial collector. A job's JVM work is short next to its Python work; the server compiler's and
+#: the parallel collector's threads cost more CPU than they win back there (measured at 1 M CSV rows:
+#: session start about 9.5 -> 5.8 CPU s, start and read 29-35 -> 25-27). A cluster's JVMs (Glue,
+#: spark-submit) keep their own flags.
+LOCAL_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
+def build_spark_session(
+    master: str = "local[*]", app_name: str = "amc-uploader", conf: Mapping[str, str] | None = None
+) -> Any:
+    """A SparkSession for adapters (CLI, Glue entry) and tests: UTC, Arrow on, no UI, then ``conf``; a
+    local master also gets `LOCAL_JVM_OPTIONS` (``conf`` may set other driver Java options). Libraries
+    never call this."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    if master.startswith("local"):
+        settings["spark.driver.extraJavaOptions"] = LOCAL_JVM_OPTIONS
+    settings.update(conf or {})
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
-    session = (
-        builder.config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -386,7 +405,7 @@ def _partition_writer(
                 for name, at in zip(consent_cols, layout.consent_invalid, strict=True):
                     for item in pc.value_counts(batch.column(at)).to_pylist():
                         if item["values"] is not None:
-                            consent_invalid[f"{name}\t{item['values']}"] += item["counts"]
+                            consent_invalid[invalid_code(name, item["values"])] += item["counts"]
                 if drop_without_consent:
                     batch = batch.filter(pc.invert(pc.fill_null(batch.column(layout.violation), False)))
                 if layout.country is None:
@@ -413,6 +432,7 @@ def _partition_writer(
                 "consent": consent,
                 "consent_invalid": consent_invalid,
                 "verify": sorted(verify),
+                "exact": [],
             }
         )
 
@@ -462,16 +482,31 @@ class _TaskOutput:
         finally:
             self.writer.discard()
 
+    def rows(self, stats: dict[str, Any]) -> list[dict[str, Any]]:
+        """The task's metadata rows (`_META_SCHEMA`): one per staged file, then its counters."""
+        rows = [
+            {"kind": "part", "chunk": self.chunk, "idx": idx, "rows": n, "size": size, "payload": ""}
+            for idx, n, size in self.staged
+        ]
+        rows.append(
+            {
+                "kind": "stats",
+                "chunk": self.chunk,
+                "idx": -1,
+                "rows": 0,
+                "size": 0,
+                "payload": json.dumps(stats),
+            }
+        )
+        return rows
+
     def meta(self, stats: dict[str, Any]) -> Any:
+        """`rows` as the Arrow batch of a `mapInArrow` writer."""
         import pyarrow as pa
 
-        rows = [("part", self.chunk, idx, r, s, "") for idx, r, s in self.staged]
-        rows.append(("stats", self.chunk, -1, 0, 0, json.dumps(stats)))
         types = [pa.string(), pa.int32(), pa.int32(), pa.int64(), pa.int64(), pa.string()]
-        names = ["kind", "chunk", "idx", "rows", "size", "payload"]
-        return pa.RecordBatch.from_arrays(
-            [pa.array([r[k] for r in rows], t) for k, t in enumerate(types)], names=names
-        )
+        schema = pa.schema(list(zip(_META_NAMES, types, strict=True)))
+        return pa.RecordBatch.from_pylist(self.rows(stats), schema=schema)
 
 
 def _flagged(batch: Any, verify_at: int) -> list[str]:
@@ -482,6 +517,89 @@ def _flagged(batch: Any, verify_at: int) -> list[str]:
     if flagged.null_count == batch.num_rows:
         return []
     return list(pc.unique(flagged.drop_null()).to_pylist())
+
+
+def _batch_stats(totals: BatchCounts, *, verify: list[str], exact: list[str] | None = None) -> dict[str, Any]:
+    """A task's counters from the local engine's batch step (`BatchCounts`), as `_collect` reads them;
+    ``verify``: files the local reader must check, ``exact``: files it must fail on (`NeedsExactRead`)."""
+    assert totals.consent is not None
+    decisions, invalid = totals.consent.codes()
+    return {
+        "rows_in": totals.rows_in,
+        "rows_out": totals.rows_out,
+        "normalization": totals.normalization.to_dict(),
+        "failures": dict(totals.timestamp_failures),
+        "consent": decisions,
+        "consent_invalid": invalid,
+        "verify": verify,
+        "exact": exact or [],
+    }
+
+
+def _task_counts(plan: JobPlan) -> BatchCounts:
+    return BatchCounts(consent=ConsentCounts(plan.config.missing_consent, dict(plan.config.consent)))
+
+
+#: The smallest range of lines a task gets: below this, its fixed costs weigh.
+_MIN_RANGE_BYTES = 4 << 20
+
+
+def _line_ranges(plan: JobPlan, parallelism: int) -> list[LineRange] | None:
+    """Every input cut into ranges of whole lines (`line_chunks`), two per core, when every input is
+    a quote-free local CSV file; else None (Spark's CSV reader)."""
+    if plan.input_format is not InputFormat.CSV or not plan.total_bytes:
+        return None
+    # Two ranges per core: a task costs its Python worker a fixed part (about 0.15 CPU s here), and two
+    # waves still even out a core that a shared machine slows down.
+    piece = max(_MIN_RANGE_BYTES, min(128 << 20, plan.total_bytes // (parallelism * 2) + 1))
+    ranges: list[LineRange] = []
+    for source in plan.inputs:
+        found = line_ranges(plan, source, piece)
+        if found is None:
+            return None
+        ranges.extend(found)
+    return ranges
+
+
+def _run_ranges(
+    spark: Any, plan: JobPlan, stages: Sequence[InstanceStage], ranges: list[LineRange]
+) -> list[dict[str, Any]]:
+    """The job over ranges of lines (`_range_writer`) as one stage of a task per range: a plain RDD of
+    range numbers, so that no row and no SQL plan passes through the JVM (measured at 1 M rows: the
+    same writer as a DataFrame's `mapInArrow` costs about 5 CPU s more, SQL planning, code generation
+    and Arrow in the JVM)."""
+    targets = [(stage.target.spec, stage.layout) for stage in stages]
+    numbers = spark.sparkContext.parallelize(range(len(ranges)), len(ranges))
+    return cast(list[dict[str, Any]], numbers.mapPartitions(_range_writer(plan, targets, ranges)).collect())
+
+
+def _range_writer(
+    plan: JobPlan, targets: list[tuple[TargetSpec, StagingLayout]], ranges: list[LineRange]
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The writer of quote-free local CSV files (`_line_ranges`): each task reads its ranges of whole
+    lines itself and runs the local engine's batch step over them (`BatchTransformer`: its own parse,
+    time columns, consent, batch hashing, counting and encoding), as the local engine's workers do. Spark
+    schedules the ranges; no row passes through the JVM. A range the parse rejects stages nothing and
+    names its file (``exact``): the driver reads it with the local reader for the exact message."""
+
+    def write(numbers: Iterator[int]) -> Iterator[dict[str, Any]]:
+        transform = BatchTransformer(plan)
+        totals = _task_counts(plan)
+        exact: list[str] = []
+        task = _TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
+        try:
+            with task:
+                for number in numbers:
+                    for raw in raw_batches(ranges[number]):
+                        result = transform(raw)
+                        totals.merge(result.counts)
+                        task.write(result.data, result.lengths)
+        except NeedsExactRead as exc:
+            exact.append(str(exc.args[0]))
+            task.staged.clear()  # the job fails: the run's cleanup removes what was put
+        yield from task.rows(_batch_stats(totals, verify=[], exact=exact))
+
+    return write
 
 
 def _row_writer(
@@ -495,7 +613,7 @@ def _row_writer(
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         transform = BatchTransformer(plan)
         task = _TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
-        totals = BatchCounts(consent=ConsentCounts(plan.config.missing_consent, dict(plan.config.consent)))
+        totals = _task_counts(plan)
         verify: set[str] = set()
         with task:
             for batch in batches:
@@ -504,23 +622,7 @@ def _row_writer(
                 result = transform.columns("", range(batch.num_rows), columns)
                 totals.merge(result.counts)
                 task.write(result.data, result.lengths)
-        consent = totals.consent
-        assert consent is not None
-        yield task.meta(
-            {
-                "rows_in": totals.rows_in,
-                "rows_out": totals.rows_out,
-                "normalization": totals.normalization.to_dict(),
-                "failures": dict(totals.timestamp_failures),
-                "consent": {f"{s}|{r}": n for (s, r), n in consent.decisions.items()},
-                "consent_invalid": {
-                    f"{c}\t{reason}": n
-                    for c, reasons in consent.invalid.items()
-                    for reason, n in reasons.items()
-                },
-                "verify": sorted(verify),
-            }
-        )
+        yield task.meta(_batch_stats(totals, verify=sorted(verify)))
 
     return write
 
@@ -568,10 +670,13 @@ def run_spark(
     if plan.total_bytes and plan.input_format is not InputFormat.PARQUET:
         spark.conf.set(key, str(max(4 << 20, min(128 << 20, plan.total_bytes // (parallelism * 4) + 1))))
     try:
-        frame = job_frame(spark, plan, stages)
+        ranges = _line_ranges(plan, parallelism)
         try:
             with quiet_spark_logs(spark):
-                meta = frame.collect()
+                if ranges is not None:
+                    meta = _run_ranges(spark, plan, stages, ranges)
+                else:
+                    meta = job_frame(spark, plan, stages).collect()
         except Exception as exc:
             raise _translate_spark_error(plan, exc) from None
     finally:
@@ -579,10 +684,9 @@ def run_spark(
             spark.conf.unset(key)
         else:
             spark.conf.set(key, previous)
-    _verify(
-        plan,
-        {name for row in meta if row["kind"] == "stats" for name in json.loads(row["payload"])["verify"]},
-    )
+    stats = [json.loads(row["payload"]) for row in meta if row["kind"] == "stats"]
+    _read_exactly(plan, {name for task in stats for name in task["exact"]})
+    _verify(plan, {name for task in stats for name in task["verify"]})
     result = _collect(plan, stages, meta, [c for c in plan.output_columns if c in plan.pii])
     share = plan.config.max_timestamp_failure_share
     failing = [c for c, n in result.timestamp_failures.items() if n and n > share * max(result.rows_in, 1)]
@@ -623,7 +727,8 @@ def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
 
 def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any:
     """The job as one Spark DataFrame, lazily: read, native transform, then the writer (the one Python
-    stage), whose rows are the staged files' metadata and each task's counters."""
+    stage), whose rows are the staged files' metadata and each task's counters. (Quote-free local CSV
+    files do not go through Spark's readers: `_run_ranges`.)"""
     df = _read(spark, plan)
     if plan.input_format is InputFormat.PARQUET:
         missing = [c for c in plan.header if c not in df.columns]
@@ -697,6 +802,16 @@ def _verify(plan: JobPlan, names: set[str]) -> None:
     found = _locate_malformed(plan, flagged or plan.inputs)
     if found is not None:
         raise found
+
+
+def _read_exactly(plan: JobPlan, names: set[str]) -> None:
+    """Read the files a range writer could not parse with the local reader, which fails with its exact
+    message (file, line, reason), as the local engine does."""
+    if not names:
+        return
+    files = [f for f in plan.inputs if f.name in names]
+    found = _locate_malformed(plan, files)
+    raise found or StagingError(f"{files[0].name}: the Spark engine and the reader disagree on this file")
 
 
 #: Below this, a shuffle costs more than the hashing it would spread.
@@ -777,9 +892,8 @@ def _collect(
         failures.update(stats["failures"])
         for code, count in stats["consent"].items():
             consent.add_code(code, count)
-        for entry, count in stats["consent_invalid"].items():
-            column, reason = entry.split("\t", 1)
-            consent.add_invalid(column, reason, count)
+        for code, count in stats["consent_invalid"].items():
+            consent.add_invalid_code(code, count)
     for stage in stages:
         for chunk, idx, n_rows, size in parts:
             key = stage.layout.partition_key(idx, plan.output_format, chunk=chunk)
