@@ -1,6 +1,12 @@
 """The Spark engine: read with Spark, transform with ``amc_normalize.spark``, write gzip partitions from the
 executors straight to the staging target, one pass, nothing but metadata back on the driver.
 
+Quote-free local CSV files (every line one record, `job.line_chunks`) skip Spark's readers: the driver
+cuts them into ranges of whole lines and each task of one RDD stage reads its ranges and runs the local
+engine's batch step over them (`_run_ranges`), so no row passes through the JVM. Other CSV inputs
+(`s3://`, quoted fields) are read by Spark and go through the same batch step in the writer
+(`_row_writer`); JSON lines and Parquet are transformed natively first (`_transform`, `_partition_writer`).
+
 Why executors write with our writer instead of ``df.write.csv``: the cap is on *compressed* bytes and
 must hold on any data (Spark's writer can only cap rows per file), partitions need the ``instanceId``
 tag, and the output must be byte-identical to the local engine's (same serializer). Each task returns
