@@ -115,7 +115,7 @@ def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | 
     if engine == "spark-reader":
         from amc_uploader.job import spark_engine
 
-        spark_engine._line_ranges = lambda plan, parallelism: None  # type: ignore[assignment]
+        spark_engine._line_ranges = lambda spark, plan: None  # type: ignore[assignment]
 
     config = JobConfig.from_mapping(
         {

@@ -112,7 +112,7 @@ def test_spark_ranges_equal_the_local_engine_in_input_order(spark: Any, tmp_path
         "partition_cap_bytes": 65_536,
     }
     plan = build_plan(_config(tmp_path, "plan", [first, second], **common), "j")
-    ranges = spark_module._line_ranges(plan, spark.sparkContext.defaultParallelism)
+    ranges = spark_module._line_ranges(spark, plan)
     assert ranges is not None and len(ranges) >= 4 and {r.source for r in ranges} == {str(first), str(second)}
 
     local = run_job(_config(tmp_path, "local", [first, second], **common))
@@ -143,9 +143,43 @@ def test_a_bad_line_in_a_later_range_fails_with_the_readers_message(spark: Any, 
     src.write_bytes(b"id,email\n" + good + b"x,\xff@example.com\n" + good)
     config = _config(tmp_path, "out", [src], pii={"email": "EMAIL"}, country_code="US", engine="spark")
     plan = build_plan(config, "j")
-    ranges = spark_module._line_ranges(plan, spark.sparkContext.defaultParallelism)
+    ranges = spark_module._line_ranges(spark, plan)
     assert ranges is not None and len(ranges) > 2
     with pytest.raises(InputError, match=r"bad\.csv:20002: not valid UTF-8") as info:
         run_job(config, spark=spark)
     assert "@" not in str(info.value)
     assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_s3_block_scans_equal_local_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: Any) -> None:
+    """The Spark engine scans `s3://` objects a block per task (ranged GETs): the same scans and ranges
+    as a local file's, line ends and CR LF pairs across blocks included."""
+    monkeypatch.setattr(line_chunks, "RAW_CHUNK_BYTES", 256)
+    lines = [b"%d,u%d@example.com,%s" % (i, i, b"z" * (i % 131)) for i in range(1500)]
+    body = b"\r\n".join([b"id,email,note", *lines])  # no final line end
+    src = tmp_path / "in.csv"
+    src.write_bytes(body)
+    s3.create_bucket(Bucket="ranges")
+    s3.put_object(Bucket="ranges", Key="in.csv", Body=body)
+    plan = build_plan(_config(tmp_path, "out", [src], pii={"email": "EMAIL"}, country_code="US"), "j")
+    start = line_chunks.header_end(plan, str(src))
+    assert start == line_chunks.header_end(plan, "s3://ranges/in.csv", s3) == len(b"id,email,note\r\n")
+    for block_bytes in (None, 300, 1000, 4097):
+        spans = [(a, b, len(body)) for a, b in line_chunks.blocks(start, len(body), block_bytes)]
+        local = [line_chunks.scan_block(str(src), span, b'"') for span in spans]
+        remote = [line_chunks.scan_block("s3://ranges/in.csv", span, b'"', s3) for span in spans]
+        assert remote == local and all(s.clean for s in local)
+        ranges = line_chunks.ranges_of("in.csv", "s3://ranges/in.csv", remote)
+        assert ranges is not None
+        assert [(r.start, r.end) for r in ranges][-1][1] == len(body)
+        read = [b for r in ranges for b in line_chunks.raw_batches(r, s3)]
+        assert b"".join(b.data for b in read) == body[start:]
+        for batch in read:
+            offset = body.index(batch.data, start)
+            assert batch.start == body[:offset].count(b"\n") + 1
+    dirty = body[:5000] + b"\r" + body[5000:]  # a lone CR in a later block
+    s3.put_object(Bucket="ranges", Key="dirty.csv", Body=dirty)
+    spans = [(a, b, len(dirty)) for a, b in line_chunks.blocks(start, len(dirty), 1000)]
+    scans = [line_chunks.scan_block("s3://ranges/dirty.csv", span, b'"', s3) for span in spans]
+    assert not all(s.clean for s in scans)
+    assert line_chunks.ranges_of("d", "s3://ranges/dirty.csv", scans) is None

@@ -60,11 +60,12 @@ class Source:
         return bucket, key
 
 
-def s3_client_or_default(s3_client: Any) -> Any:
+def s3_client_or_default(s3_client: Any, endpoint_url: str | None = None) -> Any:
+    """``s3_client``, else a boto3 client of the default credentials (at ``endpoint_url`` if given)."""
     if s3_client is None:
         import boto3
 
-        s3_client = boto3.client("s3")
+        s3_client = boto3.client("s3", endpoint_url=endpoint_url)
     return s3_client
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from amc_normalize.extras import needs_extra
+from amc_uploader.io.sources import s3_client_or_default
 from amc_uploader.job.config import JobConfig
 from amc_uploader.job.countries import country_mismatch_sample
 from amc_uploader.job.errors import DataQualityError, JobConfigError
@@ -103,9 +104,7 @@ def run_job(
     emit("validate")
     if s3_client is None and config.s3_endpoint_url:
         # One client for inputs and output, so s3:// inputs also go to the configured endpoint.
-        import boto3
-
-        s3_client = boto3.client("s3", endpoint_url=config.s3_endpoint_url)
+        s3_client = s3_client_or_default(None, config.s3_endpoint_url)
     target: StagingTarget | None = None
     if not config.dry_run:
         assert config.output is not None

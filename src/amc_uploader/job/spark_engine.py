@@ -34,14 +34,25 @@ from amc_normalize import NormalizationReport
 from amc_normalize.common import SPARK_ASCII_BLANKS, coerce_text, value_reason
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.io.cells import replace_surrogates
+from amc_uploader.io.sources import s3_client_or_default
 from amc_uploader.job.columnar import BatchCounts, BatchTransformer, NeedsExactRead
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, invalid_code, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
 from amc_uploader.job.errors import InputError, JobConfigError, StagingError
-from amc_uploader.job.inputs import InputFile
+from amc_uploader.job.inputs import InputFile, open_reader
 from amc_uploader.job.layout import StagingLayout
-from amc_uploader.job.line_chunks import LineRange, line_ranges, raw_batches
+from amc_uploader.job.line_chunks import (
+    BlockScan,
+    LineRange,
+    blocks,
+    header_end,
+    line_ranges,
+    may_go_by_lines,
+    ranges_of,
+    raw_batches,
+    scan_block,
+)
 from amc_uploader.job.local_engine import EngineResult
 from amc_uploader.job.output import encode_columns, header_bytes, to_text
 from amc_uploader.job.plan import JobPlan
@@ -550,21 +561,55 @@ def _task_counts(plan: JobPlan) -> BatchCounts:
 _MIN_RANGE_BYTES = 4 << 20
 
 
-def _line_ranges(plan: JobPlan, parallelism: int) -> list[LineRange] | None:
-    """Every input cut into ranges of whole lines (`line_chunks`), two per core, when every input is
-    a quote-free local CSV file; else None (Spark's CSV reader)."""
+def _line_ranges(spark: Any, plan: JobPlan) -> list[LineRange] | None:
+    """Every input cut into ranges of whole lines (`line_chunks`), about two per core, when every input
+    is a quote-free CSV file; else None (Spark's CSV reader). Local files are scanned here; `s3://`
+    objects in one stage of tasks, a block each (each reads its block once; the job reads it again)."""
     if plan.input_format is not InputFormat.CSV or not plan.total_bytes:
         return None
+    if not all(may_go_by_lines(plan, f) for f in plan.inputs):
+        return None
+    parallelism = spark.sparkContext.defaultParallelism
     # Two ranges per core: a task costs its Python worker a fixed part (about 0.15 CPU s here), and two
     # waves still even out a core that a shared machine slows down.
     piece = max(_MIN_RANGE_BYTES, min(128 << 20, plan.total_bytes // (parallelism * 2) + 1))
-    ranges: list[LineRange] = []
+    found: dict[str, list[LineRange]] = {}
+    remote: list[tuple[str, int, int, int]] = []
+    s3 = None
     for source in plan.inputs:
-        found = line_ranges(plan, source, piece)
-        if found is None:
+        if source.local_path is not None:
+            local = line_ranges(plan, source, piece)
+            if local is None:
+                return None
+            found[source.uri] = local
+            continue
+        s3 = s3 or s3_client_or_default(None, plan.config.s3_endpoint_url)
+        start = header_end(plan, source.uri, s3) if source.size else None
+        if start is None or source.size is None:
             return None
-        ranges.extend(found)
-    return ranges
+        remote += [(source.uri, a, b, source.size) for a, b in blocks(start, source.size, piece)]
+    if remote:
+        scan = _block_scanner(plan.config.csv.quote.encode(), plan.config.s3_endpoint_url)
+        tasks = spark.sparkContext.parallelize(remote, len(remote))
+        scans: list[tuple[str, BlockScan]] = tasks.mapPartitions(scan).collect()
+        for source in plan.inputs:
+            if source.local_path is None:
+                ranges = ranges_of(source.name, source.uri, [s for uri, s in scans if uri == source.uri])
+                if ranges is None:
+                    return None
+                found[source.uri] = ranges
+    return [r for source in plan.inputs for r in found[source.uri]]
+
+
+def _block_scanner(
+    quote: bytes, endpoint_url: str | None
+) -> Callable[[Iterator[tuple[str, int, int, int]]], Iterator[tuple[str, BlockScan]]]:
+    def scan(blocks: Iterator[tuple[str, int, int, int]]) -> Iterator[tuple[str, BlockScan]]:
+        s3 = s3_client_or_default(None, endpoint_url)
+        for uri, start, end, size in blocks:
+            yield uri, scan_block(uri, (start, end, size), quote, s3)
+
+    return scan
 
 
 def _run_ranges(
@@ -582,13 +627,16 @@ def _run_ranges(
 def _range_writer(
     plan: JobPlan, targets: list[tuple[TargetSpec, StagingLayout]], ranges: list[LineRange]
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The writer of quote-free local CSV files (`_line_ranges`): each task reads its ranges of whole
+    """The writer of quote-free CSV files (`_line_ranges`): each task reads its ranges of whole
     lines itself and runs the local engine's batch step over them (`BatchTransformer`: its own parse,
     time columns, consent, batch hashing, counting and encoding), as the local engine's workers do. Spark
     schedules the ranges; no row passes through the JVM. A range the parse rejects stages nothing and
     names its file (``exact``): the driver reads it with the local reader for the exact message."""
 
+    remote = any(r.path.startswith("s3://") for r in ranges)
+
     def write(numbers: Iterator[int]) -> Iterator[dict[str, Any]]:
+        s3 = s3_client_or_default(None, plan.config.s3_endpoint_url) if remote else None
         transform = BatchTransformer(plan)
         totals = _task_counts(plan)
         exact: list[str] = []
@@ -596,7 +644,7 @@ def _range_writer(
         try:
             with task:
                 for number in numbers:
-                    for raw in raw_batches(ranges[number]):
+                    for raw in raw_batches(ranges[number], s3):
                         result = transform(raw)
                         totals.merge(result.counts)
                         task.write(result.data, result.lengths)
@@ -676,9 +724,9 @@ def run_spark(
     if plan.total_bytes and plan.input_format is not InputFormat.PARQUET:
         spark.conf.set(key, str(max(4 << 20, min(128 << 20, plan.total_bytes // (parallelism * 4) + 1))))
     try:
-        ranges = _line_ranges(plan, parallelism)
         try:
             with quiet_spark_logs(spark):
+                ranges = _line_ranges(spark, plan)
                 if ranges is not None:
                     meta = _run_ranges(spark, plan, stages, ranges)
                 else:
@@ -703,10 +751,15 @@ def run_spark(
     return result
 
 
+def _open_local_reader(plan: JobPlan, source: InputFile) -> Any:
+    """The local reader of an input, on the driver (`s3://` through the job's endpoint)."""
+    s3 = s3_client_or_default(None, plan.config.s3_endpoint_url) if source.is_s3 else None
+    return open_reader(source, plan.input_format, plan.gzipped[source.uri], plan.config.csv, s3_client=s3)
+
+
 def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
     """`file, line` of the first row where each time column fails, by the local engine's rule (missing
     fails the event time only; otherwise the conversion fails)."""
-    from amc_uploader.job.inputs import open_reader
 
     checks = [
         (
@@ -718,7 +771,7 @@ def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
     ]
     found: dict[str, str] = {}
     for f in plan.inputs:
-        with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
+        with _open_local_reader(plan, f) as reader:
             for line, values in reader.rows():
                 for column, at, convert in checks:
                     raw = values[at]
@@ -863,11 +916,10 @@ def _translate_spark_error(plan: JobPlan, exc: Exception) -> Exception:
 def _locate_malformed(plan: JobPlan, files: Sequence[InputFile] | None = None) -> InputError | None:
     """The local readers' error (file and line, never the row) for a record Spark found malformed or
     flagged: read again only on this path."""
-    from amc_uploader.job.inputs import open_reader
 
     for f in plan.inputs if files is None else files:
         try:
-            with open_reader(f, plan.input_format, plan.gzipped[f.uri], plan.config.csv) as reader:
+            with _open_local_reader(plan, f) as reader:
                 for _ in reader.rows():
                     pass
         except InputError as exc:
