@@ -29,13 +29,12 @@ from urllib.parse import unquote
 
 import pandas as pd
 
-from amc_client.s3_contract import instance_tags
 from amc_normalize import NormalizationReport
 from amc_normalize.common import SPARK_ASCII_BLANKS, coerce_text, value_reason
 from amc_uploader.io import GZIP_SUFFIXES, MAX_COLUMNS, InputFormat
 from amc_uploader.io.cells import replace_surrogates
 from amc_uploader.io.sources import s3_client_or_default
-from amc_uploader.job.columnar import BatchCounts, BatchTransformer, NeedsExactRead
+from amc_uploader.job.columnar import BatchTransformer
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, invalid_code, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
@@ -50,19 +49,17 @@ from amc_uploader.job.line_chunks import (
     line_ranges,
     may_go_by_lines,
     ranges_of,
-    raw_batches,
-    scan_block,
 )
 from amc_uploader.job.local_engine import EngineResult
-from amc_uploader.job.output import encode_columns, header_bytes, to_text
+from amc_uploader.job.output import encode_columns, to_text
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
+from amc_uploader.job.spark_tasks import TaskOutput, batch_stats, block_scanner, range_writer, task_counts
 from amc_uploader.job.staging import InstanceStage
 from amc_uploader.job.target import TargetSpec
 from amc_uploader.job.timestamps import batch_converter, failed_times
 from amc_uploader.job.transform import timestamp_converter
-from amc_uploader.job.writer import ChunkPartitionWriter, SpooledPartition, deflate_lines
 
 __all__ = ["build_spark_session", "job_frame", "quiet_spark_logs", "run_spark"]
 
@@ -78,7 +75,6 @@ _LINE, _JSON, _SUSPECT, _FIXED = "__amc_line__", "__amc_json__", "__amc_suspect_
 _VERIFY = "__amc_verify__"
 _PYTHON = "__amc_python__"
 _META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
-_META_NAMES = ("kind", "chunk", "idx", "rows", "size", "payload")
 
 
 #: The driver JVM's flags of a local session (the whole job runs in it): the client compiler only and
@@ -395,7 +391,7 @@ def _partition_writer(
 
         completers = [python_completer(t, cc) for *_, t, cc in layout.deferred]
         converters = [batch_converter(timestamp_converter(kind)) for _, _, kind, _ in layout.times]
-        task = _TaskOutput(output_format, columns, cap, targets)
+        task = TaskOutput(output_format, columns, cap, targets)
         outcomes: Counter[str] = Counter()
         failures: Counter[str] = Counter()
         consent: Counter[str] = Counter()
@@ -456,76 +452,6 @@ def _partition_writer(
     return write
 
 
-class _TaskOutput:
-    """What a writer task stages: gzip partitions of its deflated lines, put to every target under the
-    task's chunk number, and the metadata rows it returns (one per file, then its counters)."""
-
-    def __init__(
-        self,
-        output_format: OutputFormat,
-        columns: Sequence[str],
-        cap: int,
-        targets: list[tuple[TargetSpec, StagingLayout]],
-    ) -> None:
-        from pyspark import TaskContext
-
-        context = TaskContext.get()
-        self.chunk = context.partitionId() if context is not None else 0
-        self.output_format = output_format
-        self.cap = cap
-        self.header = header_bytes(output_format, columns)
-        self.opened = [(spec.open(), stage_layout) for spec, stage_layout in targets]
-        self.staged: list[tuple[int, int, int]] = []
-        self.writer = ChunkPartitionWriter(cap, header=self.header, on_partition=self._on_partition)
-
-    def _on_partition(self, part: SpooledPartition) -> None:
-        for target, stage_layout in self.opened:
-            key = stage_layout.partition_key(part.index, self.output_format, chunk=self.chunk)
-            target.put_file(key, part.path, tags=instance_tags(stage_layout.instance_id))
-        part.path.unlink(missing_ok=True)
-        self.staged.append((part.index, part.rows, part.size_bytes))
-
-    def write(self, data: bytes, lengths: list[int]) -> None:
-        """Encoded lines, deflated into chunks for the cap as the local engine's workers do."""
-        self.writer.write_chunks(deflate_lines(data, lengths, self.cap, self.header))
-
-    def __enter__(self) -> _TaskOutput:
-        return self
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        try:
-            if kind is None:
-                self.writer.close()
-        finally:
-            self.writer.discard()
-
-    def rows(self, stats: dict[str, Any]) -> list[dict[str, Any]]:
-        """The task's metadata rows (`_META_SCHEMA`): one per staged file, then its counters."""
-        rows = [
-            {"kind": "part", "chunk": self.chunk, "idx": idx, "rows": n, "size": size, "payload": ""}
-            for idx, n, size in self.staged
-        ]
-        rows.append(
-            {
-                "kind": "stats",
-                "chunk": self.chunk,
-                "idx": -1,
-                "rows": 0,
-                "size": 0,
-                "payload": json.dumps(stats),
-            }
-        )
-        return rows
-
-    def meta(self, stats: dict[str, Any]) -> Any:
-        """`rows` as the Arrow batch of a `mapInArrow` writer."""
-        import pyarrow as pa
-
-        types = [pa.string(), pa.int32(), pa.int32(), pa.int64(), pa.int64(), pa.string()]
-        schema = pa.schema(list(zip(_META_NAMES, types, strict=True)))
-        return pa.RecordBatch.from_pylist(self.rows(stats), schema=schema)
-
-
 def _flagged(batch: Any, verify_at: int) -> list[str]:
     """The input files of a batch's rows that the local reader must look at (`_VERIFY`)."""
     import pyarrow.compute as pc
@@ -534,27 +460,6 @@ def _flagged(batch: Any, verify_at: int) -> list[str]:
     if flagged.null_count == batch.num_rows:
         return []
     return list(pc.unique(flagged.drop_null()).to_pylist())
-
-
-def _batch_stats(totals: BatchCounts, *, verify: list[str], exact: list[str] | None = None) -> dict[str, Any]:
-    """A task's counters from the local engine's batch step (`BatchCounts`), as `_collect` reads them;
-    ``verify``: files the local reader must check, ``exact``: files it must fail on (`NeedsExactRead`)."""
-    assert totals.consent is not None
-    decisions, invalid = totals.consent.codes()
-    return {
-        "rows_in": totals.rows_in,
-        "rows_out": totals.rows_out,
-        "normalization": totals.normalization.to_dict(),
-        "failures": dict(totals.timestamp_failures),
-        "consent": decisions,
-        "consent_invalid": invalid,
-        "verify": verify,
-        "exact": exact or [],
-    }
-
-
-def _task_counts(plan: JobPlan) -> BatchCounts:
-    return BatchCounts(consent=ConsentCounts(plan.config.missing_consent, dict(plan.config.consent)))
 
 
 #: The smallest range of lines a task gets: below this, its fixed costs weigh.
@@ -589,7 +494,7 @@ def _line_ranges(spark: Any, plan: JobPlan) -> list[LineRange] | None:
             return None
         remote += [(source.uri, a, b, source.size) for a, b in blocks(start, source.size, piece)]
     if remote:
-        scan = _block_scanner(plan.config.csv.quote.encode(), plan.config.s3_endpoint_url)
+        scan = block_scanner(plan.config.csv.quote.encode(), plan.config.s3_endpoint_url)
         tasks = spark.sparkContext.parallelize(remote, len(remote))
         scans: list[tuple[str, BlockScan]] = tasks.mapPartitions(scan).collect()
         for source in plan.inputs:
@@ -601,59 +506,16 @@ def _line_ranges(spark: Any, plan: JobPlan) -> list[LineRange] | None:
     return [r for source in plan.inputs for r in found[source.uri]]
 
 
-def _block_scanner(
-    quote: bytes, endpoint_url: str | None
-) -> Callable[[Iterator[tuple[str, int, int, int]]], Iterator[tuple[str, BlockScan]]]:
-    def scan(blocks: Iterator[tuple[str, int, int, int]]) -> Iterator[tuple[str, BlockScan]]:
-        s3 = s3_client_or_default(None, endpoint_url)
-        for uri, start, end, size in blocks:
-            yield uri, scan_block(uri, (start, end, size), quote, s3)
-
-    return scan
-
-
 def _run_ranges(
     spark: Any, plan: JobPlan, stages: Sequence[InstanceStage], ranges: list[LineRange]
 ) -> list[dict[str, Any]]:
-    """The job over ranges of lines (`_range_writer`) as one stage of a task per range: a plain RDD of
+    """The job over ranges of lines (`range_writer`) as one stage of a task per range: a plain RDD of
     range numbers, so that no row and no SQL plan passes through the JVM (measured at 1 M rows: the
     same writer as a DataFrame's `mapInArrow` costs about 5 CPU s more, SQL planning, code generation
     and Arrow in the JVM)."""
     targets = [(stage.target.spec, stage.layout) for stage in stages]
     numbers = spark.sparkContext.parallelize(range(len(ranges)), len(ranges))
-    return cast(list[dict[str, Any]], numbers.mapPartitions(_range_writer(plan, targets, ranges)).collect())
-
-
-def _range_writer(
-    plan: JobPlan, targets: list[tuple[TargetSpec, StagingLayout]], ranges: list[LineRange]
-) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The writer of quote-free CSV files (`_line_ranges`): each task reads its ranges of whole
-    lines itself and runs the local engine's batch step over them (`BatchTransformer`: its own parse,
-    time columns, consent, batch hashing, counting and encoding), as the local engine's workers do. Spark
-    schedules the ranges; no row passes through the JVM. A range the parse rejects stages nothing and
-    names its file (``exact``): the driver reads it with the local reader for the exact message."""
-
-    remote = any(r.path.startswith("s3://") for r in ranges)
-
-    def write(numbers: Iterator[int]) -> Iterator[dict[str, Any]]:
-        s3 = s3_client_or_default(None, plan.config.s3_endpoint_url) if remote else None
-        transform = BatchTransformer(plan)
-        totals = _task_counts(plan)
-        exact: list[str] = []
-        task = _TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
-        try:
-            with task:
-                for number in numbers:
-                    for raw in raw_batches(ranges[number], s3):
-                        result = transform(raw)
-                        totals.merge(result.counts)
-                        task.write(result.data, result.lengths)
-        except NeedsExactRead as exc:
-            exact.append(str(exc.args[0]))
-            task.staged.clear()  # the job fails: the run's cleanup removes what was put
-        yield from task.rows(_batch_stats(totals, verify=[], exact=exact))
-
-    return write
+    return cast(list[dict[str, Any]], numbers.mapPartitions(range_writer(plan, targets, ranges)).collect())
 
 
 def _row_writer(
@@ -666,8 +528,8 @@ def _row_writer(
 
     def write(batches: Iterator[Any]) -> Iterator[Any]:
         transform = BatchTransformer(plan)
-        task = _TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
-        totals = _task_counts(plan)
+        task = TaskOutput(plan.output_format, plan.output_columns, plan.config.partition_cap_bytes, targets)
+        totals = task_counts(plan)
         verify: set[str] = set()
         with task:
             for batch in batches:
@@ -676,7 +538,7 @@ def _row_writer(
                 result = transform.columns("", range(batch.num_rows), columns)
                 totals.merge(result.counts)
                 task.write(result.data, result.lengths)
-        yield task.meta(_batch_stats(totals, verify=sorted(verify)))
+        yield task.meta(batch_stats(totals, verify=sorted(verify)))
 
     return write
 
