@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark
     .venv/bin/python bench/job_bench.py --rows 10000000 --engines spark --keep-data
-    .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark,spark-reader
+    .venv/bin/python bench/job_bench.py --rows 1000000 --engines local,spark,spark-reader,spark-s3
 
 Generates N seeded synthetic customers (9 countries, ~10% messy values), runs the job once per engine in
 a fresh child process (stage-only to a local directory) and prints rows/s, wall time, CPU seconds of the
@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,9 @@ def run_normalize_records(data: Path, country: str) -> dict[str, object]:
 
 def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | None) -> dict[str, object]:
     """Runs in the child process: one job, returns figures. ``spark-reader`` is the Spark engine made to
-    read the CSV with Spark's reader, the path of `s3://` inputs (Glue) and of files with quotes."""
+    read the CSV with Spark's reader, the path of files with quotes (or gzip); ``spark-s3`` reads the
+    file as an `s3://` object from a local moto server, as Glue reads its inputs (the server's own CPU
+    is not counted: it plays S3)."""
     from amc_uploader.job import JobConfig, run_job
 
     if engine == "spark-reader":
@@ -117,10 +120,12 @@ def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | 
 
         spark_engine._line_ranges = lambda spark, plan: None  # type: ignore[assignment]
 
+    s3_input = engine == "spark-s3"
     config = JobConfig.from_mapping(
         {
             **({"workers": workers} if workers and engine == "local" else {}),
-            "inputs": [str(data)],
+            **({"s3_endpoint_url": os.environ["BENCH_S3_ENDPOINT"]} if s3_input else {}),
+            "inputs": [f"s3://{_BUCKET}/{data.name}" if s3_input else str(data)],
             "dataset_id": "bench",
             "country_code": country,
             "pii": PII_SPEC,
@@ -163,6 +168,38 @@ def run_engine(engine: str, data: Path, out: Path, country: str, workers: int | 
         "jvm_peak_rss_mb": round(jvm_kb / 1024, 1) if jvm_kb else None,
         "process_tree_cpu_s": round(tree_cpu, 1),
     }
+
+
+_BUCKET = "bench"
+
+
+def _start_s3(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A moto S3 server on loopback, in a process of its own (so that it weighs on no measured process),
+    holding ``data`` (for ``spark-s3``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    # Uploaded from a child too: a child's peak RSS counts its parent's at the fork (Linux keeps the
+    # high-water mark across exec), and boto3 would weigh on every engine's figure.
+    upload = (
+        "import sys, time, boto3\n"
+        "client = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1')\n"
+        "for _ in range(100):\n"
+        "    try:\n"
+        "        client.create_bucket(Bucket=sys.argv[2])\n"
+        "        break\n"
+        "    except Exception:\n"
+        "        time.sleep(0.1)\n"
+        "client.upload_file(sys.argv[3], sys.argv[2], sys.argv[4])\n"
+    )
+    subprocess.run([sys.executable, "-c", upload, endpoint, _BUCKET, str(data), data.name], check=True)
+    return server, endpoint
 
 
 def rule_shares(data: Path, country: str, sample: int) -> dict[str, float]:
@@ -244,6 +281,13 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (shared machine: figures vary)")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
     engines = args.engines.split(",")
+    server = None
+    if "spark-s3" in engines:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(key, "bench")
+            env.setdefault(key, "bench")
+        env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        server, env["BENCH_S3_ENDPOINT"] = _start_s3(data)
     if "local" in engines and not args.no_core:
         engines = ["normalize_records", *engines]
     measured: dict[str, dict[str, object]] = {}
@@ -310,7 +354,10 @@ def main() -> None:
             f"{local['cpu_us_per_row']} CPU us/row; peak RSS main {local['driver_peak_rss_mb']} MiB, "
             f"largest worker {local['worker_peak_rss_mb']} MiB; load average {os.getloadavg()[0]:.1f}"
         )
-    for name in ("spark", "spark-reader"):
+    if server is not None:
+        server.terminate()
+        server.wait()
+    for name in ("spark", "spark-reader", "spark-s3"):
         if name in measured and "local" in measured:
             spark_us, local_us = measured[name]["cpu_us_per_row"], measured["local"]["cpu_us_per_row"]
             print(
