@@ -655,10 +655,12 @@ def _spark_case(name: str, case: Case) -> Case:
 @pytest.mark.spark
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_spark_engine_on_the_corpus(spark: Any, tmp_path: Path) -> None:
+def test_spark_engine_on_the_corpus(spark: Any, tmp_path: Path, spark_csv_path: str) -> None:
     """Every case on one Spark session, as the local engine decides it: a rejection is the same one-line
     error naming the file (and line), no Java trace, no value, nothing staged; an accepted file stages
-    the rows the local engine stages. (What the JVM itself prints: `test_spark_stderr_quotes_no_value`.)"""
+    the rows the local engine stages. Both ways through a CSV file: its quote-free files by ranges of
+    lines, then every file through Spark's reader (`spark_csv_path`). (What the JVM itself prints:
+    `test_spark_stderr_quotes_no_value`.)"""
     failures: list[str] = []
     for name in sorted(CASES):
         if name in OVERFLOW:

@@ -13,6 +13,8 @@ import pytest
 from amc_normalize import hash_detailed
 from amc_normalize.spark import column_strategy, hash_pii_columns, normalization_report
 from amc_uploader.job import DataQualityError, InputError, JobConfig, run_job
+from amc_uploader.job import spark_engine as spark_module
+from amc_uploader.job.plan import build_plan
 from amc_uploader.job.synthetic import PII_SPEC, synthetic_rows
 from tests.job.helpers import COUNTRIES, PII_COLUMNS, conformance_rows, manifest_files, write_csv
 
@@ -160,7 +162,7 @@ def _job(tmp_path: Path, name: str, inputs: list[str], **extra: Any) -> JobConfi
 
 @pytest.mark.parametrize("country", ["US", "DE", "JP", "GB"])
 def test_spark_engine_output_equals_local_engine(
-    spark: Any, tmp_path: Path, conformance_dir: Path, country: str
+    spark: Any, tmp_path: Path, conformance_dir: Path, country: str, spark_csv_path: str
 ) -> None:
     rows = [dict(r) for r in conformance_rows(conformance_dir, country)]
     rows += [dict(r, id=f"s{i}") for i, r in enumerate(synthetic_rows(500, seed=3))]
@@ -169,11 +171,17 @@ def test_spark_engine_output_equals_local_engine(
     pii = {c: PII_COLUMNS[c] for c in columns[1:]}
     common: dict[str, Any] = {"pii": pii, "country_code": country, "missing_consent": "keep"}
     local = run_job(_job(tmp_path, "local", [str(src)], **common))
-    on_spark = run_job(_job(tmp_path, "spark", [str(src)], **common, engine="spark"), spark=spark)
+    config = _job(tmp_path, "spark", [str(src)], **common, engine="spark")
+    by_ranges = spark_module._line_ranges(spark, build_plan(config, "path"))
+    assert (by_ranges is not None) is (spark_csv_path == "ranges")
+    on_spark = run_job(config, spark=spark)
     local_header, local_lines, _ = _staged_lines(tmp_path / "local")
     spark_header, spark_lines, _ = _staged_lines(tmp_path / "spark")
     assert spark_header == local_header
-    assert sorted(spark_lines) == sorted(local_lines)  # byte-identical rows (order differs by partition)
+    if by_ranges is not None:
+        assert spark_lines == local_lines  # byte-identical rows, in input order
+    else:
+        assert sorted(spark_lines) == sorted(local_lines)  # byte-identical rows (order differs by partition)
     assert on_spark.report.normalization == local.report.normalization
     assert on_spark.report.rows_out == local.report.rows_out == len(rows)
 
@@ -214,7 +222,7 @@ def test_spark_engine_cap_timestamps_and_report(spark: Any, tmp_path: Path) -> N
     assert report["engine"] == "spark" and report["normalization"]["rows"] == 2000
 
 
-def test_spark_engine_failures_stage_nothing(spark: Any, tmp_path: Path) -> None:
+def test_spark_engine_failures_stage_nothing(spark: Any, tmp_path: Path, spark_csv_path: str) -> None:
     good = [{"id": str(i), "email": f"u{i}@x.com", "ts": "2020-01-01T00:00:00Z"} for i in range(3000)]
     bad_ts = write_csv(tmp_path / "bad_ts.csv", [*good, {"id": "x", "email": "a@b.c", "ts": "soon"}])
     config = _job(tmp_path, "out1", [str(bad_ts)], pii={"email": "EMAIL"}, country_code="US", event_time="ts")

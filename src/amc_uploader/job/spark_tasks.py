@@ -115,12 +115,16 @@ def batch_stats(totals: BatchCounts, *, verify: list[str], exact: list[str] | No
 
 
 def task_counts(plan: JobPlan) -> BatchCounts:
+    """A task's counters before its first batch."""
     return BatchCounts(consent=ConsentCounts(plan.config.missing_consent, dict(plan.config.consent)))
 
 
 def block_scanner(
     quote: bytes, endpoint_url: str | None
 ) -> Callable[[Iterator[tuple[str, int, int, int]]], Iterator[tuple[str, BlockScan]]]:
+    """The task of the scan stage of `s3://` inputs: (uri, start, end, size) blocks in, their
+    `line_chunks.scan_block` out, through one S3 client per task."""
+
     def scan(blocks: Iterator[tuple[str, int, int, int]]) -> Iterator[tuple[str, BlockScan]]:
         s3 = s3_client_or_default(None, endpoint_url)
         for uri, start, end, size in blocks:
@@ -132,7 +136,7 @@ def block_scanner(
 def range_writer(
     plan: JobPlan, targets: list[tuple[TargetSpec, StagingLayout]], ranges: list[LineRange]
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The writer of quote-free CSV files (`_line_ranges`): each task reads its ranges of whole
+    """The writer of quote-free CSV files (`spark_engine._line_ranges`): each task reads its ranges of whole
     lines itself and runs the local engine's batch step over them (`BatchTransformer`: its own parse,
     time columns, consent, batch hashing, counting and encoding), as the local engine's workers do. Spark
     schedules the ranges; no row passes through the JVM. A range the parse rejects stages nothing and
