@@ -242,6 +242,18 @@ def test_spark_engine_failures_stage_nothing(spark: Any, tmp_path: Path, spark_c
     assert not [p for p in (tmp_path / "out2").rglob("*") if p.is_file()]
 
 
+def test_spark_engine_names_gzip_content_without_its_extension(spark: Any, tmp_path: Path) -> None:
+    """Spark decompresses by extension: gzip bytes in a `.csv` file fail with the job's own one-line
+    error (not a generic Spark failure), before anything is staged."""
+    plain = write_csv(tmp_path / "plain.csv", [{"id": str(i), "email": f"u{i}@x.com"} for i in range(50)])
+    hidden = tmp_path / "hidden.csv"
+    hidden.write_bytes(gzip.compress(plain.read_bytes()))
+    config = _job(tmp_path, "out", [str(hidden)], pii={"email": "EMAIL"}, country_code="US", engine="spark")
+    with pytest.raises(InputError, match=r"hidden\.csv: gzip content without a \.gz extension"):
+        run_job(config, spark=spark)
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
 def _hostile_jsonl(path: Path) -> Path:
     """JSON lines with the values of issue 12: nested values, booleans and lone surrogates in PII and
     plain columns, out-of-range and odd timestamps, strings that only look like JSON."""

@@ -38,7 +38,7 @@ from amc_uploader.job.columnar import BatchTransformer
 from amc_uploader.job.config import ColumnDataType, OutputFormat
 from amc_uploader.job.consent import ConsentCounts, invalid_code, spark_consent_columns
 from amc_uploader.job.countries import count_by_country, country_report
-from amc_uploader.job.errors import InputError, JobConfigError, StagingError
+from amc_uploader.job.errors import InputError, JobConfigError, JobError, StagingError
 from amc_uploader.job.inputs import InputFile, open_reader
 from amc_uploader.job.layout import StagingLayout
 from amc_uploader.job.line_chunks import (
@@ -586,15 +586,16 @@ def run_spark(
     if plan.total_bytes and plan.input_format is not InputFormat.PARQUET:
         spark.conf.set(key, str(max(4 << 20, min(128 << 20, plan.total_bytes // (parallelism * 4) + 1))))
     try:
-        try:
-            with quiet_spark_logs(spark):
-                ranges = _line_ranges(spark, plan)
-                if ranges is not None:
-                    meta = _run_ranges(spark, plan, stages, ranges)
-                else:
-                    meta = job_frame(spark, plan, stages).collect()
-        except Exception as exc:
-            raise _translate_spark_error(plan, exc) from None
+        with quiet_spark_logs(spark):
+            ranges = _line_ranges(spark, plan)
+            if ranges is not None:
+                meta = _run_ranges(spark, plan, stages, ranges)
+            else:
+                meta = job_frame(spark, plan, stages).collect()
+    except JobError:
+        raise  # ours already (one line, no value)
+    except Exception as exc:
+        raise _translate_spark_error(plan, exc) from None
     finally:
         if previous is None:
             spark.conf.unset(key)
