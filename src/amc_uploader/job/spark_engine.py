@@ -1,11 +1,12 @@
 """The Spark engine: read with Spark, transform with ``amc_normalize.spark``, write gzip partitions from the
 executors straight to the staging target, one pass, nothing but metadata back on the driver.
 
-Quote-free local CSV files (every line one record, `job.line_chunks`) skip Spark's readers: the driver
-cuts them into ranges of whole lines and each task of one RDD stage reads its ranges and runs the local
-engine's batch step over them (`_run_ranges`), so no row passes through the JVM. Other CSV inputs
-(`s3://`, quoted fields) are read by Spark and go through the same batch step in the writer
-(`_row_writer`); JSON lines and Parquet are transformed natively first (`_transform`, `_partition_writer`).
+Quote-free CSV files, local or `s3://` (every line one record, `job.line_chunks`), skip Spark's readers:
+they are cut into ranges of whole lines (local files scanned by the driver, `s3://` objects by a stage of
+tasks) and each task of one RDD stage reads its ranges and runs the local engine's batch step over them
+(`_run_ranges`), so no row passes through the JVM. Other CSV inputs (quoted fields, gzip, other
+encodings) are read by Spark and go through the same batch step in the writer (`_row_writer`); JSON
+lines and Parquet are transformed natively first (`_transform`, `_partition_writer`).
 
 Why executors write with our writer instead of ``df.write.csv``: the cap is on *compressed* bytes and
 must hold on any data (Spark's writer can only cap rows per file), partitions need the ``instanceId``
@@ -55,7 +56,14 @@ from amc_uploader.job.output import encode_columns, to_text
 from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.record import PartitionInfo
 from amc_uploader.job.report import JobProgress
-from amc_uploader.job.spark_tasks import TaskOutput, batch_stats, block_scanner, range_writer, task_counts
+from amc_uploader.job.spark_tasks import (
+    META_SCHEMA,
+    TaskOutput,
+    batch_stats,
+    block_scanner,
+    range_writer,
+    task_counts,
+)
 from amc_uploader.job.staging import InstanceStage
 from amc_uploader.job.target import TargetSpec
 from amc_uploader.job.timestamps import batch_converter, failed_times
@@ -74,7 +82,6 @@ _REASON = "__amc_reason__"
 _LINE, _JSON, _SUSPECT, _FIXED = "__amc_line__", "__amc_json__", "__amc_suspect__", "__amc_fixed__"
 _VERIFY = "__amc_verify__"
 _PYTHON = "__amc_python__"
-_META_SCHEMA = "kind string, chunk int, idx int, rows long, size long, payload string"
 
 
 #: The driver JVM's flags of a local session (the whole job runs in it): the client compiler only and
@@ -649,8 +656,8 @@ def _first_time_failures(plan: JobPlan, columns: list[str]) -> dict[str, str]:
 
 def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any:
     """The job as one Spark DataFrame, lazily: read, native transform, then the writer (the one Python
-    stage), whose rows are the staged files' metadata and each task's counters. (Quote-free local CSV
-    files do not go through Spark's readers: `_run_ranges`.)"""
+    stage), whose rows are the staged files' metadata and each task's counters. (Quote-free CSV files
+    do not go through Spark's readers: `_run_ranges`.)"""
     df = _read(spark, plan)
     if plan.input_format is InputFormat.PARQUET:
         missing = [c for c in plan.header if c not in df.columns]
@@ -661,7 +668,7 @@ def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any
         df = df.repartition(spark.sparkContext.defaultParallelism)
     targets = [(stage.target.spec, stage.layout) for stage in stages]
     if plan.input_format is InputFormat.CSV:
-        return df.mapInArrow(_row_writer(plan, targets), _META_SCHEMA)
+        return df.mapInArrow(_row_writer(plan, targets), META_SCHEMA)
     transformed, layout, outcome_cols, fail_cols = _transform(df, plan)
     write = _partition_writer(
         output_format=plan.output_format,
@@ -674,7 +681,7 @@ def job_frame(spark: Any, plan: JobPlan, stages: Sequence[InstanceStage]) -> Any
         consent_cols=list(plan.config.consent),
         drop_without_consent=plan.config.missing_consent == "drop",
     )
-    return transformed.mapInArrow(write, _META_SCHEMA)
+    return transformed.mapInArrow(write, META_SCHEMA)
 
 
 #: Spark's loggers that quote input records (a malformed record, a failed task's exception) at ERROR.

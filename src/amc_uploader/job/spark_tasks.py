@@ -1,7 +1,7 @@
 """What the Spark engine's Python workers run, in a module that imports no more than that (not pandas,
 not pyspark.sql: a worker imports it for every job, and every import costs each worker): the writer of
 the jobs over ranges of lines, the scan of `s3://` blocks, and the staging of a task's partitions with
-its metadata rows (`_META_SCHEMA` of `spark_engine`)."""
+its metadata rows (`META_FIELDS`)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,27 @@ from amc_uploader.job.plan import JobPlan
 from amc_uploader.job.target import TargetSpec
 from amc_uploader.job.writer import ChunkPartitionWriter, SpooledPartition, deflate_lines
 
-__all__ = ["META_NAMES", "TaskOutput", "batch_stats", "block_scanner", "range_writer", "task_counts"]
+__all__ = [
+    "META_FIELDS",
+    "META_SCHEMA",
+    "TaskOutput",
+    "batch_stats",
+    "block_scanner",
+    "range_writer",
+    "task_counts",
+]
 
-#: The names of a task's metadata rows (the Spark engine's `_META_SCHEMA`).
-META_NAMES = ("kind", "chunk", "idx", "rows", "size", "payload")
+#: The columns of a task's metadata rows and their Spark SQL types.
+META_FIELDS = (
+    ("kind", "string"),
+    ("chunk", "int"),
+    ("idx", "int"),
+    ("rows", "long"),
+    ("size", "long"),
+    ("payload", "string"),
+)
+#: `META_FIELDS` as a DDL schema string (a `mapInArrow` writer's output).
+META_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in META_FIELDS)
 
 
 class TaskOutput:
@@ -71,7 +88,7 @@ class TaskOutput:
             self.writer.discard()
 
     def rows(self, stats: dict[str, Any]) -> list[dict[str, Any]]:
-        """The task's metadata rows (`_META_SCHEMA`): one per staged file, then its counters."""
+        """The task's metadata rows (`META_FIELDS`): one per staged file, then its counters."""
         rows = [
             {"kind": "part", "chunk": self.chunk, "idx": idx, "rows": n, "size": size, "payload": ""}
             for idx, n, size in self.staged
@@ -92,8 +109,8 @@ class TaskOutput:
         """`rows` as the Arrow batch of a `mapInArrow` writer."""
         import pyarrow as pa  # type: ignore[import-untyped]
 
-        types = [pa.string(), pa.int32(), pa.int32(), pa.int64(), pa.int64(), pa.string()]
-        schema = pa.schema(list(zip(META_NAMES, types, strict=True)))
+        types = {"string": pa.string(), "int": pa.int32(), "long": pa.int64()}
+        schema = pa.schema([(name, types[kind]) for name, kind in META_FIELDS])
         return pa.RecordBatch.from_pylist(self.rows(stats), schema=schema)
 
 
